@@ -1,0 +1,125 @@
+//! Unknown values: what an ARM expression evaluates to when the input alone cannot decide it
+//! (a parameter without default or value, `reference()` to something outside the template,
+//! `listKeys`, `utcNow`, ...).
+//!
+//! An unknown is kept *inside* the evaluated JSON tree as a one-key object
+//! `{"\u{0}jitscan-unknown": "<reason>"}` so one undecidable property never poisons its
+//! siblings. The key starts with NUL, which no real template uses, so the marker cannot be
+//! confused with input. Code outside `arm` must use these helpers, never the key itself.
+
+use serde_json::{Map, Value};
+
+/// The marker key. Private on purpose: use [`unknown`] and [`unknown_reason`].
+const UNKNOWN_KEY: &str = "\u{0}jitscan-unknown";
+
+/// Builds an unknown value carrying the reason it could not be decided.
+pub fn unknown(reason: impl Into<String>) -> Value {
+    let mut map = Map::with_capacity(1);
+    map.insert(UNKNOWN_KEY.to_owned(), Value::String(reason.into()));
+    Value::Object(map)
+}
+
+/// The reason, when `value` itself is an unknown marker.
+pub fn unknown_reason(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.get(UNKNOWN_KEY).and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// True when `value` is an unknown marker.
+pub fn is_unknown(value: &Value) -> bool {
+    unknown_reason(value).is_some()
+}
+
+/// The first unknown reason found anywhere inside `value` (depth-first, bounded depth).
+pub fn first_unknown_inside(value: &Value) -> Option<&str> {
+    fn walk(value: &Value, depth: usize) -> Option<&str> {
+        if depth > 256 {
+            return None;
+        }
+        if let Some(reason) = unknown_reason(value) {
+            return Some(reason);
+        }
+        match value {
+            Value::Array(items) => items.iter().find_map(|v| walk(v, depth + 1)),
+            Value::Object(map) => map.values().find_map(|v| walk(v, depth + 1)),
+            _ => None,
+        }
+    }
+    walk(value, 0)
+}
+
+const DYNAMIC_IP_PREFIX: &str = "private IP of ";
+const DYNAMIC_IP_SUFFIX: &str = " is assigned dynamically at deployment";
+
+/// The unknown a `reference()` to a NIC's dynamic private IP evaluates to. The model stage can
+/// recognise it (see [`dynamic_ip_config`]) and infer the address from the subnet's allocation
+/// order, as an *assumed* value.
+pub fn dynamic_private_ip(ip_configuration_id: &str) -> Value {
+    unknown(format!(
+        "{DYNAMIC_IP_PREFIX}{ip_configuration_id}{DYNAMIC_IP_SUFFIX}"
+    ))
+}
+
+/// The ipConfiguration id when `value` is the unknown built by [`dynamic_private_ip`].
+pub fn dynamic_ip_config(value: &Value) -> Option<&str> {
+    unknown_reason(value)?
+        .strip_prefix(DYNAMIC_IP_PREFIX)?
+        .strip_suffix(DYNAMIC_IP_SUFFIX)
+}
+
+/// Key marking an object returned by `reference()`: reading a property it lacks gives an
+/// unknown (runtime state) instead of an error.
+const RUNTIME_KEY: &str = "\u{0}jitscan-runtime";
+
+/// Marks `value` (an object) as a view of runtime state of the resource `id`.
+pub fn mark_runtime_state(value: &mut Value, id: &str) {
+    if let Value::Object(map) = value {
+        map.insert(RUNTIME_KEY.to_owned(), Value::String(id.to_owned()));
+    }
+}
+
+/// When `map` is a runtime-state view, the unknown to return for a property it lacks.
+pub fn missing_runtime_property(map: &Map<String, Value>, property: &str) -> Option<Value> {
+    let id = map.get(RUNTIME_KEY)?.as_str()?;
+    Some(unknown(format!(
+        "'{property}' of {id} is runtime state, not in the template"
+    )))
+}
+
+/// Removes the runtime-state mark (before values leave the `arm` module).
+pub fn strip_runtime_marks(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.shift_remove(RUNTIME_KEY);
+            map.values_mut().for_each(strip_runtime_marks);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_runtime_marks),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn marker_round_trips_and_is_not_confused_with_input() {
+        let u = unknown("parameter 'x' has no value");
+        assert_eq!(unknown_reason(&u), Some("parameter 'x' has no value"));
+        assert!(!is_unknown(&json!({"jitscan-unknown": "x"})));
+        assert!(!is_unknown(&json!("x")));
+        let nested = json!({"a": [1, {"b": u}]});
+        assert_eq!(first_unknown_inside(&nested), Some("parameter 'x' has no value"));
+        assert_eq!(first_unknown_inside(&json!({"a": 1})), None);
+    }
+
+    #[test]
+    fn dynamic_ip_unknown_names_its_ip_configuration() {
+        let u = dynamic_private_ip("/x/nic/ipConfigurations/ip1");
+        assert_eq!(dynamic_ip_config(&u), Some("/x/nic/ipConfigurations/ip1"));
+        assert_eq!(dynamic_ip_config(&unknown("other")), None);
+    }
+}

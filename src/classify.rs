@@ -1,0 +1,236 @@
+//! CLASSIFY: one classification per VM, with its reason, the way Defender for Cloud's JIT
+//! recommendation decides (see docs/verdicts.md):
+//! JIT policy -> healthy; scale set -> notApplicable; no NSG and no firewall -> notApplicable;
+//! a management port open to the Internet -> unhealthy; otherwise healthy.
+//!
+//! Takes evaluated facts; never reads files and never evaluates rules itself.
+
+use crate::eval::nsg::Level;
+use crate::eval::vm::{judge, ModeFacts, PortEvaluation};
+use crate::eval::{ClassificationInput, Confidence, Judged, NsgVerdict};
+use crate::model::{Origin, OsType, VmKind};
+
+/// The three classifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Classification {
+    /// JIT recommended: a management port is open to the Internet.
+    Unhealthy,
+    /// JIT does not apply (no NSG and no firewall, or a scale set).
+    NotApplicable,
+    /// JIT enabled, or every management port closed to the Internet.
+    Healthy,
+}
+
+impl Classification {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Unhealthy => "unhealthy",
+            Self::NotApplicable => "notApplicable",
+        }
+    }
+}
+
+/// Why a VM got its classification (stable codes for reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReasonCode {
+    /// A JIT policy covers the VM.
+    JitEnabled,
+    /// Scale sets are not covered by JIT.
+    ScaleSet,
+    /// No NSG and no firewall.
+    NoNsgNoFirewall,
+    /// Some management port is open to the Internet.
+    ManagementPortOpen,
+    /// Every management port is closed to the Internet.
+    ManagementPortsClosed,
+}
+
+impl ReasonCode {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::JitEnabled => "jitEnabled",
+            Self::ScaleSet => "scaleSetNotSupported",
+            Self::NoNsgNoFirewall => "noNsgNoFirewall",
+            Self::ManagementPortOpen => "managementPortOpen",
+            Self::ManagementPortsClosed => "managementPortsClosed",
+        }
+    }
+}
+
+/// A classified VM, owning everything reports need.
+#[derive(Debug, Clone)]
+pub struct VmResult {
+    /// Resource id.
+    pub id: String,
+    /// Resolved name.
+    pub name: String,
+    /// Name as written.
+    pub declared_name: String,
+    /// VM or scale set.
+    pub kind: VmKind,
+    /// OS family when known.
+    pub os: Option<OsType>,
+    /// Declaration.
+    pub origin: Origin,
+    /// Classification with confidence.
+    pub classification: Judged<Classification>,
+    /// Reason code.
+    pub reason_code: ReasonCode,
+    /// Human reason.
+    pub reason: String,
+    /// The JIT policy covering it (name).
+    pub jit_policy: Option<String>,
+    /// Why a firewall is in front, if one is.
+    pub firewall_in_front: Option<String>,
+    /// Per port.
+    pub ports: Vec<PortEvaluation>,
+    /// Links that point outside the input.
+    pub missing: Vec<String>,
+    /// Things assumed to deploy it.
+    pub assumptions: Vec<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// Power state, when known.
+    pub power_state: Option<String>,
+}
+
+impl VmResult {
+    /// True when some port is exposed (certain or assumed).
+    pub fn internet_exposed(&self) -> bool {
+        self.ports.iter().any(|p| p.internet_exposed.value && p.internet_exposed.confidence != Confidence::Unknown)
+    }
+
+    /// Overall confidence: the worst of the classification and the ports.
+    pub fn confidence(&self) -> (Confidence, Option<String>) {
+        let mut worst = (self.classification.confidence, self.classification.reason.clone());
+        for port in &self.ports {
+            for j in [&port.nsg_verdict.confidence, &port.internet_exposed.confidence] {
+                if *j > worst.0 {
+                    worst = (*j, port.nsg_verdict.reason.clone().or_else(|| port.internet_exposed.reason.clone()));
+                }
+            }
+        }
+        worst
+    }
+}
+
+/// Well-known names of management ports.
+pub fn port_name(port: u16) -> &'static str {
+    match port {
+        22 => "SSH",
+        3389 => "RDP",
+        5985 => "WinRM-HTTP",
+        5986 => "WinRM-HTTPS",
+        _ => "TCP",
+    }
+}
+
+fn classify_mode(input: &ClassificationInput<'_>, facts: &ModeFacts) -> (Classification, ReasonCode) {
+    if input.jit.is_some() {
+        (Classification::Healthy, ReasonCode::JitEnabled)
+    } else if input.vm.kind == VmKind::VirtualMachineScaleSet {
+        (Classification::NotApplicable, ReasonCode::ScaleSet)
+    } else if !facts.has_nsg && facts.firewall_in_front.is_none() {
+        (Classification::NotApplicable, ReasonCode::NoNsgNoFirewall)
+    } else if !facts.open_ports.is_empty() {
+        (Classification::Unhealthy, ReasonCode::ManagementPortOpen)
+    } else {
+        (Classification::Healthy, ReasonCode::ManagementPortsClosed)
+    }
+}
+
+/// Classifies one evaluated VM.
+pub fn classify(input: ClassificationInput<'_>) -> VmResult {
+    let [closed, mid, open] = &input.modes;
+    let runs = [closed, mid, open].map(|facts| classify_mode(&input, facts));
+    let judged = judge(runs[0], runs[1], runs[2], &input.uncertain);
+    let (classification, reason_code) = judged.value;
+    let reason = reason_text(&input, reason_code, open);
+    let vm = input.vm;
+    VmResult {
+        id: vm.id.clone(),
+        name: vm.name.clone(),
+        declared_name: vm.declared_name.clone(),
+        kind: vm.kind,
+        os: vm.os,
+        origin: vm.origin.clone(),
+        classification: Judged { value: classification, confidence: judged.confidence, reason: judged.reason },
+        reason_code,
+        reason,
+        jit_policy: input.jit.map(|p| p.name.clone()),
+        firewall_in_front: open.firewall_in_front.clone(),
+        ports: input.ports,
+        missing: input.missing,
+        assumptions: vm.assumptions.clone(),
+        tags: vm.tags.clone(),
+        power_state: vm.power_state.clone(),
+    }
+}
+
+fn reason_text(input: &ClassificationInput<'_>, code: ReasonCode, facts: &ModeFacts) -> String {
+    match code {
+        ReasonCode::JitEnabled => format!(
+            "JIT VM access is enabled: policy '{}' covers this VM",
+            input.jit.map_or("?", |p| p.name.as_str())
+        ),
+        ReasonCode::ScaleSet => "JIT VM access does not support virtual machine scale sets; exposure is reported for information".to_owned(),
+        ReasonCode::NoNsgNoFirewall => "no network security group on any of its network interfaces or subnets and no Azure Firewall in front: JIT cannot be applied (add an NSG first)".to_owned(),
+        ReasonCode::ManagementPortOpen => {
+            let parts: Vec<String> = input.ports.iter().filter(|p| facts.open_ports.contains(&p.port)).map(describe_open_port).collect();
+            format!("management port open to the Internet: {}", parts.join("; "))
+        }
+        ReasonCode::ManagementPortsClosed => {
+            let guard = facts.firewall_in_front.clone().map_or_else(|| "its network security groups".to_owned(), |f| format!("its network security groups and {f}"));
+            format!("no management port is open to the Internet: {guard} leave every one closed")
+        }
+    }
+}
+
+fn describe_open_port(port: &PortEvaluation) -> String {
+    let mut text = format!("{} ({})", port.port, port_name(port.port));
+    if port.open.confidence == Confidence::Unknown {
+        text.push_str(&format!(
+            " may be open: the input does not decide it ({})",
+            port.open.reason.as_deref().unwrap_or("an undecidable value")
+        ));
+        return text;
+    }
+    let allowing: Vec<String> = port
+        .evidence
+        .iter()
+        .filter(|e| e.access == crate::model::Access::Allow && !e.rule.is_empty())
+        .map(|e| format!("NSG '{}' rule '{}' (priority {}) allows it", e.nsg, e.rule, e.priority.map_or("?".to_owned(), |p| p.to_string())))
+        .collect();
+    if !allowing.is_empty() {
+        text.push_str(&format!(" — {}", dedup(allowing).join(", ")));
+    } else if port.nsg_verdict.value == NsgVerdict::Unfiltered {
+        text.push_str(" — no NSG filters it");
+    }
+    let reaching: Vec<String> = port
+        .paths
+        .iter()
+        .filter(|(_, reaches)| *reaches)
+        .map(|(p, _)| format!("{} '{}'{}", p.kind.as_str(), p.via, p.rule.as_ref().map(|r| format!(" rule '{r}'")).unwrap_or_default()))
+        .collect();
+    if !reaching.is_empty() {
+        text.push_str(&format!("; reachable via {}", dedup(reaching).join(", ")));
+    }
+    text
+}
+
+fn dedup(mut items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i.clone()));
+    items
+}
+
+/// Level name for reasons.
+pub fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Assumed => "assumed",
+        Level::Unknown => "unknown",
+    }
+}

@@ -1,0 +1,325 @@
+//! EVALUATE: which rule of an NSG decides an inbound TCP flow to one port.
+//!
+//! Pure functions over the model. Uncertain facts (an unknown value, a destination prefix that
+//! covers only part of a dynamic address's subnet) are not guessed: each is a [`Maybe`] that the
+//! caller's [`Mode`] resolves towards the open or the closed outcome, so comparing modes tells
+//! whether the verdict is certain, assumed or unknown.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::model::address::AddressItem;
+use crate::model::{Access, Decided, Direction, Nsg, SecurityRule};
+
+/// How sure a fact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Inferred (e.g. a dynamic address's subnet).
+    Assumed,
+    /// Undecidable from the input.
+    Unknown,
+}
+
+/// Which way an evaluation resolves uncertain facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything uncertain resolves to the closed outcome.
+    Closed,
+    /// Assumed facts resolve open; unknown facts closed.
+    AssumedOpen,
+    /// Everything uncertain resolves to the open outcome.
+    Open,
+}
+
+impl Mode {
+    /// Whether an uncertain fact of `level` resolves towards "open" in this mode.
+    pub fn leans_open(self, level: Level) -> bool {
+        match self {
+            Self::Closed => false,
+            Self::AssumedOpen => level == Level::Assumed,
+            Self::Open => true,
+        }
+    }
+}
+
+/// A three-way match result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// Definitely matches.
+    Yes,
+    /// Definitely does not.
+    No,
+    /// Cannot tell; how sure and why.
+    Maybe(Level, String),
+}
+
+impl Match {
+    fn and(self, other: impl FnOnce() -> Match) -> Match {
+        match self {
+            Match::No => Match::No,
+            Match::Yes => other(),
+            Match::Maybe(level, reason) => match other() {
+                Match::No => Match::No,
+                Match::Yes => Match::Maybe(level, reason),
+                Match::Maybe(l2, r2) => {
+                    if l2 > level {
+                        Match::Maybe(l2, r2)
+                    } else {
+                        Match::Maybe(level, reason)
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The source of the flow being evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// An arbitrary public address with an arbitrary source port.
+    Internet,
+    /// An address inside the virtual network (e.g. Azure Firewall's SNAT address).
+    VnetAddress(IpAddr),
+    /// Some address in these prefixes, inside the virtual network (address not known).
+    VnetRange(Vec<IpNet>),
+}
+
+/// The destination ipConfiguration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A known private address.
+    Address(IpAddr),
+    /// Assigned dynamically from these subnet prefixes.
+    InPrefixes(Vec<IpNet>),
+    /// Undecidable.
+    Unknown(String),
+}
+
+/// One flow: destination port and address, source, ASGs of the destination ipConfiguration.
+#[derive(Debug, Clone)]
+pub struct Flow<'a> {
+    /// Destination port (TCP).
+    pub port: u16,
+    /// Source.
+    pub source: &'a Source,
+    /// Destination address.
+    pub destination: &'a Destination,
+    /// Keys of the application security groups of the destination ipConfiguration.
+    pub asgs: &'a [String],
+}
+
+/// The rule that decided, with how the decision was reached.
+#[derive(Debug, Clone)]
+pub struct Decision<'n> {
+    /// Allow or deny.
+    pub access: Access,
+    /// The deciding rule.
+    pub rule: &'n SecurityRule,
+    /// Uncertain facts that were resolved on the way (level, reason).
+    pub uncertain: Vec<(Level, String)>,
+}
+
+/// Evaluates `nsg` for `flow`, resolving uncertainty by `mode`. Rules are taken by ascending
+/// priority (custom, then default), first match wins. An unknown priority or access is placed
+/// where it opens (Open) or closes (Closed) the most.
+pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
+    let mut ordered: Vec<(u64, &SecurityRule)> = nsg
+        .rules
+        .iter()
+        .chain(nsg.default_rules.iter())
+        .map(|rule| (effective_priority(rule, mode), rule))
+        .collect();
+    ordered.sort_by_key(|(priority, _)| *priority);
+    let mut uncertain = Vec::new();
+    for (_, rule) in ordered {
+        let access = match &rule.access {
+            Decided::Known(a) => *a,
+            Decided::Unknown(reason) => {
+                let a = if mode.leans_open(Level::Unknown) { Access::Allow } else { Access::Deny };
+                uncertain.push((Level::Unknown, reason.clone()));
+                a
+            }
+        };
+        match rule_matches(rule, access, flow) {
+            Match::Yes => return Decision { access, rule, uncertain },
+            Match::No => {}
+            Match::Maybe(level, reason) => {
+                uncertain.push((level, reason));
+                let take = mode.leans_open(level) == (access == Access::Allow);
+                if take {
+                    return Decision { access, rule, uncertain };
+                }
+            }
+        }
+    }
+    // Unreachable with Azure's DenyAllInBound present; an exported NSG may omit defaults.
+    let fallback = nsg.default_rules.last().or_else(|| nsg.rules.last());
+    match fallback {
+        Some(rule) => Decision {
+            access: Access::Deny,
+            rule,
+            uncertain,
+        },
+        None => Decision {
+            access: Access::Deny,
+            rule: &IMPLICIT_DENY,
+            uncertain,
+        },
+    }
+}
+
+static IMPLICIT_DENY: std::sync::LazyLock<SecurityRule> = std::sync::LazyLock::new(|| {
+    crate::model::network::azure_default_rules()
+        .pop()
+        .unwrap_or_else(|| unreachable_rule())
+});
+
+fn unreachable_rule() -> SecurityRule {
+    SecurityRule {
+        name: "DenyAllInBound".to_owned(),
+        priority: Decided::Known(65500),
+        direction: Decided::Known(Direction::Inbound),
+        access: Decided::Known(Access::Deny),
+        protocol: Decided::Known("*".to_owned()),
+        sources: Decided::Known(vec![AddressItem::Any]),
+        source_ports: Decided::Known(crate::model::ports::PortSet::all()),
+        destinations: Decided::Known(vec![AddressItem::Any]),
+        destination_ports: Decided::Known(crate::model::ports::PortSet::all()),
+        is_default: true,
+        origin: None,
+    }
+}
+
+fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
+    match &rule.priority {
+        Decided::Known(p) => u64::from(*p) * 2 + 1,
+        Decided::Unknown(_) => {
+            let allow = matches!(rule.access, Decided::Known(Access::Allow));
+            if mode.leans_open(Level::Unknown) == allow {
+                0
+            } else {
+                u64::MAX
+            }
+        }
+    }
+}
+
+/// Does `rule` (with the given resolved access) match `flow`?
+pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Match {
+    decided(&rule.direction, |d| bool_match(*d == Direction::Inbound))
+        .and(|| decided(&rule.protocol, |p| bool_match(p == "tcp" || p == "*" || p == "any")))
+        .and(|| decided(&rule.destination_ports, |ports| bool_match(ports.contains(flow.port))))
+        .and(|| decided(&rule.sources, |items| source_matches(items, flow.source)))
+        .and(|| source_ports_match(rule, access))
+        .and(|| decided(&rule.destinations, |items| destination_matches(items, flow)))
+}
+
+fn decided<T>(value: &Decided<T>, f: impl FnOnce(&T) -> Match) -> Match {
+    match value {
+        Decided::Known(v) => f(v),
+        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+    }
+}
+
+fn bool_match(b: bool) -> Match {
+    if b {
+        Match::Yes
+    } else {
+        Match::No
+    }
+}
+
+/// The client chooses its source port: an Allow for any source port admits it; a Deny only
+/// stops it when it covers every source port.
+fn source_ports_match(rule: &SecurityRule, access: Access) -> Match {
+    decided(&rule.source_ports, |ports| match access {
+        Access::Allow => bool_match(!ports.is_empty()),
+        Access::Deny => bool_match(ports.is_all()),
+    })
+}
+
+fn source_matches(items: &[AddressItem], source: &Source) -> Match {
+    let mut best = Match::No;
+    for item in items {
+        let m = match (item, source) {
+            (item, Source::Internet) => bool_match(item.is_internet_wide()),
+            (AddressItem::Any | AddressItem::VirtualNetwork, Source::VnetAddress(_) | Source::VnetRange(_)) => Match::Yes,
+            (AddressItem::Prefix(net), Source::VnetAddress(ip)) => bool_match(net.contains(ip)),
+            (AddressItem::Prefix(net), Source::VnetRange(ranges)) => prefix_vs_ranges(net, ranges, "the firewall's address"),
+            _ => Match::No,
+        };
+        match m {
+            Match::Yes => return Match::Yes,
+            Match::Maybe(..) => best = m,
+            Match::No => {}
+        }
+    }
+    best
+}
+
+fn destination_matches(items: &[AddressItem], flow: &Flow<'_>) -> Match {
+    let mut best = Match::No;
+    for item in items {
+        let m = match item {
+            AddressItem::Any | AddressItem::VirtualNetwork => Match::Yes,
+            AddressItem::Asg(asg) => bool_match(flow.asgs.iter().any(|a| a == asg)),
+            AddressItem::Prefix(net) => match flow.destination {
+                Destination::Address(ip) => bool_match(net.contains(ip)),
+                Destination::InPrefixes(ranges) => prefix_vs_ranges(net, ranges, "the VM's dynamic private IP"),
+                Destination::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+            },
+            AddressItem::Internet | AddressItem::AzureLoadBalancer | AddressItem::OtherTag(_) => Match::No,
+        };
+        match m {
+            Match::Yes => return Match::Yes,
+            Match::Maybe(..) => best = m,
+            Match::No => {}
+        }
+    }
+    best
+}
+
+/// A rule prefix against an address known only to lie in `ranges`.
+fn prefix_vs_ranges(net: &IpNet, ranges: &[IpNet], what: &str) -> Match {
+    if ranges.is_empty() {
+        return Match::Maybe(Level::Unknown, format!("{what} is not known"));
+    }
+    if ranges.iter().all(|r| net.contains(r)) {
+        Match::Yes
+    } else if ranges.iter().any(|r| net.contains(r) || r.contains(net)) {
+        Match::Maybe(
+            Level::Assumed,
+            format!("{what} may or may not fall in {net}"),
+        )
+    } else {
+        Match::No
+    }
+}
+
+/// Allow rules that admit the port for specific (not Internet-wide) sources, in priority order:
+/// (rule, sources). Reported so auditors see who else can reach the port.
+pub fn specific_sources_allowed<'n>(nsg: &'n Nsg, flow: &Flow<'_>) -> Vec<(&'n SecurityRule, Vec<String>)> {
+    let mut out: Vec<(&SecurityRule, Vec<String>)> = nsg
+        .rules
+        .iter()
+        .filter(|r| matches!(r.access, Decided::Known(Access::Allow)))
+        .filter(|r| {
+            matches!(
+                decided(&r.direction, |d| bool_match(*d == Direction::Inbound))
+                    .and(|| decided(&r.protocol, |p| bool_match(p == "tcp" || p == "*")))
+                    .and(|| decided(&r.destination_ports, |p| bool_match(p.contains(flow.port))))
+                    .and(|| decided(&r.destinations, |d| destination_matches(d, flow))),
+                Match::Yes | Match::Maybe(..)
+            )
+        })
+        .filter_map(|r| match &r.sources {
+            Decided::Known(items) if !items.iter().any(AddressItem::is_internet_wide) => {
+                Some((r, items.iter().map(AddressItem::label).collect()))
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|(r, _)| r.priority.known().copied().unwrap_or(u32::MAX));
+    out
+}

@@ -1,0 +1,425 @@
+//! EVALUATE: one VM, every management port, in each resolution mode, then judged.
+
+use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
+use super::paths::{firewall_address, paths_to, PathIn, PathKind};
+use super::{NsgEvidence, NsgLevel, NsgVerdict, SpecificSource};
+use crate::model::access::last_segment;
+use crate::model::{key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress, Vm};
+
+/// How sure a verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// Decided by known values only.
+    Certain,
+    /// Relies on an inference (the reason says which).
+    Assumed,
+    /// An undecidable value could change it.
+    Unknown,
+}
+
+impl Confidence {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Certain => "certain",
+            Self::Assumed => "assumed",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// A value with its confidence and, when not certain, the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged<T> {
+    /// The value (for unknown: the most open outcome).
+    pub value: T,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// What it depends on, when not certain.
+    pub reason: Option<String>,
+}
+
+/// The three runs of one quantity, combined: equal -> certain; assumed facts explain the
+/// difference -> assumed (open outcome); otherwise unknown (open outcome).
+pub fn judge<T: Clone + PartialEq>(closed: T, assumed_open: T, open: T, uncertain: &[(Level, String)]) -> Judged<T> {
+    let first = |level: Level| uncertain.iter().find(|(l, _)| *l == level).map(|(_, r)| r.clone());
+    if closed == open {
+        Judged { value: open, confidence: Confidence::Certain, reason: None }
+    } else if assumed_open == open {
+        Judged { value: open, confidence: Confidence::Assumed, reason: first(Level::Assumed).or_else(|| first(Level::Unknown)) }
+    } else {
+        Judged { value: open, confidence: Confidence::Unknown, reason: first(Level::Unknown).or_else(|| first(Level::Assumed)) }
+    }
+}
+
+/// Per-mode facts classification needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModeFacts {
+    /// An NSG filters some ipConfiguration of the VM.
+    pub has_nsg: bool,
+    /// Why an Azure Firewall is in front, if it is.
+    pub firewall_in_front: Option<String>,
+    /// Ports open to the Internet.
+    pub open_ports: Vec<u16>,
+}
+
+/// Everything classification and reports need about one VM.
+#[derive(Debug, Clone)]
+pub struct ClassificationInput<'i> {
+    /// The VM.
+    pub vm: &'i Vm,
+    /// The JIT policy covering it.
+    pub jit: Option<&'i JitPolicy>,
+    /// Facts per mode: [closed, assumed-open, open].
+    pub modes: [ModeFacts; 3],
+    /// Uncertain facts met (level, reason).
+    pub uncertain: Vec<(Level, String)>,
+    /// Per port results.
+    pub ports: Vec<PortEvaluation>,
+    /// Links that point outside the input.
+    pub missing: Vec<String>,
+}
+
+/// One management port of one VM.
+#[derive(Debug, Clone)]
+pub struct PortEvaluation {
+    /// Port.
+    pub port: u16,
+    /// NSG verdict for an Internet source (most open over ipConfigurations).
+    pub nsg_verdict: Judged<NsgVerdict>,
+    /// Open to the Internet.
+    pub open: Judged<bool>,
+    /// Open and on a path.
+    pub internet_exposed: Judged<bool>,
+    /// Deciding rules, per ipConfiguration and NSG.
+    pub evidence: Vec<NsgEvidence>,
+    /// Paths in (those that may exist).
+    pub paths: Vec<(PathIn, bool)>,
+    /// Specific sources allowed.
+    pub specific_sources: Vec<SpecificSource>,
+}
+
+const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
+
+fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {
+    match m {
+        Match::Yes => true,
+        Match::No => false,
+        Match::Maybe(level, reason) => {
+            uncertain.push((*level, reason.clone()));
+            mode.leans_open(*level)
+        }
+    }
+}
+
+/// An NSG on the path, or a link to one (or to a subnet) that the input does not hold.
+enum Slot<'i> {
+    Found(NsgLevel, &'i Nsg),
+    Missing(NsgLevel, String),
+}
+
+/// One ipConfiguration to evaluate, with its NIC.
+struct Target<'i> {
+    nic_name: String,
+    config: Option<&'i IpConfig>,
+    slots: Vec<Slot<'i>>,
+    destination: Destination,
+}
+
+/// Evaluates one VM for `ports`.
+pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> ClassificationInput<'i> {
+    let mut missing = Vec::new();
+    let targets = targets_of(inv, vm, &mut missing);
+    let mut uncertain: Vec<(Level, String)> = missing.iter().map(|m| (Level::Unknown, m.clone())).collect();
+    let mut modes: [ModeFacts; 3] = Default::default();
+    let mut port_results = Vec::with_capacity(ports.len());
+    for &port in ports {
+        let mut runs = Vec::with_capacity(3);
+        for (i, mode) in MODES.iter().enumerate() {
+            let run = evaluate_port(inv, &targets, port, *mode, &mut uncertain);
+            if let Some(facts) = modes.get_mut(i) {
+                if run.open {
+                    facts.open_ports.push(port);
+                }
+            }
+            runs.push(run);
+        }
+        port_results.push(judge_port(port, runs, &uncertain));
+    }
+    for (i, mode) in MODES.iter().enumerate() {
+        if let Some(facts) = modes.get_mut(i) {
+            facts.has_nsg = targets.iter().any(|t| !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Level::Unknown)));
+            facts.firewall_in_front = firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
+        }
+    }
+    let vm_key = key(&vm.id);
+    let jit = inv.jit_policies.iter().find(|p| p.vm_keys.contains(&vm_key));
+    uncertain.sort();
+    uncertain.dedup();
+    ClassificationInput { vm, jit, modes, uncertain, ports: port_results, missing }
+}
+
+fn targets_of<'i>(inv: &'i Inventory, vm: &'i Vm, missing: &mut Vec<String>) -> Vec<Target<'i>> {
+    let mut nics: Vec<&'i Nic> = vm.inline_nics.iter().collect();
+    let mut targets = Vec::new();
+    for nic_id in &vm.nic_ids {
+        match nic_id {
+            Decided::Known(id) => match inv.nics.get(&key(id)) {
+                Some(nic) => nics.push(nic),
+                None => {
+                    let why = format!("network interface {id} is not in the input");
+                    missing.push(why.clone());
+                    targets.push(Target { nic_name: last_segment(id).to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown(why) });
+                }
+            },
+            Decided::Unknown(reason) => {
+                missing.push(format!("a network interface reference is unknown: {reason}"));
+                targets.push(Target { nic_name: "(unknown)".to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown(reason.clone()) });
+            }
+        }
+    }
+    if nics.is_empty() && targets.is_empty() {
+        missing.push("the VM names no network interface".to_owned());
+        targets.push(Target { nic_name: "(none)".to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown("no network interface".to_owned()) });
+    }
+    for nic in nics {
+        for config in &nic.ip_configs {
+            targets.push(target_for(inv, nic, config, missing));
+        }
+    }
+    targets
+}
+
+fn target_for<'i>(inv: &'i Inventory, nic: &'i Nic, config: &'i IpConfig, missing: &mut Vec<String>) -> Target<'i> {
+    let mut slots = Vec::new();
+    let mut prefixes = Vec::new();
+    match &config.subnet {
+        Some(Decided::Known(id)) => match inv.subnets.get(&key(id)) {
+            Some(subnet) => {
+                prefixes = subnet.prefixes.clone();
+                if let Some(link) = &subnet.nsg {
+                    slots.push(nsg_slot(inv, NsgLevel::Subnet, link, missing));
+                }
+            }
+            None => {
+                let why = format!("subnet {id} is not in the input");
+                missing.push(why.clone());
+                slots.push(Slot::Missing(NsgLevel::Subnet, why));
+            }
+        },
+        Some(Decided::Unknown(reason)) => slots.push(Slot::Missing(NsgLevel::Subnet, format!("subnet unknown: {reason}"))),
+        None => {}
+    }
+    if let Some(link) = &nic.nsg {
+        slots.push(nsg_slot(inv, NsgLevel::Nic, link, missing));
+    }
+    let destination = match &config.private_ip {
+        PrivateIp::Static(ip) => Destination::Address(*ip),
+        PrivateIp::Dynamic => Destination::InPrefixes(prefixes),
+        PrivateIp::Unknown(reason) => Destination::Unknown(reason.clone()),
+    };
+    Target { nic_name: nic.name.clone(), config: Some(config), slots, destination }
+}
+
+fn nsg_slot<'i>(inv: &'i Inventory, level: NsgLevel, link: &Decided<String>, missing: &mut Vec<String>) -> Slot<'i> {
+    match link {
+        Decided::Known(id) => match inv.nsgs.get(&key(id)) {
+            Some(nsg) => Slot::Found(level, nsg),
+            None => {
+                let why = format!("network security group {id} is not in the input");
+                missing.push(why.clone());
+                Slot::Missing(level, why)
+            }
+        },
+        Decided::Unknown(reason) => Slot::Missing(level, format!("NSG reference unknown: {reason}")),
+    }
+}
+
+/// One port in one mode, over every ipConfiguration.
+struct PortRun {
+    verdict: NsgVerdict,
+    open: bool,
+    exposed: bool,
+    evidence: Vec<NsgEvidence>,
+    paths: Vec<(PathIn, bool)>,
+    specific: Vec<SpecificSource>,
+}
+
+fn evaluate_port(inv: &Inventory, targets: &[Target<'_>], port: u16, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> PortRun {
+    let mut run = PortRun { verdict: NsgVerdict::Deny, open: false, exposed: false, evidence: Vec::new(), paths: Vec::new(), specific: Vec::new() };
+    for target in targets {
+        let Some(config) = target.config else {
+            // A NIC outside the input: anything is possible.
+            let verdict = if mode.leans_open(Level::Unknown) { NsgVerdict::Allow } else { NsgVerdict::Deny };
+            run.verdict = run.verdict.max(verdict);
+            run.open |= verdict == NsgVerdict::Allow;
+            continue;
+        };
+        let label = format!("{}/{}", target.nic_name, config.name);
+        let internet = Source::Internet;
+        let flow = Flow { port, source: &internet, destination: &target.destination, asgs: &config.asgs };
+        let (verdict, evidence) = chain_verdict(target, &flow, mode, &label, uncertain);
+        run.verdict = run.verdict.max(verdict);
+        run.evidence.extend(evidence);
+        for slot in &target.slots {
+            if let Slot::Found(_, nsg) = slot {
+                for (rule, sources) in specific_sources_allowed(nsg, &flow) {
+                    run.specific.push(SpecificSource { nsg: nsg.name.clone(), rule: rule.name.clone(), priority: rule.priority.known().copied(), sources });
+                }
+            }
+        }
+        let mut direct_open = verdict == NsgVerdict::Allow;
+        for path in paths_to(inv, config, &target.nic_name, port) {
+            let exists = resolve(&path.reaches, mode, uncertain);
+            let reaches = exists && path_reaches(&path, verdict, target, port, mode, uncertain);
+            if path.kind != PathKind::FirewallDnat && reaches {
+                direct_open = true;
+            }
+            run.open |= reaches;
+            run.exposed |= reaches;
+            if exists || matches!(path.reaches, Match::Maybe(..)) {
+                run.paths.push((path, reaches));
+            }
+        }
+        run.open |= direct_open;
+    }
+    run.specific.sort();
+    run.specific.dedup();
+    run
+}
+
+fn path_reaches(path: &PathIn, verdict: NsgVerdict, target: &Target<'_>, port: u16, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {
+    match path.kind {
+        PathKind::FirewallDnat => {
+            if !resolve(&path.internet_wide, mode, uncertain) {
+                return false;
+            }
+            let Some(source) = &path.firewall_source else { return false };
+            let config_asgs = target.config.map_or(&[][..], |c| c.asgs.as_slice());
+            let flow = Flow { port, source, destination: &target.destination, asgs: config_asgs };
+            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", uncertain);
+            matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
+        }
+        _ => match verdict {
+            NsgVerdict::Allow => true,
+            NsgVerdict::Unfiltered => !path.secure_by_default,
+            _ => false,
+        },
+    }
+}
+
+/// Subnet NSG and NIC NSG must both allow; with neither, unfiltered.
+fn chain_verdict(target: &Target<'_>, flow: &Flow<'_>, mode: Mode, label: &str, uncertain: &mut Vec<(Level, String)>) -> (NsgVerdict, Vec<NsgEvidence>) {
+    if target.slots.is_empty() {
+        return (NsgVerdict::Unfiltered, Vec::new());
+    }
+    let mut verdict = NsgVerdict::Allow;
+    let mut evidence = Vec::new();
+    for slot in &target.slots {
+        let (access, item) = match slot {
+            Slot::Found(level, nsg) => {
+                let decision = decide(nsg, flow, mode);
+                uncertain.extend(decision.uncertain.iter().cloned());
+                let note = decision.uncertain.first().map(|(_, r)| r.clone());
+                (decision.access, NsgEvidence {
+                    ip_configuration: label.to_owned(),
+                    level: *level,
+                    nsg: nsg.name.clone(),
+                    nsg_id: nsg.id.clone(),
+                    rule: decision.rule.name.clone(),
+                    priority: decision.rule.priority.known().copied(),
+                    access: decision.access,
+                    default_rule: decision.rule.is_default,
+                    origin: decision.rule.origin.clone().or_else(|| Some(nsg.origin.clone())),
+                    note,
+                })
+            }
+            Slot::Missing(level, why) => {
+                uncertain.push((Level::Unknown, why.clone()));
+                let access = if mode.leans_open(Level::Unknown) { Access::Allow } else { Access::Deny };
+                (access, NsgEvidence {
+                    ip_configuration: label.to_owned(),
+                    level: *level,
+                    nsg: "(not in the input)".to_owned(),
+                    nsg_id: String::new(),
+                    rule: String::new(),
+                    priority: None,
+                    access,
+                    default_rule: false,
+                    origin: None,
+                    note: Some(why.clone()),
+                })
+            }
+        };
+        if access == Access::Deny {
+            verdict = NsgVerdict::Deny;
+        }
+        evidence.push(item);
+    }
+    (verdict, evidence)
+}
+
+fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> PortEvaluation {
+    let mut runs = runs.into_iter();
+    let (Some(closed), Some(mid), Some(open)) = (runs.next(), runs.next(), runs.next()) else {
+        return PortEvaluation { port, nsg_verdict: certain(NsgVerdict::Unknown), open: certain(false), internet_exposed: certain(false), evidence: Vec::new(), paths: Vec::new(), specific_sources: Vec::new() };
+    };
+    let mut nsg_verdict = judge(closed.verdict, mid.verdict, open.verdict, uncertain);
+    if nsg_verdict.confidence == Confidence::Unknown {
+        nsg_verdict.value = NsgVerdict::Unknown;
+    }
+    // An undecidable boolean is reported as not established (false) with confidence unknown;
+    // the classification, not the port, takes the fail-safe side.
+    let not_established = |mut j: Judged<bool>| {
+        if j.confidence == Confidence::Unknown {
+            j.value = false;
+        }
+        j
+    };
+    PortEvaluation {
+        port,
+        nsg_verdict,
+        open: not_established(judge(closed.open, mid.open, open.open, uncertain)),
+        internet_exposed: not_established(judge(closed.exposed, mid.exposed, open.exposed, uncertain)),
+        evidence: open.evidence,
+        paths: open.paths,
+        specific_sources: open.specific,
+    }
+}
+
+fn certain<T>(value: T) -> Judged<T> {
+    Judged { value, confidence: Confidence::Certain, reason: None }
+}
+
+fn firewall_in_front(inv: &Inventory, targets: &[Target<'_>], ports: &[PortEvaluation], mode: Mode, uncertain: &mut Vec<(Level, String)>) -> Option<String> {
+    for port in ports {
+        for (path, _) in &port.paths {
+            if path.kind == PathKind::FirewallDnat && resolve(&path.reaches, mode, uncertain) {
+                return Some(format!("Azure Firewall '{}' forwards to it (DNAT rule {})", path.via, path.rule.as_deref().unwrap_or("?")));
+            }
+        }
+    }
+    for target in targets {
+        let Some(Decided::Known(subnet_id)) = target.config.and_then(|c| c.subnet.as_ref()) else { continue };
+        let Some(Decided::Known(table_id)) = inv.subnets.get(&key(subnet_id)).and_then(|s| s.route_table.as_ref()) else { continue };
+        let Some(table) = inv.route_tables.get(&key(table_id)) else { continue };
+        for route in table.routes.iter().filter(|r| r.prefix == "0.0.0.0/0" && r.next_hop_type.eq_ignore_ascii_case("VirtualAppliance")) {
+            for firewall in &inv.firewalls {
+                let m = match &route.next_hop {
+                    Some(Decided::Known(TranslatedAddress::DynamicOf(k))) => if k.starts_with(&key(&firewall.id)) { Match::Yes } else { Match::No },
+                    Some(Decided::Known(TranslatedAddress::Ip(ip))) => match firewall_address(inv, firewall) {
+                        Some((fw, false)) if fw == *ip => Match::Yes,
+                        Some((fw, true)) if fw == *ip => Match::Maybe(Level::Assumed, format!("{ip} is taken to be firewall '{}' (first usable address of its subnet)", firewall.name)),
+                        _ => Match::No,
+                    },
+                    Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
+                    _ => Match::No,
+                };
+                if resolve(&m, mode, uncertain) {
+                    return Some(format!("its subnet's default route leads to Azure Firewall '{}' (route table {})", firewall.name, last_segment(table_id)));
+                }
+            }
+        }
+    }
+    None
+}

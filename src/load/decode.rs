@@ -1,0 +1,197 @@
+//! LOAD: turn the bytes of a file into JSON text.
+//!
+//! Exports and templates arrive as UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM
+//! (PowerShell's `Out-File` default), and ARM templates may carry `//` and `/* */` comments,
+//! which ARM accepts but serde_json does not. Comments are replaced by spaces, byte for byte, so
+//! every byte offset, line and column in the decoded text still points where the user looks.
+//! This module only decodes; it never parses JSON.
+
+/// Why a file's bytes could not be turned into text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The bytes are not valid in the detected encoding; `offset` is the first bad byte.
+    InvalidEncoding {
+        /// The encoding that was tried ("UTF-8", "UTF-16LE", ...).
+        encoding: &'static str,
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+}
+
+/// Decodes bytes to text: BOM sniffing for UTF-8 and UTF-16 LE/BE, UTF-8 otherwise.
+/// The BOM is dropped; the returned text starts at the first character after it.
+pub fn decode_text(bytes: &[u8]) -> Result<String, DecodeError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode_utf8(rest, 3);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_utf16(rest, u16::from_le_bytes, "UTF-16LE");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_utf16(rest, u16::from_be_bytes, "UTF-16BE");
+    }
+    decode_utf8(bytes, 0)
+}
+
+fn decode_utf8(bytes: &[u8], bom_len: usize) -> Result<String, DecodeError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(err) => Err(DecodeError::InvalidEncoding {
+            encoding: "UTF-8",
+            offset: err.valid_up_to() + bom_len,
+        }),
+    }
+}
+
+fn decode_utf16(
+    bytes: &[u8],
+    unit: fn([u8; 2]) -> u16,
+    encoding: &'static str,
+) -> Result<String, DecodeError> {
+    if bytes.len() % 2 != 0 {
+        return Err(DecodeError::InvalidEncoding {
+            encoding,
+            offset: bytes.len() + 1,
+        });
+    }
+    let units = bytes
+        .chunks_exact(2)
+        .map(|pair| unit([pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)]));
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for (index, decoded) in char::decode_utf16(units).enumerate() {
+        match decoded {
+            Ok(ch) => text.push(ch),
+            Err(_) => {
+                return Err(DecodeError::InvalidEncoding {
+                    encoding,
+                    offset: 2 + index * 2,
+                })
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Replaces `//` line comments and `/* */` block comments outside strings with spaces
+/// (newlines inside block comments are kept), so offsets are unchanged. Returns the text
+/// untouched when it has no comments, which is the common case and costs one scan.
+// Every index below is checked against `bytes.len()` by the loop conditions.
+#[allow(clippy::indexing_slicing)]
+pub fn blank_comments(text: String) -> String {
+    if !text.contains("//") && !text.contains("/*") {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match (b, bytes.get(i + 1).copied()) {
+            (b'"', _) => {
+                in_string = true;
+                i += 1;
+            }
+            (b'/', Some(b'/')) => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    bytes[i] = b' ';
+                    i += 1;
+                }
+            }
+            (b'/', Some(b'*')) => {
+                let mut j = i;
+                while j < bytes.len() {
+                    if bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/') {
+                        bytes[j] = b' ';
+                        bytes[j + 1] = b' ';
+                        j += 2;
+                        break;
+                    }
+                    if bytes[j] != b'\n' && bytes[j] != b'\r' {
+                        bytes[j] = b' ';
+                    }
+                    j += 1;
+                }
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes outside strings were replaced by ASCII spaces, and a comment's multi-byte
+    // characters are replaced whole (every byte of them), so the text stays valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn utf8_bom_is_dropped() {
+        assert_eq!(decode_text(b"\xEF\xBB\xBF{}").unwrap(), "{}");
+    }
+
+    #[test]
+    fn utf16_le_and_be_with_bom_decode() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("{\"a\":1}".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert_eq!(decode_text(&le).unwrap(), "{\"a\":1}");
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("{\"é\":1}".encode_utf16().flat_map(|u| u.to_be_bytes()))
+            .collect();
+        assert_eq!(decode_text(&be).unwrap(), "{\"é\":1}");
+    }
+
+    #[test]
+    fn invalid_utf8_reports_offset() {
+        let err = decode_text(b"{\"a\":\xFF}").unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::InvalidEncoding {
+                encoding: "UTF-8",
+                offset: 5
+            }
+        );
+    }
+
+    #[test]
+    fn odd_utf16_length_is_an_error() {
+        assert!(decode_text(&[0xFF, 0xFE, 0x7B]).is_err());
+    }
+
+    #[test]
+    fn comments_become_spaces_and_keep_offsets() {
+        let text = "{ // note é\n \"a\": /* x\n y */ \"//not\" }".to_owned();
+        let out = blank_comments(text.clone());
+        assert_eq!(out.len(), text.len());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["a"], "//not");
+        assert_eq!(out.find("\"a\""), text.find("\"a\""));
+        assert_eq!(out.matches('\n').count(), 2);
+    }
+
+    #[test]
+    fn escaped_quote_in_string_does_not_end_it() {
+        let out = blank_comments(r#"{"a": "x\" // y"}"#.to_owned());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["a"], "x\" // y");
+    }
+
+    #[test]
+    fn unterminated_block_comment_blanks_to_end() {
+        let out = blank_comments("{} /* open".to_owned());
+        assert_eq!(out.trim(), "{}");
+    }
+}

@@ -1,0 +1,170 @@
+//! MODEL: build VMs, scale sets and JIT policies from evaluated resources.
+
+use serde_json::Value;
+
+use super::access::{get_ci, items, props, reference_id, text};
+use super::network::ip_config;
+use super::types::{key, Decided, JitPolicy, Nic, Origin, OsType, Vm, VmKind};
+
+/// What the builder needs to know about a resource besides its JSON.
+pub struct Declared<'a> {
+    /// Resource id.
+    pub id: &'a str,
+    /// Resolved name.
+    pub name: &'a str,
+    /// Name as written.
+    pub declared_name: &'a str,
+    /// Evaluated resource.
+    pub value: &'a Value,
+    /// Declaration.
+    pub origin: Origin,
+    /// Things assumed to deploy it.
+    pub assumptions: &'a [String],
+}
+
+/// Builds a virtual machine.
+pub fn vm(d: &Declared<'_>) -> Vm {
+    let p = props(d.value);
+    let network = get_ci(p, "networkProfile").unwrap_or(&Value::Null);
+    let nic_ids = items(network, "networkInterfaces")
+        .iter()
+        .filter_map(|n| match n {
+            Value::String(_) => super::access::decided_text(n),
+            other => super::access::decided_text(get_ci(other, "id")?),
+        })
+        .collect();
+    let inline_nics = inline_nic_configs(d.id, network, &d.origin);
+    Vm {
+        id: d.id.to_owned(),
+        name: d.name.to_owned(),
+        declared_name: d.declared_name.to_owned(),
+        kind: VmKind::VirtualMachine,
+        os: os_type(p),
+        nic_ids,
+        inline_nics,
+        tags: tags(d.value),
+        power_state: power_state(d.value),
+        assumptions: d.assumptions.to_vec(),
+        origin: d.origin.clone(),
+    }
+}
+
+/// Builds a scale set (its NIC configurations become inline NICs).
+pub fn vmss(d: &Declared<'_>) -> Vm {
+    let p = props(d.value);
+    let profile = get_ci(p, "virtualMachineProfile").unwrap_or(&Value::Null);
+    let network = get_ci(profile, "networkProfile").unwrap_or(&Value::Null);
+    Vm {
+        id: d.id.to_owned(),
+        name: d.name.to_owned(),
+        declared_name: d.declared_name.to_owned(),
+        kind: VmKind::VirtualMachineScaleSet,
+        os: os_type(profile),
+        nic_ids: Vec::new(),
+        inline_nics: inline_nic_configs(d.id, network, &d.origin),
+        tags: tags(d.value),
+        power_state: None,
+        assumptions: d.assumptions.to_vec(),
+        origin: d.origin.clone(),
+    }
+}
+
+fn inline_nic_configs(owner_id: &str, network: &Value, origin: &Origin) -> Vec<Nic> {
+    items(network, "networkInterfaceConfigurations")
+        .iter()
+        .map(|config| {
+            let name = get_ci(config, "name").and_then(Value::as_str).unwrap_or("nic");
+            let id = format!("{owner_id}/networkInterfaceConfigurations/{name}");
+            let cp = props(config);
+            let ip_configs = items(cp, "ipConfigurations")
+                .iter()
+                .map(|c| {
+                    let mut ip = ip_config(&id, c);
+                    if get_ci(props(c), "publicIPAddressConfiguration").is_some() {
+                        ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
+                    }
+                    ip
+                })
+                .collect();
+            Nic {
+                id,
+                name: name.to_owned(),
+                nsg: reference_id(cp, "networkSecurityGroup"),
+                ip_configs,
+                origin: origin.clone(),
+            }
+        })
+        .collect()
+}
+
+fn os_type(p: &Value) -> Option<OsType> {
+    let storage = get_ci(p, "storageProfile").unwrap_or(&Value::Null);
+    let os_disk = get_ci(storage, "osDisk").unwrap_or(&Value::Null);
+    if let Some(Decided::Known(t)) = text(os_disk, "osType") {
+        match t.to_ascii_lowercase().as_str() {
+            "windows" => return Some(OsType::Windows),
+            "linux" => return Some(OsType::Linux),
+            _ => {}
+        }
+    }
+    let os_profile = get_ci(p, "osProfile").unwrap_or(&Value::Null);
+    if get_ci(os_profile, "windowsConfiguration").is_some() {
+        return Some(OsType::Windows);
+    }
+    if get_ci(os_profile, "linuxConfiguration").is_some() {
+        return Some(OsType::Linux);
+    }
+    let image = get_ci(storage, "imageReference").unwrap_or(&Value::Null);
+    let field = |f: &str| match text(image, f) {
+        Some(Decided::Known(s)) => s.to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    let (publisher, offer) = (field("publisher"), field("offer"));
+    if publisher.contains("windows") || offer.contains("windows") || publisher == "microsoftsqlserver" {
+        return Some(OsType::Windows);
+    }
+    const LINUX: [&str; 10] = ["canonical", "redhat", "openlogic", "suse", "debian", "credativ", "oracle", "almalinux", "kinvolk", "center-for-internet-security-inc"];
+    if LINUX.iter().any(|l| publisher == *l) || offer.contains("ubuntu") || offer.contains("centos") || offer.contains("rhel") {
+        return Some(OsType::Linux);
+    }
+    None
+}
+
+fn tags(value: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = get_ci(value, "tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+fn power_state(value: &Value) -> Option<String> {
+    if let Some(Decided::Known(s)) = text(value, "powerState") {
+        return Some(s);
+    }
+    let view = get_ci(props(value), "instanceView")?;
+    items(view, "statuses").iter().find_map(|s| {
+        let code = get_ci(s, "code")?.as_str()?;
+        code.strip_prefix("PowerState/").map(|state| format!("VM {state}"))
+    })
+}
+
+/// Builds a JIT network access policy.
+pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
+    let vm_keys = items(props(d.value), "virtualMachines")
+        .iter()
+        .filter_map(|v| get_ci(v, "id").and_then(Value::as_str))
+        .map(key)
+        .collect();
+    JitPolicy {
+        id: d.id.to_owned(),
+        name: d.name.to_owned(),
+        vm_keys,
+        origin: d.origin.clone(),
+    }
+}

@@ -1,0 +1,280 @@
+//! MODEL: typed resources linked by case-insensitive resource id.
+//!
+//! Takes concrete resources (from ARM expansion or, later, exports) and builds an
+//! [`Inventory`]: VMs and scale sets, NICs, subnets, NSGs, public IPs, load balancers,
+//! firewalls and policies, route tables, JIT policies, with child resources merged into their
+//! parents and indexes for O(1) linking. Strict parsing problems are collected. No verdicts
+//! are decided here.
+
+pub mod access;
+pub mod address;
+pub mod compute;
+pub mod edge;
+pub mod network;
+pub mod ports;
+pub mod types;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde_json::Value;
+
+use crate::diagnostic::{InputProblem, ProblemCode};
+use access::{get_ci, parent_key, props};
+use compute::Declared;
+pub use types::*;
+
+/// Everything one environment deploys, linked by lower-case id.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// VMs and scale sets, in declaration order.
+    pub vms: Vec<Vm>,
+    /// NICs by key.
+    pub nics: HashMap<String, Nic>,
+    /// NIC keys in declaration order (for dynamic IP inference).
+    nic_order: Vec<String>,
+    /// Subnets by key.
+    pub subnets: HashMap<String, Subnet>,
+    /// NSGs by key.
+    pub nsgs: HashMap<String, Nsg>,
+    /// Public IPs by key.
+    pub public_ips: HashMap<String, PublicIp>,
+    /// Load balancers by key.
+    pub load_balancers: HashMap<String, LoadBalancer>,
+    /// Firewalls in declaration order.
+    pub firewalls: Vec<Firewall>,
+    /// Firewall policies by key.
+    pub firewall_policies: HashMap<String, FirewallPolicy>,
+    /// Route tables by key.
+    pub route_tables: HashMap<String, RouteTable>,
+    /// JIT policies.
+    pub jit_policies: Vec<JitPolicy>,
+    /// Problems found while building.
+    pub problems: Vec<InputProblem>,
+    /// Inferred dynamic private IPs by ipConfiguration key (assumed values).
+    pub inferred_ips: HashMap<String, IpAddr>,
+    /// LB NAT key -> (LB key, index in `nats`).
+    pub nat_index: HashMap<String, (String, usize)>,
+    /// Backend pool key -> ipConfiguration keys named on the LB side.
+    pub pool_members: HashMap<String, Vec<String>>,
+    /// ipConfiguration key -> NAT keys named on the LB side.
+    pub nat_members: HashMap<String, Vec<String>>,
+    /// Virtual network peerings (local vnet key, remote vnet key).
+    pub peerings: std::collections::HashSet<(String, String)>,
+    pending_rules: Vec<(String, SecurityRule)>,
+    pending_nats: Vec<(String, LbNat)>,
+    pending_routes: Vec<(String, Route)>,
+}
+
+impl Inventory {
+    /// Adds one resource by type (unknown types are ignored: they do not affect access).
+    pub fn add(&mut self, resource_type: &str, d: &Declared<'_>) {
+        let t = resource_type.to_ascii_lowercase();
+        let (id, name, value) = (d.id, d.name, d.value);
+        let short = access::last_segment(name);
+        let origin = d.origin.clone();
+        match t.as_str() {
+            "microsoft.compute/virtualmachines" => self.vms.push(compute::vm(d)),
+            "microsoft.compute/virtualmachinescalesets" => self.vms.push(compute::vmss(d)),
+            "microsoft.network/networkinterfaces" => {
+                self.nic_order.push(key(id));
+                self.nics.insert(key(id), network::nic(id, short, value, origin));
+            }
+            "microsoft.network/networksecuritygroups" => {
+                let nsg = network::nsg(id, short, value, origin, &mut self.problems);
+                self.nsgs.insert(key(id), nsg);
+            }
+            "microsoft.network/networksecuritygroups/securityrules" => {
+                let rule = network::security_rule(value, origin, false, &mut self.problems);
+                let rule = SecurityRule { name: short.to_owned(), ..rule };
+                self.pending_rules.push((parent_key(id), rule));
+            }
+            "microsoft.network/virtualnetworks" => {
+                for subnet in network::vnet_subnets(id, value, &origin, &mut self.problems) {
+                    self.add_subnet(subnet);
+                }
+                for peering in access::items(props(value), "virtualNetworkPeerings") {
+                    if let Some(Decided::Known(remote)) = access::reference_id(props(peering), "remoteVirtualNetwork") {
+                        self.peerings.insert((key(id), key(&remote)));
+                    }
+                }
+            }
+            "microsoft.network/virtualnetworks/virtualnetworkpeerings" => {
+                if let Some(Decided::Known(remote)) = access::reference_id(props(value), "remoteVirtualNetwork") {
+                    self.peerings.insert((parent_key(id), key(&remote)));
+                }
+            }
+            "microsoft.network/virtualnetworks/subnets" => {
+                let subnet = network::subnet(id, short, value, origin, &mut self.problems);
+                self.add_subnet(subnet);
+            }
+            "microsoft.network/publicipaddresses" => {
+                self.public_ips.insert(key(id), network::public_ip(id, short, value));
+            }
+            "microsoft.network/loadbalancers" => {
+                self.load_balancers.insert(key(id), edge::load_balancer(id, short, value, origin));
+            }
+            "microsoft.network/loadbalancers/inboundnatrules" => {
+                let lb = parent_key(id);
+                let rule = edge::nat_rule(&lb, value, false);
+                self.pending_nats.push((lb, LbNat { key: key(id), name: short.to_owned(), ..rule }));
+            }
+            "microsoft.network/azurefirewalls" => self.firewalls.push(edge::firewall(id, short, value, origin)),
+            "microsoft.network/firewallpolicies" => {
+                self.firewall_policies.entry(key(id)).or_default();
+            }
+            "microsoft.network/firewallpolicies/rulecollectiongroups" | "microsoft.network/firewallpolicies/rulegroups" => {
+                let rules = edge::policy_dnat_rules(value, &origin);
+                self.firewall_policies.entry(parent_key(id)).or_default().dnat.extend(rules);
+            }
+            "microsoft.network/routetables" => {
+                self.route_tables.insert(key(id), network::route_table(value));
+            }
+            "microsoft.network/routetables/routes" => self.pending_routes.push((parent_key(id), network::route(value))),
+            "microsoft.security/locations/jitnetworkaccesspolicies" => self.jit_policies.push(compute::jit_policy(d)),
+            _ => {}
+        }
+    }
+
+    fn add_subnet(&mut self, subnet: Subnet) {
+        match self.subnets.get_mut(&key(&subnet.id)) {
+            Some(existing) => {
+                if existing.prefixes.is_empty() {
+                    existing.prefixes = subnet.prefixes;
+                }
+                if subnet.nsg.is_some() {
+                    existing.nsg = subnet.nsg;
+                }
+                if subnet.route_table.is_some() {
+                    existing.route_table = subnet.route_table;
+                }
+            }
+            None => {
+                self.subnets.insert(key(&subnet.id), subnet);
+            }
+        }
+    }
+
+    /// Merges child resources, checks NSGs, infers dynamic IPs and builds the link indexes.
+    pub fn finish(&mut self) {
+        for (parent, rule) in std::mem::take(&mut self.pending_rules) {
+            if let Some(nsg) = self.nsgs.get_mut(&parent) {
+                if !nsg.rules.iter().any(|r| r.name.eq_ignore_ascii_case(&rule.name)) {
+                    nsg.rules.push(rule);
+                }
+            }
+        }
+        for (parent, nat) in std::mem::take(&mut self.pending_nats) {
+            if let Some(lb) = self.load_balancers.get_mut(&parent) {
+                if !lb.nats.iter().any(|n| n.key == nat.key) {
+                    lb.nats.push(nat);
+                }
+            }
+        }
+        for (parent, route) in std::mem::take(&mut self.pending_routes) {
+            self.route_tables.entry(parent).or_default().routes.push(route);
+        }
+        self.check_duplicate_priorities();
+        self.index_load_balancers();
+        self.infer_dynamic_ips();
+    }
+
+    fn check_duplicate_priorities(&mut self) {
+        let mut keys: Vec<&String> = self.nsgs.keys().collect();
+        keys.sort();
+        for k in keys {
+            let Some(nsg) = self.nsgs.get(k) else { continue };
+            let mut seen: BTreeMap<(u32, bool), &str> = BTreeMap::new();
+            for rule in &nsg.rules {
+                let (Some(p), Some(d)) = (rule.priority.known(), rule.direction.known()) else { continue };
+                let slot = (*p, *d == Direction::Inbound);
+                if let Some(first) = seen.insert(slot, &rule.name) {
+                    if let Some(origin) = &rule.origin {
+                        self.problems.push(network::located(
+                            origin,
+                            ProblemCode::DuplicatePriority,
+                            format!("rules '{first}' and '{}' of NSG '{}' share priority {p} in the same direction", rule.name, nsg.name),
+                            "give every rule of one direction its own priority; Azure rejects duplicates",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn index_load_balancers(&mut self) {
+        for (lb_key, lb) in &self.load_balancers {
+            for (i, nat) in lb.nats.iter().enumerate() {
+                self.nat_index.insert(nat.key.clone(), (lb_key.clone(), i));
+                for config in &nat.backend_ip_configs {
+                    self.nat_members.entry(config.clone()).or_default().push(nat.key.clone());
+                }
+            }
+            for (pool, member) in &lb.pool_members {
+                self.pool_members.entry(pool.clone()).or_default().push(member.clone());
+            }
+        }
+    }
+
+    /// Azure hands out dynamic addresses from the fourth address of the subnet on (the first
+    /// four are reserved), in creation order, skipping addresses taken statically. jitscan takes
+    /// declaration order for creation order: an assumption, reported as such.
+    fn infer_dynamic_ips(&mut self) {
+        let mut taken: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        let mut dynamic: Vec<(String, String)> = Vec::new();
+        for nic_key in &self.nic_order {
+            let Some(nic) = self.nics.get(nic_key) else { continue };
+            for config in &nic.ip_configs {
+                let Some(Decided::Known(subnet)) = &config.subnet else { continue };
+                match config.private_ip {
+                    PrivateIp::Static(ip) => taken.entry(key(subnet)).or_default().push(ip),
+                    PrivateIp::Dynamic => dynamic.push((key(subnet), config.key.clone())),
+                    PrivateIp::Unknown(_) => {}
+                }
+            }
+        }
+        let mut next: HashMap<String, u32> = HashMap::new();
+        for (subnet_key, config_key) in dynamic {
+            let Some(IpNet::V4(net)) = self.subnets.get(&subnet_key).and_then(|s| s.prefixes.first()).copied() else { continue };
+            let base = u32::from(net.network());
+            let offset = next.entry(subnet_key.clone()).or_insert(4);
+            let reserved = taken.get(&subnet_key).cloned().unwrap_or_default();
+            while *offset < 1 << (32 - u32::from(net.prefix_len())) {
+                let candidate = IpAddr::V4(std::net::Ipv4Addr::from(base.wrapping_add(*offset)));
+                *offset += 1;
+                if !reserved.contains(&candidate) {
+                    self.inferred_ips.insert(config_key, candidate);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// True when traffic can flow between the two virtual networks (same, or peered either way).
+    pub fn vnets_connected(&self, a: &str, b: &str) -> bool {
+        a == b || self.peerings.contains(&(a.to_owned(), b.to_owned())) || self.peerings.contains(&(b.to_owned(), a.to_owned()))
+    }
+
+    /// The private IP of an ipConfiguration: known, inferred (assumed), or unknown.
+    pub fn private_ip_of(&self, config: &IpConfig) -> (Option<IpAddr>, bool) {
+        match &config.private_ip {
+            PrivateIp::Static(ip) => (Some(*ip), false),
+            PrivateIp::Dynamic => (self.inferred_ips.get(&config.key).copied(), true),
+            PrivateIp::Unknown(_) => (None, false),
+        }
+    }
+}
+
+/// True when the resource type is one jitscan models (for scope reports).
+pub fn is_relevant_type(resource_type: &str) -> bool {
+    let t = resource_type.to_ascii_lowercase();
+    t.starts_with("microsoft.network/") || t.starts_with("microsoft.compute/virtualmachine") || t.contains("jitnetworkaccesspolicies")
+}
+
+/// The `location` of a resource, when known.
+pub fn location_of(value: &Value) -> Option<String> {
+    get_ci(value, "location").and_then(Value::as_str).map(str::to_owned).or_else(|| {
+        get_ci(props(value), "location").and_then(Value::as_str).map(str::to_owned)
+    })
+}

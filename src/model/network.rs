@@ -1,0 +1,333 @@
+//! MODEL: build NSGs (and their rules), subnets, NICs, public IPs and route tables from
+//! evaluated resources. Strict parsing: a bad prefix, port range or priority is a diagnostic
+//! located at the rule, and the affected value becomes unknown rather than guessed.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde_json::Value;
+
+use super::access::{get_ci, items, props, reference_id, reference_keys, string_list, text};
+use super::address::AddressItem;
+use super::ports::PortSet;
+use super::types::{
+    key, Access, Decided, Direction, IpConfig, Nic, Nsg, Origin, PrivateIp, PublicIp, Route,
+    RouteTable, SecurityRule, Subnet,
+};
+use crate::diagnostic::{InputProblem, ProblemCode, Severity};
+
+/// Problems found while building, collected by the caller.
+pub type Problems = Vec<InputProblem>;
+
+/// A warning located at `origin`.
+pub fn located(origin: &Origin, code: ProblemCode, message: String, help: &str) -> InputProblem {
+    InputProblem {
+        span: Some(origin.document.span_at(&origin.pointer, 0, 1)),
+        source: Some(std::sync::Arc::clone(&origin.document.text)),
+        ..InputProblem::whole_file(code, Severity::Warning, origin.path(), message, help)
+    }
+}
+
+/// `/properties` when the value nests its properties, "" when flattened.
+pub fn props_pointer(value: &Value) -> &'static str {
+    if get_ci(value, "properties").is_some_and(Value::is_object) {
+        "/properties"
+    } else {
+        ""
+    }
+}
+
+/// Builds an NSG with its inline rules (child rule resources are merged later).
+pub fn nsg(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut Problems) -> Nsg {
+    let p = props(value);
+    let base = props_pointer(value);
+    let rules = items(p, "securityRules")
+        .iter()
+        .enumerate()
+        .map(|(i, r)| security_rule(r, origin.child(&format!("{base}/securityRules/{i}")), false, problems))
+        .collect();
+    let listed_defaults: Vec<SecurityRule> = items(p, "defaultSecurityRules")
+        .iter()
+        .enumerate()
+        .map(|(i, r)| security_rule(r, origin.child(&format!("{base}/defaultSecurityRules/{i}")), true, problems))
+        .collect();
+    let default_rules = if listed_defaults.is_empty() {
+        azure_default_rules()
+    } else {
+        listed_defaults
+    };
+    Nsg {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        rules,
+        default_rules,
+        origin,
+    }
+}
+
+/// Azure's default inbound rules (outbound ones never matter here).
+pub fn azure_default_rules() -> Vec<SecurityRule> {
+    let rule = |name: &str, priority: u32, source: AddressItem, destination: AddressItem, access: Access| SecurityRule {
+        name: name.to_owned(),
+        priority: Decided::Known(priority),
+        direction: Decided::Known(Direction::Inbound),
+        access: Decided::Known(access),
+        protocol: Decided::Known("*".to_owned()),
+        sources: Decided::Known(vec![source]),
+        source_ports: Decided::Known(PortSet::all()),
+        destinations: Decided::Known(vec![destination]),
+        destination_ports: Decided::Known(PortSet::all()),
+        is_default: true,
+        origin: None,
+    };
+    vec![
+        rule("AllowVnetInBound", 65000, AddressItem::VirtualNetwork, AddressItem::VirtualNetwork, Access::Allow),
+        rule("AllowAzureLoadBalancerInBound", 65001, AddressItem::AzureLoadBalancer, AddressItem::Any, Access::Allow),
+        rule("DenyAllInBound", 65500, AddressItem::Any, AddressItem::Any, Access::Deny),
+    ]
+}
+
+/// Builds one security rule from `{name, properties: {...}}` (or a flattened rule).
+pub fn security_rule(value: &Value, origin: Origin, is_default: bool, problems: &mut Problems) -> SecurityRule {
+    let p = props(value);
+    let name = get_ci(value, "name").and_then(Value::as_str).unwrap_or("(unnamed)").to_owned();
+    let priority = match text(p, "priority") {
+        Some(Decided::Known(s)) => match s.trim().parse::<u32>() {
+            Ok(n) => {
+                if !is_default && !(100..=4096).contains(&n) {
+                    problems.push(located(&origin, ProblemCode::BadPriority, format!("rule '{name}' has priority {n}, outside 100-4096"), "use a priority from 100 (evaluated first) to 4096"));
+                }
+                Decided::Known(n)
+            }
+            Err(_) => Decided::Unknown(format!("priority '{s}' is not a number")),
+        },
+        Some(Decided::Unknown(r)) => Decided::Unknown(r),
+        None => Decided::Unknown(format!("rule '{name}' has no priority")),
+    };
+    let direction = enum_field(p, "direction", &name, |s| match s.to_ascii_lowercase().as_str() {
+        "inbound" => Some(Direction::Inbound),
+        "outbound" => Some(Direction::Outbound),
+        _ => None,
+    });
+    let access = enum_field(p, "access", &name, |s| match s.to_ascii_lowercase().as_str() {
+        "allow" => Some(Access::Allow),
+        "deny" => Some(Access::Deny),
+        _ => None,
+    });
+    let protocol = match text(p, "protocol") {
+        Some(Decided::Known(s)) => Decided::Known(s.to_ascii_lowercase()),
+        Some(Decided::Unknown(r)) => Decided::Unknown(r),
+        None => Decided::Unknown(format!("rule '{name}' has no protocol")),
+    };
+    let sources = addresses(p, "sourceAddressPrefix", "sourceAddressPrefixes", "sourceApplicationSecurityGroups", &name, &origin, problems);
+    let destinations = addresses(p, "destinationAddressPrefix", "destinationAddressPrefixes", "destinationApplicationSecurityGroups", &name, &origin, problems);
+    let source_ports = ports(p, "sourcePortRange", "sourcePortRanges", &name, &origin, problems);
+    let destination_ports = ports(p, "destinationPortRange", "destinationPortRanges", &name, &origin, problems);
+    SecurityRule {
+        name,
+        priority,
+        direction,
+        access,
+        protocol,
+        sources,
+        source_ports,
+        destinations,
+        destination_ports,
+        is_default,
+        origin: Some(origin),
+    }
+}
+
+fn enum_field<T>(p: &Value, field: &str, rule: &str, parse: impl Fn(&str) -> Option<T>) -> Decided<T> {
+    match text(p, field) {
+        Some(Decided::Known(s)) => parse(&s).map_or_else(|| Decided::Unknown(format!("rule '{rule}' has {field} '{s}'")), Decided::Known),
+        Some(Decided::Unknown(r)) => Decided::Unknown(r),
+        None => Decided::Unknown(format!("rule '{rule}' has no {field}")),
+    }
+}
+
+fn addresses(
+    p: &Value,
+    single: &str,
+    plural: &str,
+    asgs: &str,
+    rule: &str,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Decided<Vec<AddressItem>> {
+    let mut texts = Vec::new();
+    for field in [single, plural] {
+        match string_list(p, field) {
+            Some(Decided::Known(list)) => texts.extend(list),
+            Some(Decided::Unknown(reason)) => return Decided::Unknown(format!("{field} of rule '{rule}': {reason}")),
+            None => {}
+        }
+    }
+    let mut out = Vec::with_capacity(texts.len());
+    for t in &texts {
+        match AddressItem::parse(t) {
+            Ok(item) => out.push(item),
+            Err(message) => {
+                problems.push(located(origin, ProblemCode::BadPrefix, format!("rule '{rule}': {message}"), "use a CIDR such as 203.0.113.0/24, an address, '*' or a service tag such as Internet"));
+                return Decided::Unknown(format!("rule '{rule}' has an invalid prefix '{t}'"));
+            }
+        }
+    }
+    out.extend(reference_keys(p, asgs).into_iter().map(AddressItem::Asg));
+    if out.is_empty() {
+        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
+    }
+    Decided::Known(out)
+}
+
+fn ports(p: &Value, single: &str, plural: &str, rule: &str, origin: &Origin, problems: &mut Problems) -> Decided<PortSet> {
+    let mut texts = Vec::new();
+    for field in [single, plural] {
+        match string_list(p, field) {
+            Some(Decided::Known(list)) => texts.extend(list),
+            Some(Decided::Unknown(reason)) => return Decided::Unknown(format!("{field} of rule '{rule}': {reason}")),
+            None => {}
+        }
+    }
+    if texts.is_empty() {
+        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
+    }
+    match PortSet::parse_list(texts.iter().map(String::as_str)) {
+        Ok(set) => Decided::Known(set),
+        Err(err) => {
+            problems.push(located(origin, ProblemCode::BadPortRange, format!("rule '{rule}': port '{}' {}", err.text, err.reason), "write a port (22), a range (20-25), a list, or '*'"));
+            Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text))
+        }
+    }
+}
+
+/// Builds the subnets declared inline in a virtual network.
+pub fn vnet_subnets(vnet_id: &str, value: &Value, origin: &Origin, problems: &mut Problems) -> Vec<Subnet> {
+    let base = props_pointer(value);
+    items(props(value), "subnets")
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name = get_ci(s, "name").and_then(Value::as_str).unwrap_or("(unnamed)");
+            let id = get_ci(s, "id")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("{vnet_id}/subnets/{name}"), str::to_owned);
+            subnet(&id, name, s, origin.child(&format!("{base}/subnets/{i}")), problems)
+        })
+        .collect()
+}
+
+/// Builds one subnet.
+pub fn subnet(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut Problems) -> Subnet {
+    let p = props(value);
+    let mut prefixes = Vec::new();
+    for field in ["addressPrefix", "addressPrefixes"] {
+        if let Some(Decided::Known(list)) = string_list(p, field) {
+            for t in list {
+                match t.trim().parse::<IpNet>() {
+                    Ok(net) => prefixes.push(net.trunc()),
+                    Err(_) => problems.push(located(&origin, ProblemCode::BadPrefix, format!("subnet '{name}' has an invalid address prefix '{t}'"), "use a CIDR such as 10.0.1.0/24")),
+                }
+            }
+        }
+    }
+    Subnet {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        prefixes,
+        nsg: reference_id(p, "networkSecurityGroup"),
+        route_table: reference_id(p, "routeTable"),
+        origin,
+    }
+}
+
+/// Builds a NIC.
+pub fn nic(id: &str, name: &str, value: &Value, origin: Origin) -> Nic {
+    let p = props(value);
+    let ip_configs = items(p, "ipConfigurations").iter().map(|c| ip_config(id, c)).collect();
+    Nic {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        nsg: reference_id(p, "networkSecurityGroup"),
+        ip_configs,
+        origin,
+    }
+}
+
+/// Builds one ipConfiguration of a NIC whose id is `nic_id`.
+pub fn ip_config(nic_id: &str, value: &Value) -> IpConfig {
+    let p = props(value);
+    let name = get_ci(value, "name").and_then(Value::as_str).unwrap_or("ipconfig").to_owned();
+    let id = get_ci(value, "id")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("{nic_id}/ipConfigurations/{name}"), str::to_owned);
+    IpConfig {
+        key: key(&id),
+        name,
+        subnet: reference_id(p, "subnet"),
+        private_ip: private_ip(p),
+        public_ip: reference_id(p, "publicIPAddress"),
+        backend_pools: reference_keys(p, "loadBalancerBackendAddressPools"),
+        nat_rules: reference_keys(p, "loadBalancerInboundNatRules"),
+        nat_pools: reference_keys(p, "loadBalancerInboundNatPools"),
+        asgs: reference_keys(p, "applicationSecurityGroups"),
+    }
+}
+
+fn private_ip(p: &Value) -> PrivateIp {
+    match text(p, "privateIPAddress") {
+        Some(Decided::Known(s)) => match s.trim().parse::<IpAddr>() {
+            Ok(ip) => PrivateIp::Static(ip),
+            Err(_) => PrivateIp::Unknown(format!("private IP '{s}' is not an address")),
+        },
+        Some(Decided::Unknown(reason)) => PrivateIp::Unknown(reason),
+        None => match text(p, "privateIPAllocationMethod") {
+            Some(Decided::Known(m)) if m.eq_ignore_ascii_case("static") => {
+                PrivateIp::Unknown("static allocation without an address".to_owned())
+            }
+            _ => PrivateIp::Dynamic,
+        },
+    }
+}
+
+/// Builds a public IP address.
+pub fn public_ip(id: &str, name: &str, value: &Value) -> PublicIp {
+    PublicIp {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        address: match text(props(value), "ipAddress") {
+            Some(Decided::Known(a)) => Some(a),
+            _ => None,
+        },
+        sku: sku_name(value),
+    }
+}
+
+/// Builds a route table's inline routes.
+pub fn route_table(value: &Value) -> RouteTable {
+    RouteTable {
+        routes: items(props(value), "routes").iter().map(route).collect(),
+    }
+}
+
+/// Builds one route.
+pub fn route(value: &Value) -> Route {
+    let p = props(value);
+    let known = |field: &str| match text(p, field) {
+        Some(Decided::Known(s)) => Some(s),
+        _ => None,
+    };
+    Route {
+        prefix: known("addressPrefix").unwrap_or_default(),
+        next_hop_type: known("nextHopType").unwrap_or_default(),
+        next_hop: super::edge::address_field(p, "nextHopIpAddress"),
+    }
+}
+
+/// `sku.name` of a resource, when known.
+pub fn sku_name(value: &Value) -> Option<String> {
+    match text(get_ci(value, "sku")?, "name") {
+        Some(Decided::Known(s)) => Some(s),
+        _ => None,
+    }
+}

@@ -1,0 +1,424 @@
+//! MODEL: the typed resources jitscan reasons about, linked by lower-case resource id.
+//!
+//! These types hold only what evaluation needs. Every value that came from input and might be
+//! undecidable is a [`Decided`]; every resource keeps its [`Origin`] (file + JSON pointer) so a
+//! report can point at it. No evaluation happens here.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use super::address::AddressItem;
+use super::ports::PortSet;
+use crate::load::Document;
+
+/// A value that is either known or undecidable offline (with the reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided<T> {
+    /// Known.
+    Known(T),
+    /// Not decidable from the input; the reason says why.
+    Unknown(String),
+}
+
+impl<T> Decided<T> {
+    /// The known value, if any.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Self::Known(v) => Some(v),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+/// Where a resource (or a part of it) is declared.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The file.
+    pub document: Arc<Document>,
+    /// JSON pointer into it.
+    pub pointer: String,
+}
+
+impl Origin {
+    /// The display path of the file.
+    pub fn path(&self) -> &str {
+        &self.document.display
+    }
+
+    /// 1-based line and column.
+    pub fn line_col(&self) -> (usize, usize) {
+        self.document.line_col(&self.pointer)
+    }
+
+    /// An origin for a part of this one.
+    pub fn child(&self, suffix: &str) -> Self {
+        Self {
+            document: Arc::clone(&self.document),
+            pointer: format!("{}{suffix}", self.pointer),
+        }
+    }
+}
+
+/// Lower-case resource id used as the link key.
+pub fn key(id: &str) -> String {
+    id.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// NSG rule direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Inbound.
+    Inbound,
+    /// Outbound.
+    Outbound,
+}
+
+/// NSG rule access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    /// Allow.
+    Allow,
+    /// Deny.
+    Deny,
+}
+
+impl Access {
+    /// "Allow" / "Deny".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "Allow",
+            Self::Deny => "Deny",
+        }
+    }
+}
+
+/// One NSG security rule (custom or default).
+#[derive(Debug, Clone)]
+pub struct SecurityRule {
+    /// Rule name.
+    pub name: String,
+    /// 100-4096 for custom rules, 65000+ for defaults.
+    pub priority: Decided<u32>,
+    /// Direction.
+    pub direction: Decided<Direction>,
+    /// Access.
+    pub access: Decided<Access>,
+    /// Protocol, lower-case (`tcp`, `udp`, `icmp`, `*`, `esp`, `ah`).
+    pub protocol: Decided<String>,
+    /// Source items (prefix, prefixes and ASGs together).
+    pub sources: Decided<Vec<AddressItem>>,
+    /// Source ports.
+    pub source_ports: Decided<PortSet>,
+    /// Destination items.
+    pub destinations: Decided<Vec<AddressItem>>,
+    /// Destination ports.
+    pub destination_ports: Decided<PortSet>,
+    /// True for Azure's default rules.
+    pub is_default: bool,
+    /// Where it is declared (None for implied default rules).
+    pub origin: Option<Origin>,
+}
+
+/// A network security group.
+#[derive(Debug, Clone)]
+pub struct Nsg {
+    /// Resource id as written.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Custom rules (inline and child resources merged, by name).
+    pub rules: Vec<SecurityRule>,
+    /// Default rules (from the input when it lists them, else Azure's).
+    pub default_rules: Vec<SecurityRule>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// How a NIC ipConfiguration gets its private address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrivateIp {
+    /// A static (or exported, already assigned) address.
+    Static(IpAddr),
+    /// Assigned at deployment from the subnet.
+    Dynamic,
+    /// Undecidable.
+    Unknown(String),
+}
+
+/// One ipConfiguration of a NIC (or of a scale set's NIC configuration).
+#[derive(Debug, Clone)]
+pub struct IpConfig {
+    /// Lower-case id (`{nic}/ipConfigurations/{name}`).
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Subnet link.
+    pub subnet: Option<Decided<String>>,
+    /// Private address.
+    pub private_ip: PrivateIp,
+    /// Public IP link (or, for scale sets, a public IP configuration).
+    pub public_ip: Option<Decided<String>>,
+    /// Load balancer backend pools (keys).
+    pub backend_pools: Vec<String>,
+    /// Load balancer inbound NAT rules (keys).
+    pub nat_rules: Vec<String>,
+    /// Load balancer inbound NAT pools (keys, scale sets).
+    pub nat_pools: Vec<String>,
+    /// Application security groups (keys).
+    pub asgs: Vec<String>,
+}
+
+/// A network interface (or a scale set's inline NIC configuration).
+#[derive(Debug, Clone)]
+pub struct Nic {
+    /// Resource id as written.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// NSG link.
+    pub nsg: Option<Decided<String>>,
+    /// ipConfigurations.
+    pub ip_configs: Vec<IpConfig>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// A subnet.
+#[derive(Debug, Clone)]
+pub struct Subnet {
+    /// Resource id as written.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Address prefixes.
+    pub prefixes: Vec<IpNet>,
+    /// NSG link.
+    pub nsg: Option<Decided<String>>,
+    /// Route table link.
+    pub route_table: Option<Decided<String>>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// A public IP address resource.
+#[derive(Debug, Clone)]
+pub struct PublicIp {
+    /// Resource id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The address when the input has it.
+    pub address: Option<String>,
+    /// SKU name (`Basic`, `Standard`), when the input has it.
+    pub sku: Option<String>,
+}
+
+/// A load-balancer frontend.
+#[derive(Debug, Clone)]
+pub struct Frontend {
+    /// Lower-case id.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Public (has a public IP or prefix) or private.
+    pub public: Decided<bool>,
+}
+
+/// An inbound NAT rule (single port, or a port range to a backend pool) or NAT pool.
+#[derive(Debug, Clone)]
+pub struct LbNat {
+    /// Lower-case id.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Frontend key.
+    pub frontend: Option<String>,
+    /// Frontend port or range, as text for the report.
+    pub frontend_ports: String,
+    /// Backend port.
+    pub backend_port: Decided<u16>,
+    /// Protocol, lower-case.
+    pub protocol: String,
+    /// Backend pool (NAT rules v2 target pools).
+    pub backend_pool: Option<String>,
+    /// Backend ipConfiguration keys named on the load balancer side (exports).
+    pub backend_ip_configs: Vec<String>,
+    /// True for a NAT pool (scale sets).
+    pub is_pool: bool,
+}
+
+/// A load-balancing rule.
+#[derive(Debug, Clone)]
+pub struct LbRule {
+    /// Lower-case id.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Frontend key.
+    pub frontend: Option<String>,
+    /// Frontend port.
+    pub frontend_port: Decided<u16>,
+    /// Backend port (0 with HA ports means all).
+    pub backend_port: Decided<u16>,
+    /// Protocol, lower-case (`tcp`, `udp`, `all`).
+    pub protocol: String,
+    /// Backend pool keys.
+    pub backend_pools: Vec<String>,
+}
+
+/// A load balancer.
+#[derive(Debug, Clone)]
+pub struct LoadBalancer {
+    /// Resource id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Frontends.
+    pub frontends: Vec<Frontend>,
+    /// Inbound NAT rules and pools.
+    pub nats: Vec<LbNat>,
+    /// Load-balancing rules.
+    pub rules: Vec<LbRule>,
+    /// Backend pool key -> ipConfiguration keys named on the load balancer side (exports).
+    pub pool_members: Vec<(String, String)>,
+    /// SKU name (`Basic`, `Standard`, `Gateway`), when the input has it.
+    pub sku: Option<String>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// Where a firewall DNAT rule sends traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranslatedAddress {
+    /// A literal address.
+    Ip(IpAddr),
+    /// The dynamic private IP of an ipConfiguration (from `reference()`), inferred later.
+    DynamicOf(String),
+    /// A name resolved at run time.
+    Fqdn(String),
+}
+
+/// One DNAT rule of an Azure Firewall or firewall policy.
+#[derive(Debug, Clone)]
+pub struct DnatRule {
+    /// Rule name.
+    pub name: String,
+    /// Rule collection name.
+    pub collection: String,
+    /// Source items (addresses and IP groups; IP groups are `OtherTag`).
+    pub sources: Decided<Vec<AddressItem>>,
+    /// Destination ports on the firewall.
+    pub destination_ports: String,
+    /// Protocols, lower-case.
+    pub protocols: Vec<String>,
+    /// Translated address.
+    pub translated_address: Decided<TranslatedAddress>,
+    /// Translated port.
+    pub translated_port: Decided<u16>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// An Azure Firewall.
+#[derive(Debug, Clone)]
+pub struct Firewall {
+    /// Resource id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Subnet of its ipConfiguration (AzureFirewallSubnet).
+    pub subnet: Option<String>,
+    /// Private address when known.
+    pub private_ip: Option<IpAddr>,
+    /// Firewall policy link.
+    pub policy: Option<Decided<String>>,
+    /// Classic DNAT rules.
+    pub dnat: Vec<DnatRule>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// A firewall policy (its rule collection groups folded in).
+#[derive(Debug, Clone, Default)]
+pub struct FirewallPolicy {
+    /// DNAT rules from its rule collection groups / rule groups.
+    pub dnat: Vec<DnatRule>,
+}
+
+/// A route in a route table.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Address prefix (`0.0.0.0/0` for the default route).
+    pub prefix: String,
+    /// Next hop type (`VirtualAppliance`, `Internet`, ...).
+    pub next_hop_type: String,
+    /// Next hop address for virtual appliances (may be a firewall's dynamic address).
+    pub next_hop: Option<Decided<TranslatedAddress>>,
+}
+
+/// A route table.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    /// Routes.
+    pub routes: Vec<Route>,
+}
+
+/// A JIT network access policy.
+#[derive(Debug, Clone)]
+pub struct JitPolicy {
+    /// Resource id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Keys of the VMs it covers.
+    pub vm_keys: Vec<String>,
+    /// Declaration.
+    pub origin: Origin,
+}
+
+/// VM or scale set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VmKind {
+    /// `Microsoft.Compute/virtualMachines`.
+    VirtualMachine,
+    /// `Microsoft.Compute/virtualMachineScaleSets`.
+    VirtualMachineScaleSet,
+}
+
+/// Operating system family, when the input says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsType {
+    /// Windows.
+    Windows,
+    /// Linux.
+    Linux,
+}
+
+/// A virtual machine or scale set.
+#[derive(Debug, Clone)]
+pub struct Vm {
+    /// Resource id.
+    pub id: String,
+    /// Resolved name.
+    pub name: String,
+    /// Name as written in the file.
+    pub declared_name: String,
+    /// VM or scale set.
+    pub kind: VmKind,
+    /// OS family.
+    pub os: Option<OsType>,
+    /// NIC links (VMs).
+    pub nic_ids: Vec<Decided<String>>,
+    /// Inline NIC configurations (scale sets).
+    pub inline_nics: Vec<Nic>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// Power state when the export says (`VM running`, `VM deallocated`).
+    pub power_state: Option<String>,
+    /// Things assumed to deploy it.
+    pub assumptions: Vec<String>,
+    /// Declaration.
+    pub origin: Origin,
+}

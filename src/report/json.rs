@@ -1,0 +1,342 @@
+//! REPORT: the JSON report, schema version 1 (`src/report/report.schema.json`).
+//!
+//! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
+//! they change only with a `schemaVersion` bump. They are built from internal types here and
+//! nowhere else. Collections are sorted upstream, so output is byte-identical for the same input.
+
+use serde::Serialize;
+
+use crate::classify::{port_name, Classification, VmResult};
+use crate::diagnostic::{InputProblem, Severity};
+use crate::eval::vm::PortEvaluation;
+use crate::eval::{Confidence, NsgEvidence};
+use crate::model::{OsType, VmKind};
+use crate::scan::{InputRecord, InputStatus, ScanResult};
+
+/// Current schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON Schema of the report, shipped in the binary.
+pub const SCHEMA: &str = include_str!("report.schema.json");
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    schema_version: u32,
+    tool: Tool,
+    management_ports: Vec<u16>,
+    deployment_context: Context,
+    summary: Summary,
+    inputs: Vec<Input>,
+    vms: Vec<VmEntry>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Context {
+    subscription_id: String,
+    resource_group: String,
+    location: String,
+    note: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    vms: usize,
+    healthy: usize,
+    unhealthy: usize,
+    not_applicable: usize,
+    internet_exposed: usize,
+    unknown_confidence: usize,
+    inputs: usize,
+    inputs_scanned: usize,
+    inputs_skipped: usize,
+    inputs_failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Input {
+    path: String,
+    kind: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    sha256: String,
+    vm_count: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Diagnostic {
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+    help: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Source {
+    path: String,
+    line: usize,
+    column: usize,
+    pointer: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VmEntry {
+    id: String,
+    name: String,
+    declared_name: String,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os_type: Option<&'static str>,
+    source: Source,
+    classification: &'static str,
+    reason_code: &'static str,
+    reason: String,
+    confidence: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence_reason: Option<String>,
+    jit_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jit_policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    firewall_in_front: Option<String>,
+    internet_exposed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    power_state: Option<String>,
+    missing_references: Vec<String>,
+    assumptions: Vec<String>,
+    ports: Vec<PortEntry>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PortEntry {
+    port: u16,
+    service: &'static str,
+    nsg_verdict: &'static str,
+    open: bool,
+    internet_exposed: bool,
+    confidence: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence_reason: Option<String>,
+    evidence: Vec<Evidence>,
+    paths: Vec<PathEntry>,
+    specific_sources_allowed: Vec<SpecificSourceEntry>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Evidence {
+    ip_configuration: String,
+    level: &'static str,
+    nsg: String,
+    nsg_id: String,
+    rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<u32>,
+    access: &'static str,
+    default_rule: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<Source>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PathEntry {
+    kind: &'static str,
+    ip_configuration: String,
+    via: String,
+    via_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frontend: Option<String>,
+    sources: Vec<String>,
+    reaches: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecificSourceEntry {
+    nsg: String,
+    rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<u32>,
+    sources: Vec<String>,
+}
+
+/// Builds the report DTO.
+pub fn build(result: &ScanResult) -> Report {
+    let count = |c: Classification| result.vms.iter().filter(|v| v.classification.value == c).count();
+    let status_count = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "jitscan", version: env!("CARGO_PKG_VERSION") },
+        management_ports: result.ports.clone(),
+        deployment_context: Context {
+            subscription_id: result.context.subscription_id.clone(),
+            resource_group: result.context.resource_group.clone(),
+            location: result.context.location.clone(),
+            note: "placeholders used to build resource ids for ARM templates; exports keep their own ids",
+        },
+        summary: Summary {
+            vms: result.vms.len(),
+            healthy: count(Classification::Healthy),
+            unhealthy: count(Classification::Unhealthy),
+            not_applicable: count(Classification::NotApplicable),
+            internet_exposed: result.vms.iter().filter(|v| v.internet_exposed()).count(),
+            unknown_confidence: result.vms.iter().filter(|v| v.confidence().0 == Confidence::Unknown).count(),
+            inputs: result.inputs.len(),
+            inputs_scanned: status_count(InputStatus::Scanned),
+            inputs_skipped: status_count(InputStatus::Skipped),
+            inputs_failed: status_count(InputStatus::Failed),
+        },
+        inputs: result.inputs.iter().map(input).collect(),
+        vms: result.vms.iter().map(vm_entry).collect(),
+    }
+}
+
+/// Renders the report as pretty JSON with a trailing newline.
+pub fn render(result: &ScanResult) -> String {
+    let mut text = serde_json::to_string_pretty(&build(result)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn input(record: &InputRecord) -> Input {
+    Input {
+        path: record.path.clone(),
+        kind: record.kind.clone(),
+        status: record.status.as_str(),
+        reason: record.reason.clone(),
+        sha256: record.sha256.clone(),
+        vm_count: record.vm_count,
+        diagnostics: record.problems.iter().map(diagnostic).collect(),
+    }
+}
+
+fn diagnostic(problem: &InputProblem) -> Diagnostic {
+    Diagnostic {
+        code: problem.code.as_str(),
+        severity: match problem.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
+        message: problem.message.clone(),
+        help: problem.help.clone(),
+        line: problem.span.as_ref().map(|s| s.line),
+        column: problem.span.as_ref().map(|s| s.column),
+    }
+}
+
+fn source_of(origin: &crate::model::Origin) -> Source {
+    let (line, column) = origin.line_col();
+    Source { path: origin.path().to_owned(), line, column, pointer: origin.pointer.clone() }
+}
+
+fn vm_entry(vm: &VmResult) -> VmEntry {
+    let (confidence, confidence_reason) = vm.confidence();
+    VmEntry {
+        id: vm.id.clone(),
+        name: vm.name.clone(),
+        declared_name: vm.declared_name.clone(),
+        kind: match vm.kind {
+            VmKind::VirtualMachine => "virtualMachine",
+            VmKind::VirtualMachineScaleSet => "virtualMachineScaleSet",
+        },
+        os_type: vm.os.map(|o| match o {
+            OsType::Windows => "windows",
+            OsType::Linux => "linux",
+        }),
+        source: source_of(&vm.origin),
+        classification: vm.classification.value.as_str(),
+        reason_code: vm.reason_code.as_str(),
+        reason: vm.reason.clone(),
+        confidence: confidence.as_str(),
+        confidence_reason,
+        jit_enabled: vm.jit_policy.is_some(),
+        jit_policy: vm.jit_policy.clone(),
+        firewall_in_front: vm.firewall_in_front.clone(),
+        internet_exposed: vm.internet_exposed(),
+        power_state: vm.power_state.clone(),
+        missing_references: vm.missing.clone(),
+        assumptions: vm.assumptions.clone(),
+        ports: vm.ports.iter().map(port_entry).collect(),
+    }
+}
+
+fn port_entry(port: &PortEvaluation) -> PortEntry {
+    let judged = [
+        (port.nsg_verdict.confidence, &port.nsg_verdict.reason),
+        (port.open.confidence, &port.open.reason),
+        (port.internet_exposed.confidence, &port.internet_exposed.reason),
+    ];
+    let (confidence, reason) = judged.iter().max_by_key(|(c, _)| *c).map_or((Confidence::Certain, None), |(c, r)| (*c, (*r).clone()));
+    PortEntry {
+        port: port.port,
+        service: port_name(port.port),
+        nsg_verdict: port.nsg_verdict.value.as_str(),
+        open: port.open.value,
+        internet_exposed: port.internet_exposed.value,
+        confidence: confidence.as_str(),
+        confidence_reason: reason,
+        evidence: port.evidence.iter().map(evidence).collect(),
+        paths: port
+            .paths
+            .iter()
+            .map(|(p, reaches)| PathEntry {
+                kind: p.kind.as_str(),
+                ip_configuration: p.ip_configuration.clone(),
+                via: p.via.clone(),
+                via_id: p.via_id.clone(),
+                rule: p.rule.clone(),
+                frontend: p.frontend.clone(),
+                sources: p.sources.clone(),
+                reaches: *reaches,
+                note: p.secure_by_default.then(|| "Standard SKU: closed to inbound traffic unless an NSG allows it".to_owned()),
+            })
+            .collect(),
+        specific_sources_allowed: port
+            .specific_sources
+            .iter()
+            .map(|s| SpecificSourceEntry { nsg: s.nsg.clone(), rule: s.rule.clone(), priority: s.priority, sources: s.sources.clone() })
+            .collect(),
+    }
+}
+
+fn evidence(e: &NsgEvidence) -> Evidence {
+    Evidence {
+        ip_configuration: e.ip_configuration.clone(),
+        level: e.level.as_str(),
+        nsg: e.nsg.clone(),
+        nsg_id: e.nsg_id.clone(),
+        rule: e.rule.clone(),
+        priority: e.priority,
+        access: e.access.as_str(),
+        default_rule: e.default_rule,
+        note: e.note.clone(),
+        source: e.origin.as_ref().map(source_of),
+    }
+}

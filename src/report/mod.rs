@@ -1,0 +1,7 @@
+//! REPORT: render a [`ScanResult`](crate::scan::ScanResult) for people and tools.
+//!
+//! `json` is the versioned contract (frozen DTOs separate from internal types); `table` is the
+//! terminal view. Reports never evaluate: they only arrange what the scan decided.
+
+pub mod json;
+pub mod table;

@@ -1,0 +1,158 @@
+//! REPORT: the terminal table: one row per VM, one column per management port, then the
+//! reasons for every VM that needs attention and the scan summary. Colour only when asked
+//! (the caller decides from the terminal and `NO_COLOR`).
+
+use std::fmt::Write as _;
+
+use crate::classify::{Classification, VmResult};
+use crate::eval::{Confidence, NsgVerdict};
+use crate::model::VmKind;
+use crate::scan::{InputStatus, ScanResult};
+
+const RED: &str = "\u{1b}[31m";
+const GREEN: &str = "\u{1b}[32m";
+const YELLOW: &str = "\u{1b}[33m";
+const BOLD: &str = "\u{1b}[1m";
+const RESET: &str = "\u{1b}[0m";
+
+struct Cell {
+    text: String,
+    colour: Option<&'static str>,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell { text: text.into(), colour: None }
+}
+
+/// Renders the table, the attention list and the summary.
+pub fn render(result: &ScanResult, colour: bool) -> String {
+    let mut header: Vec<Cell> = ["VM", "KIND", "CLASSIFICATION"].into_iter().map(cell).collect();
+    header.extend(result.ports.iter().map(|p| cell(p.to_string())));
+    header.push(cell("SOURCE"));
+    let rows: Vec<Vec<Cell>> = result.vms.iter().map(|vm| row(vm)).collect();
+    let mut widths: Vec<usize> = header.iter().map(|c| c.text.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.text.chars().count());
+        }
+    }
+    let mut out = String::new();
+    write_row(&mut out, &header, &widths, colour.then_some(BOLD));
+    for r in &rows {
+        write_row(&mut out, r, &widths, None::<&str>.filter(|_| colour).or(if colour { Some("") } else { None }));
+    }
+    if result.vms.is_empty() {
+        out.push_str("(no virtual machines or scale sets found)\n");
+    }
+    out.push_str("\nport cells: nsg verdict for an Internet source (allow, deny, none = no NSG, ? = undecidable); ! = reachable from the Internet; ~ = assumed\n");
+    attention(&mut out, result, colour);
+    summary(&mut out, result);
+    out
+}
+
+fn row(vm: &VmResult) -> Vec<Cell> {
+    let (class_colour, class_text) = match vm.classification.value {
+        Classification::Unhealthy => (RED, "unhealthy"),
+        Classification::NotApplicable => (YELLOW, "notApplicable"),
+        Classification::Healthy => (GREEN, "healthy"),
+    };
+    let marker = match vm.confidence().0 {
+        Confidence::Certain => "",
+        Confidence::Assumed => " ~",
+        Confidence::Unknown => " ?",
+    };
+    let mut cells = vec![
+        cell(truncate(&vm.name, 40)),
+        cell(if vm.kind == VmKind::VirtualMachine { "vm" } else { "vmss" }),
+        Cell { text: format!("{class_text}{marker}"), colour: Some(class_colour) },
+    ];
+    for port in &vm.ports {
+        let mut text = match port.nsg_verdict.value {
+            NsgVerdict::Allow => "allow",
+            NsgVerdict::Deny => "deny",
+            NsgVerdict::Unfiltered => "none",
+            NsgVerdict::Unknown => "?",
+        }
+        .to_owned();
+        if port.internet_exposed.value {
+            text.push('!');
+        }
+        if port.nsg_verdict.confidence == Confidence::Assumed || port.internet_exposed.confidence == Confidence::Assumed {
+            text.push('~');
+        }
+        let colour = if port.internet_exposed.value || port.open.value { Some(RED) } else { None };
+        cells.push(Cell { text, colour });
+    }
+    let (line, _) = vm.origin.line_col();
+    cells.push(cell(format!("{}:{line}", vm.origin.path())));
+    cells
+}
+
+fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: Option<&str>) {
+    let mut line = String::new();
+    for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let pad = w.saturating_sub(c.text.chars().count());
+        let last = i + 1 == cells.len();
+        match (colour, c.colour) {
+            (Some(row_colour), Some(cell_colour)) if row_colour.is_empty() => {
+                let _ = write!(line, "{cell_colour}{}{RESET}", c.text);
+            }
+            (Some(row_colour), _) if !row_colour.is_empty() => {
+                let _ = write!(line, "{row_colour}{}{RESET}", c.text);
+            }
+            _ => line.push_str(&c.text),
+        }
+        if !last {
+            line.push_str(&" ".repeat(pad));
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn attention(out: &mut String, result: &ScanResult, colour: bool) {
+    let needing: Vec<&VmResult> = result.vms.iter().filter(|v| v.classification.value != Classification::Healthy || v.internet_exposed()).collect();
+    if needing.is_empty() {
+        return;
+    }
+    out.push('\n');
+    for vm in needing {
+        let name = if colour { format!("{BOLD}{}{RESET}", vm.name) } else { vm.name.clone() };
+        let _ = writeln!(out, "{name} ({}): {}", vm.classification.value.as_str(), vm.reason);
+        if let (conf, Some(why)) = vm.confidence() {
+            if conf != Confidence::Certain {
+                let _ = writeln!(out, "    {}: {why}", conf.as_str());
+            }
+        }
+    }
+}
+
+fn summary(out: &mut String, result: &ScanResult) {
+    let count = |c: Classification| result.vms.iter().filter(|v| v.classification.value == c).count();
+    let status = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} VMs: {} unhealthy, {} notApplicable, {} healthy; {} reachable from the Internet. Inputs: {} scanned, {} skipped, {} failed.",
+        result.vms.len(),
+        count(Classification::Unhealthy),
+        count(Classification::NotApplicable),
+        count(Classification::Healthy),
+        result.vms.iter().filter(|v| v.internet_exposed()).count(),
+        status(InputStatus::Scanned),
+        status(InputStatus::Skipped),
+        status(InputStatus::Failed),
+    );
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut t: String = text.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

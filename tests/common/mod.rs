@@ -1,0 +1,82 @@
+//! Shared helpers for integration tests: run a scan through the library and compare the JSON
+//! report with hand-written expectations.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use jitscan::report::json;
+use jitscan::scan::{scan, ScanOptions};
+use serde_json::Value;
+
+/// Scans `paths` (with an optional parameters file) and returns the JSON report as a Value.
+pub fn scan_json(paths: &[PathBuf], parameters: Option<PathBuf>) -> Value {
+    let options = ScanOptions { paths: paths.to_vec(), parameters, ..ScanOptions::default() };
+    let result = scan(&options);
+    serde_json::from_str(&json::render(&result)).expect("report is valid JSON")
+}
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compares one VM entry of the report with an expectation (`name`, `kind`, `classification`,
+/// optional `jitEnabled`, `confidence`, and `ports` keyed by port number). Returns mismatches.
+pub fn compare_vm(context: &str, actual: &Value, expected: &serde_yaml::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut check = |what: &str, got: &Value, want: Option<&serde_yaml::Value>| {
+        let Some(want) = want else { return };
+        let want_json: Value = serde_json::to_value(want).unwrap();
+        if got != &want_json {
+            problems.push(format!("{context}: {what}: expected {want_json}, got {got}"));
+        }
+    };
+    check("kind", &actual["kind"], expected.get("kind"));
+    check("classification", &actual["classification"], expected.get("classification"));
+    check("jitEnabled", &actual["jitEnabled"], expected.get("jitEnabled"));
+    check("confidence", &actual["confidence"], expected.get("confidence"));
+    let Some(ports) = expected.get("ports").and_then(|p| p.as_mapping()) else {
+        drop(check);
+        return problems;
+    };
+    for (port, want) in ports {
+        let port_number = port.as_u64().unwrap();
+        let Some(got) = actual["ports"].as_array().unwrap().iter().find(|p| p["port"] == port_number) else {
+            check(&format!("port {port_number}"), &Value::Null, Some(&serde_yaml::Value::String("present".into())));
+            continue;
+        };
+        for field in ["nsgVerdict", "internetExposed", "confidence"] {
+            check(&format!("port {port_number} {field}"), &got[field], want.get(field));
+        }
+        if let Some(want_paths) = want.get("paths") {
+            let mut kinds: Vec<String> = got["paths"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["kind"] != "firewallDnat" || p["sources"].as_array().unwrap().iter().any(|s| s == "*" || s == "Internet"))
+                .map(|p| p["kind"].as_str().unwrap().to_owned())
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            check(&format!("port {port_number} paths"), &serde_json::to_value(&kinds).unwrap(), Some(want_paths));
+        }
+    }
+    drop(check);
+    problems
+}
+
+/// Finds the VM named `name` in a report.
+pub fn find_vm<'a>(report: &'a Value, name: &str) -> Option<&'a Value> {
+    report["vms"].as_array()?.iter().find(|v| v["name"] == name)
+}
+
+/// Lists files with the given extension directly in `dir`, sorted.
+pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    out.sort();
+    out
+}
