@@ -100,16 +100,30 @@ pub struct VmResult {
 impl VmResult {
     /// True when some port is exposed (certain or assumed).
     pub fn internet_exposed(&self) -> bool {
-        self.ports.iter().any(|p| p.internet_exposed.value && p.internet_exposed.confidence != Confidence::Unknown)
+        self.ports.iter().any(|p| {
+            p.internet_exposed.value && p.internet_exposed.confidence != Confidence::Unknown
+        })
     }
 
     /// Overall confidence: the worst of the classification and the ports.
     pub fn confidence(&self) -> (Confidence, Option<String>) {
-        let mut worst = (self.classification.confidence, self.classification.reason.clone());
+        let mut worst = (
+            self.classification.confidence,
+            self.classification.reason.clone(),
+        );
         for port in &self.ports {
-            for j in [&port.nsg_verdict.confidence, &port.internet_exposed.confidence] {
+            for j in [
+                &port.nsg_verdict.confidence,
+                &port.internet_exposed.confidence,
+            ] {
                 if *j > worst.0 {
-                    worst = (*j, port.nsg_verdict.reason.clone().or_else(|| port.internet_exposed.reason.clone()));
+                    worst = (
+                        *j,
+                        port.nsg_verdict
+                            .reason
+                            .clone()
+                            .or_else(|| port.internet_exposed.reason.clone()),
+                    );
                 }
             }
         }
@@ -128,7 +142,10 @@ pub fn port_name(port: u16) -> &'static str {
     }
 }
 
-fn classify_mode(input: &ClassificationInput<'_>, facts: &ModeFacts) -> (Classification, ReasonCode) {
+fn classify_mode(
+    input: &ClassificationInput<'_>,
+    facts: &ModeFacts,
+) -> (Classification, ReasonCode) {
     if input.jit.is_some() {
         (Classification::Healthy, ReasonCode::JitEnabled)
     } else if input.vm.kind == VmKind::VirtualMachineScaleSet {
@@ -157,7 +174,11 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         kind: vm.kind,
         os: vm.os,
         origin: vm.origin.clone(),
-        classification: Judged { value: classification, confidence: judged.confidence, reason: judged.reason },
+        classification: Judged {
+            value: classification,
+            confidence: judged.confidence,
+            reason: judged.reason,
+        },
         reason_code,
         reason,
         jit_policy: input.jit.map(|p| p.name.clone()),
@@ -194,7 +215,10 @@ fn describe_open_port(port: &PortEvaluation) -> String {
     if port.open.confidence == Confidence::Unknown {
         text.push_str(&format!(
             " may be open: the input does not decide it ({})",
-            port.open.reason.as_deref().unwrap_or("an undecidable value")
+            port.open
+                .reason
+                .as_deref()
+                .unwrap_or("an undecidable value")
         ));
         return text;
     }
@@ -202,7 +226,14 @@ fn describe_open_port(port: &PortEvaluation) -> String {
         .evidence
         .iter()
         .filter(|e| e.access == crate::model::Access::Allow && !e.rule.is_empty())
-        .map(|e| format!("NSG '{}' rule '{}' (priority {}) allows it", e.nsg, e.rule, e.priority.map_or("?".to_owned(), |p| p.to_string())))
+        .map(|e| {
+            format!(
+                "NSG '{}' rule '{}' (priority {}) allows it",
+                e.nsg,
+                e.rule,
+                e.priority.map_or("?".to_owned(), |p| p.to_string())
+            )
+        })
         .collect();
     if !allowing.is_empty() {
         text.push_str(&format!(" — {}", dedup(allowing).join(", ")));
@@ -213,7 +244,17 @@ fn describe_open_port(port: &PortEvaluation) -> String {
         .paths
         .iter()
         .filter(|(_, reaches)| *reaches)
-        .map(|(p, _)| format!("{} '{}'{}", p.kind.as_str(), p.via, p.rule.as_ref().map(|r| format!(" rule '{r}'")).unwrap_or_default()))
+        .map(|(p, _)| {
+            format!(
+                "{} '{}'{}",
+                p.kind.as_str(),
+                p.via,
+                p.rule
+                    .as_ref()
+                    .map(|r| format!(" rule '{r}'"))
+                    .unwrap_or_default()
+            )
+        })
         .collect();
     if !reaching.is_empty() {
         text.push_str(&format!("; reachable via {}", dedup(reaching).join(", ")));

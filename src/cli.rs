@@ -94,6 +94,11 @@ impl ScanArgs {
         if let Some(location) = &self.location {
             context.location.clone_from(location);
         }
-        ScanOptions { paths: self.paths.clone(), ports, parameters: self.parameters.clone(), context }
+        ScanOptions {
+            paths: self.paths.clone(),
+            ports,
+            parameters: self.parameters.clone(),
+            context,
+        }
     }
 }

@@ -173,7 +173,10 @@ pub mod render {
                 message: problem.message.clone(),
                 help: problem.help.clone(),
                 severity: problem.severity,
-                source: problem.source.as_ref().map(|text| NamedSource::new(problem.path.clone(), Arc::clone(text))),
+                source: problem
+                    .source
+                    .as_ref()
+                    .map(|text| NamedSource::new(problem.path.clone(), Arc::clone(text))),
                 span: problem.span.as_ref().map(|s| (s.offset, s.len)),
                 location,
             }
@@ -211,7 +214,11 @@ pub mod render {
         fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
             let (offset, len) = self.span?;
             self.source.as_ref()?;
-            Some(Box::new(std::iter::once(LabeledSpan::new(Some("here".to_owned()), offset, len))))
+            Some(Box::new(std::iter::once(LabeledSpan::new(
+                Some("here".to_owned()),
+                offset,
+                len,
+            ))))
         }
     }
 }

@@ -1,11 +1,11 @@
 //! jitscan: offline just-in-time VM access compliance scanner for Azure.
 #![allow(missing_docs)]
 pub mod arm;
+pub mod classify;
+pub mod cli;
 pub mod diagnostic;
+pub mod eval;
 pub mod load;
 pub mod model;
-pub mod eval;
-pub mod classify;
-pub mod scan;
 pub mod report;
-pub mod cli;
+pub mod scan;

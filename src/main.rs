@@ -19,7 +19,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -34,7 +38,9 @@ fn main() -> ExitCode {
 fn run_scan(args: &ScanArgs) -> ExitCode {
     let options = args.to_options();
     let result = scan(&options);
-    let colour = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = match args.format {
         Format::Table => table::render(&result, colour),
         Format::Json => json::render(&result),
@@ -42,7 +48,10 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     let mut failed = false;
     match &args.output {
         Some(path) if is_input(path, &result) => {
-            eprintln!("error: refusing to write the report over input file {}", path.display());
+            eprintln!(
+                "error: refusing to write the report over input file {}",
+                path.display()
+            );
             failed = true;
         }
         Some(path) => {
@@ -67,12 +76,20 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
 }
 
 fn is_input(path: &std::path::Path, result: &ScanResult) -> bool {
-    let Ok(target) = std::fs::canonicalize(path) else { return false };
-    result.inputs.iter().any(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == target))
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    result
+        .inputs
+        .iter()
+        .any(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == target))
 }
 
 fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
-    let unhealthy = result.vms.iter().any(|v| v.classification.value == Classification::Unhealthy);
+    let unhealthy = result
+        .vms
+        .iter()
+        .any(|v| v.classification.value == Classification::Unhealthy);
     match fail_on {
         FailOn::Never => false,
         FailOn::Unhealthy => unhealthy,
@@ -81,22 +98,33 @@ fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
 }
 
 fn print_problems(result: &ScanResult) {
-    let problems: Vec<&InputProblem> = result.inputs.iter().flat_map(|i| i.problems.iter()).collect();
+    let problems: Vec<&InputProblem> = result
+        .inputs
+        .iter()
+        .flat_map(|i| i.problems.iter())
+        .collect();
     if problems.is_empty() {
         return;
     }
-    let handler = miette::GraphicalReportHandler::new_themed(if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    });
+    let handler = miette::GraphicalReportHandler::new_themed(
+        if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        },
+    );
     let mut out = String::new();
     for problem in problems {
         let diagnostic = jitscan::diagnostic::render::RenderedProblem::from(problem);
         let _ = handler.render_report(&mut out, &diagnostic);
         out.push('\n');
     }
-    let errors = result.inputs.iter().flat_map(|i| &i.problems).filter(|p| p.severity == Severity::Error).count();
+    let errors = result
+        .inputs
+        .iter()
+        .flat_map(|i| &i.problems)
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     eprint!("{out}");
     eprintln!("{errors} input error(s); see above.");
 }

@@ -36,7 +36,12 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        Self { paths: Vec::new(), ports: DEFAULT_PORTS.to_vec(), parameters: None, context: DeploymentContext::default() }
+        Self {
+            paths: Vec::new(),
+            ports: DEFAULT_PORTS.to_vec(),
+            parameters: None,
+            context: DeploymentContext::default(),
+        }
     }
 }
 
@@ -108,9 +113,15 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     for problem in walk_problems {
         records.insert(problem.path.clone(), failed_record(problem));
     }
-    let override_params = options.parameters.as_ref().and_then(|p| load_override(p, &mut records));
+    let override_params = options
+        .parameters
+        .as_ref()
+        .and_then(|p| load_override(p, &mut records));
     let pairing = pair_parameters(&files);
-    let by_path: HashMap<&str, &LoadedFile> = files.iter().map(|f| (f.found.display.as_str(), f)).collect();
+    let by_path: HashMap<&str, &LoadedFile> = files
+        .iter()
+        .map(|f| (f.found.display.as_str(), f))
+        .collect();
     let templates: Vec<(&LoadedFile, &Arc<Document>)> = files
         .iter()
         .filter_map(|f| match &f.loaded {
@@ -136,7 +147,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut vms = Vec::new();
     for (outcome, (file, _)) in outcomes.into_iter().zip(templates.iter()) {
         for problem in outcome.problems {
-            let owner = if by_path.contains_key(problem.path.as_str()) { problem.path.clone() } else { file.found.display.clone() };
+            let owner = if by_path.contains_key(problem.path.as_str()) {
+                problem.path.clone()
+            } else {
+                file.found.display.clone()
+            };
             problems_by_path.entry(owner).or_default().push(problem);
         }
         for vm in &outcome.vms {
@@ -146,14 +161,28 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     }
     for file in &files {
         let mut record = record_for(file, &pairing, override_params.is_some());
-        record.problems.extend(problems_by_path.remove(&file.found.display).unwrap_or_default());
+        record.problems.extend(
+            problems_by_path
+                .remove(&file.found.display)
+                .unwrap_or_default(),
+        );
         record.vm_count = vm_counts.get(&file.found.display).copied().unwrap_or(0);
         records.insert(record.path.clone(), record);
     }
     vms.sort_by(|a, b| {
-        (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(b.origin.path(), &b.name, &b.id, &b.origin.pointer))
+        (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
+            b.origin.path(),
+            &b.name,
+            &b.id,
+            &b.origin.pointer,
+        ))
     });
-    ScanResult { inputs: records.into_values().collect(), vms, ports: options.ports.clone(), context: options.context.clone() }
+    ScanResult {
+        inputs: records.into_values().collect(),
+        vms,
+        ports: options.ports.clone(),
+        context: options.context.clone(),
+    }
 }
 
 fn failed_record(problem: InputProblem) -> InputRecord {
@@ -169,8 +198,14 @@ fn failed_record(problem: InputProblem) -> InputRecord {
 }
 
 /// Loads the `--parameters` file; a failure is recorded and templates fall back to pairing.
-fn load_override(path: &Path, records: &mut BTreeMap<String, InputRecord>) -> Option<Arc<Document>> {
-    let found = load::FoundFile { path: path.to_path_buf(), display: load::display_path(path) };
+fn load_override(
+    path: &Path,
+    records: &mut BTreeMap<String, InputRecord>,
+) -> Option<Arc<Document>> {
+    let found = load::FoundFile {
+        path: path.to_path_buf(),
+        display: load::display_path(path),
+    };
     let file = load::load_file(found);
     let mut record = record_for(&file, &HashMap::new(), false);
     let doc = match &file.loaded {
@@ -194,22 +229,43 @@ fn load_override(path: &Path, records: &mut BTreeMap<String, InputRecord>) -> Op
 fn pair_parameters(files: &[LoadedFile]) -> HashMap<String, String> {
     let mut by_dir: BTreeMap<PathBuf, (Vec<&LoadedFile>, Vec<&LoadedFile>)> = BTreeMap::new();
     for file in files {
-        let dir = file.found.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = file
+            .found
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         match &file.loaded {
-            Loaded::Parsed(_, DocumentKind::Template) => by_dir.entry(dir).or_default().0.push(file),
-            Loaded::Parsed(_, DocumentKind::Parameters) => by_dir.entry(dir).or_default().1.push(file),
+            Loaded::Parsed(_, DocumentKind::Template) => {
+                by_dir.entry(dir).or_default().0.push(file)
+            }
+            Loaded::Parsed(_, DocumentKind::Parameters) => {
+                by_dir.entry(dir).or_default().1.push(file)
+            }
             _ => {}
         }
     }
     let mut pairs = HashMap::new();
     for (templates, params) in by_dir.values() {
         for template in templates {
-            let stem = template.found.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_ascii_lowercase();
+            let stem = template
+                .found
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let wanted = format!("{stem}.parameters.json");
             let by_name = params.iter().find(|p| {
-                p.found.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.eq_ignore_ascii_case(&wanted))
+                p.found
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&wanted))
             });
-            let alone = (templates.len() == 1 && params.len() == 1).then(|| params.first()).flatten();
+            let alone = (templates.len() == 1 && params.len() == 1)
+                .then(|| params.first())
+                .flatten();
             if let Some(p) = by_name.or(alone) {
                 pairs.insert(template.found.display.clone(), p.found.display.clone());
             }
@@ -218,7 +274,11 @@ fn pair_parameters(files: &[LoadedFile]) -> HashMap<String, String> {
     pairs
 }
 
-fn record_for(file: &LoadedFile, pairing: &HashMap<String, String>, overridden: bool) -> InputRecord {
+fn record_for(
+    file: &LoadedFile,
+    pairing: &HashMap<String, String>,
+    overridden: bool,
+) -> InputRecord {
     let (kind, status, reason) = match &file.loaded {
         Loaded::Parsed(_, DocumentKind::Template) => {
             let reason = match (overridden, pairing.get(&file.found.display)) {
@@ -229,18 +289,34 @@ fn record_for(file: &LoadedFile, pairing: &HashMap<String, String>, overridden: 
             ("armTemplate", InputStatus::Scanned, reason)
         }
         Loaded::Parsed(_, DocumentKind::Parameters) => {
-            let users: Vec<&str> = pairing.iter().filter(|(_, p)| **p == file.found.display).map(|(t, _)| t.as_str()).collect();
+            let users: Vec<&str> = pairing
+                .iter()
+                .filter(|(_, p)| **p == file.found.display)
+                .map(|(t, _)| t.as_str())
+                .collect();
             if users.is_empty() || overridden {
                 ("armParameters", InputStatus::Skipped, Some("parameters file with no template paired to it (expected <name>.parameters.json beside <name>.json)".to_owned()))
             } else {
-                ("armParameters", InputStatus::Scanned, Some(format!("parameters for {}", users.join(", "))))
+                (
+                    "armParameters",
+                    InputStatus::Scanned,
+                    Some(format!("parameters for {}", users.join(", "))),
+                )
             }
         }
         Loaded::Parsed(_, DocumentKind::Unsupported(reason)) | Loaded::Skipped(reason) => {
-            let kind = if is_parameters_name(&file.found.path) { "armParameters" } else { "other" };
+            let kind = if is_parameters_name(&file.found.path) {
+                "armParameters"
+            } else {
+                "other"
+            };
             (kind, InputStatus::Skipped, Some(reason.clone()))
         }
-        Loaded::Failed => ("unknown", InputStatus::Failed, file.problems.first().map(|p| p.message.clone())),
+        Loaded::Failed => (
+            "unknown",
+            InputStatus::Failed,
+            file.problems.first().map(|p| p.message.clone()),
+        ),
     };
     InputRecord {
         path: file.found.display.clone(),
@@ -259,8 +335,16 @@ struct TemplateOutcome {
     problems: Vec<InputProblem>,
 }
 
-fn scan_template(doc: &Arc<Document>, params: Option<&Document>, options: &ScanOptions) -> TemplateOutcome {
-    let ArmExpansion { resources, mut problems, .. } = expand_template(doc, params, &options.context);
+fn scan_template(
+    doc: &Arc<Document>,
+    params: Option<&Document>,
+    options: &ScanOptions,
+) -> TemplateOutcome {
+    let ArmExpansion {
+        resources,
+        mut problems,
+        ..
+    } = expand_template(doc, params, &options.context);
     let mut inventory = Inventory::default();
     for r in &resources {
         let declared = Declared {
@@ -268,7 +352,10 @@ fn scan_template(doc: &Arc<Document>, params: Option<&Document>, options: &ScanO
             name: &r.name,
             declared_name: &r.declared_name,
             value: &r.value,
-            origin: Origin { document: Arc::clone(&r.document), pointer: r.pointer.clone() },
+            origin: Origin {
+                document: Arc::clone(&r.document),
+                pointer: r.pointer.clone(),
+            },
             assumptions: &r.assumptions,
         };
         inventory.add(&r.resource_type, &declared);
@@ -282,5 +369,9 @@ fn scan_template(doc: &Arc<Document>, params: Option<&Document>, options: &ScanO
 
 /// Evaluates and classifies every VM of an inventory, in parallel.
 pub fn evaluate_inventory(inventory: &Inventory, ports: &[u16]) -> Vec<VmResult> {
-    inventory.vms.par_iter().map(|vm| classify(evaluate_vm(inventory, vm, ports))).collect()
+    inventory
+        .vms
+        .par_iter()
+        .map(|vm| classify(evaluate_vm(inventory, vm, ports)))
+        .collect()
 }

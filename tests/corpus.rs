@@ -4,7 +4,12 @@
 //!
 //! The corpus lives outside the repository. When it is absent the test fails with a clear
 //! message, unless JITSCAN_SKIP_CORPUS=1 says to skip it on purpose.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -42,23 +47,37 @@ fn every_corpus_file_is_accounted_for() {
     walk(&dir, &mut files);
     let report = scan_json(&[dir.clone()], None);
     let inputs = report["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), files.len(), "every file found must appear in inputs");
+    assert_eq!(
+        inputs.len(),
+        files.len(),
+        "every file found must appear in inputs"
+    );
     for input in inputs {
         let status = input["status"].as_str().unwrap();
         assert!(["scanned", "skipped", "failed"].contains(&status));
         if status != "scanned" {
-            assert!(input["reason"].is_string(), "{} has no reason", input["path"]);
+            assert!(
+                input["reason"].is_string(),
+                "{} has no reason",
+                input["path"]
+            );
         }
     }
     let templates = inputs.iter().filter(|i| i["kind"] == "armTemplate").count();
     assert!(templates >= 60, "only {templates} templates recognised");
-    assert_eq!(report["summary"]["inputsFailed"], 0, "no corpus file is malformed");
+    assert_eq!(
+        report["summary"]["inputsFailed"], 0,
+        "no corpus file is malformed"
+    );
 }
 
 #[test]
 fn hand_labelled_corpus_vms_get_their_verdicts() {
     let Some(dir) = corpus_dir() else { return };
-    let labels: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(root().join("tests/corpus_labels.yaml")).unwrap()).unwrap();
+    let labels: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("tests/corpus_labels.yaml")).unwrap(),
+    )
+    .unwrap();
     let labels = labels["labels"].as_sequence().unwrap();
     assert!(labels.len() >= 20);
     let report = scan_json(&[dir.clone()], None);
@@ -67,11 +86,20 @@ fn hand_labelled_corpus_vms_get_their_verdicts() {
         let file = label["file"].as_str().unwrap();
         let vm = label["vm"].as_str().unwrap();
         let path = format!("{}/{file}", dir.display()).replace('\\', "/");
-        let found = report["vms"].as_array().unwrap().iter().find(|v| v["name"] == vm && v["source"]["path"].as_str().unwrap().ends_with(file));
+        let found = report["vms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == vm && v["source"]["path"].as_str().unwrap().ends_with(file));
         match found {
             Some(actual) => failures.extend(compare_vm(&format!("{file}/{vm}"), actual, label)),
             None => failures.push(format!("{path}: VM {vm} not in the report")),
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

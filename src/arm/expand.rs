@@ -61,7 +61,9 @@ pub fn expand_template(
     params: Option<&Document>,
     ctx: &DeploymentContext,
 ) -> ArmExpansion {
-    let values = params.map(|p| parameter_values(&p.json)).unwrap_or_default();
+    let values = params
+        .map(|p| parameter_values(&p.json))
+        .unwrap_or_default();
     let mut first = Expander::default();
     let scope = TemplateScope::new(&doc.json, "", values.clone(), ctx.clone());
     first.expand_template_body(&scope, doc, "", 0);
@@ -243,7 +245,13 @@ impl Expander {
                     doc: place.doc,
                     pointer: format!("{}/resources/{j}", place.pointer),
                 };
-                self.expand_declaration(scope, child, &child_place, Some((&resource_type, &name)), depth);
+                self.expand_declaration(
+                    scope,
+                    child,
+                    &child_place,
+                    Some((&resource_type, &name)),
+                    depth,
+                );
             }
         }
     }
@@ -306,7 +314,10 @@ impl Expander {
             }
             return;
         }
-        if let Some(link) = evaluated.get("properties").and_then(|p| p.get("templateLink")) {
+        if let Some(link) = evaluated
+            .get("properties")
+            .and_then(|p| p.get("templateLink"))
+        {
             self.expand_linked(link, params, ctx, place, depth);
         }
     }
@@ -324,7 +335,9 @@ impl Expander {
             let what = link
                 .get("uri")
                 .or_else(|| link.get("relativePath"))
-                .map(|v| unknown_reason(v).map_or_else(|| v.to_string(), |r| format!("unknown ({r})")))
+                .map(|v| {
+                    unknown_reason(v).map_or_else(|| v.to_string(), |r| format!("unknown ({r})"))
+                })
                 .unwrap_or_else(|| "no uri".to_owned());
             self.out.problems.push(InputProblem {
                 span: Some(place.doc.span_at(&format!("{}/properties/templateLink", place.pointer), 0, 1)),
@@ -374,7 +387,8 @@ fn resolve_link(base_dir: &Path, link: &Value) -> Option<(PathBuf, &'static str)
     (1..=segments.len().min(4)).rev().find_map(|k| {
         let tail = segments.get(segments.len() - k..)?;
         let path = tail.iter().fold(base_dir.to_path_buf(), |p, s| p.join(s));
-        path.is_file().then_some((path, "uri resolved to a local file by its path"))
+        path.is_file()
+            .then_some((path, "uri resolved to a local file by its path"))
     })
 }
 
@@ -432,7 +446,10 @@ fn evaluate_resource(
     let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
     let mut out = Map::with_capacity(map.len() + 1);
     for (key, value) in map {
-        if matches!(key.as_str(), "resources" | "copy" | "condition" | "dependsOn" | "comments") {
+        if matches!(
+            key.as_str(),
+            "resources" | "copy" | "condition" | "dependsOn" | "comments"
+        ) {
             continue;
         }
         let child = format!("{pointer}/{}", escape_pointer_token(key));
@@ -447,7 +464,11 @@ fn evaluate_resource(
     Value::Object(out)
 }
 
-fn evaluate_deployment_properties(scope: &TemplateScope<'_>, props: &Value, pointer: &str) -> Value {
+fn evaluate_deployment_properties(
+    scope: &TemplateScope<'_>,
+    props: &Value,
+    pointer: &str,
+) -> Value {
     let Some(map) = props.as_object() else {
         return scope.evaluate_tree(props, pointer);
     };
@@ -481,16 +502,32 @@ fn expression_problem(doc: &Document, pending: PendingProblem) -> InputProblem {
         C::Evaluation => ProblemCode::Evaluation,
     };
     let is_string = json_at(&doc.json, &pending.pointer).is_some_and(Value::is_string);
-    let extra = if is_string { 1 + pending.error.offset } else { 0 };
+    let extra = if is_string {
+        1 + pending.error.offset
+    } else {
+        0
+    };
     let help = match code {
-        ProblemCode::UnknownFunction => "check the function name against the ARM template function reference",
-        ProblemCode::ExpressionSyntax => "fix the expression: brackets, quotes ('' escapes a quote) and commas must balance",
-        ProblemCode::ArgumentCount | ProblemCode::ArgumentType => "check the function's arguments against the ARM template function reference",
+        ProblemCode::UnknownFunction => {
+            "check the function name against the ARM template function reference"
+        }
+        ProblemCode::ExpressionSyntax => {
+            "fix the expression: brackets, quotes ('' escapes a quote) and commas must balance"
+        }
+        ProblemCode::ArgumentCount | ProblemCode::ArgumentType => {
+            "check the function's arguments against the ARM template function reference"
+        }
         _ => "values that depend on this expression are reported as unknown",
     };
     InputProblem {
         span: Some(doc.span_at(&pending.pointer, extra, 1)),
         source: Some(Arc::clone(&doc.text)),
-        ..InputProblem::whole_file(code, Severity::Warning, &doc.display, pending.error.message, help)
+        ..InputProblem::whole_file(
+            code,
+            Severity::Warning,
+            &doc.display,
+            pending.error.message,
+            help,
+        )
     }
 }

@@ -7,8 +7,8 @@
 //! explicit unknowns. This module never interprets what a resource *means* (that is `model`).
 
 pub mod context;
-pub mod expr;
 mod expand;
+pub mod expr;
 mod ids;
 mod scope;
 pub mod unknown;

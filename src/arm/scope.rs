@@ -114,7 +114,9 @@ impl<'t> TemplateScope<'t> {
 
     /// Records a problem at `pointer`.
     pub fn report(&self, pointer: String, error: ExprError) {
-        self.problems.borrow_mut().push(PendingProblem { pointer, error });
+        self.problems
+            .borrow_mut()
+            .push(PendingProblem { pointer, error });
     }
 
     /// Enters a copy loop level; pair with [`Self::pop_loop`].
@@ -184,7 +186,10 @@ impl<'t> TemplateScope<'t> {
     fn evaluate_object(&self, map: &Map<String, Value>, pointer: &str, depth: usize) -> Value {
         let mut out = Map::with_capacity(map.len());
         for (key, value) in map {
-            let child = format!("{pointer}/{}", crate::load::locate::escape_pointer_token(key));
+            let child = format!(
+                "{pointer}/{}",
+                crate::load::locate::escape_pointer_token(key)
+            );
             if key.eq_ignore_ascii_case("copy") && value.is_array() {
                 for (name, items) in self.expand_property_copies(value, &child, depth) {
                     out.insert(name, items);
@@ -197,7 +202,12 @@ impl<'t> TemplateScope<'t> {
     }
 
     /// `"copy": [{"name", "count", "input"}]` inside an object: one array property per entry.
-    fn expand_property_copies(&self, specs: &Value, pointer: &str, depth: usize) -> Vec<(String, Value)> {
+    fn expand_property_copies(
+        &self,
+        specs: &Value,
+        pointer: &str,
+        depth: usize,
+    ) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         let Some(specs) = specs.as_array() else {
             return out;
@@ -215,7 +225,8 @@ impl<'t> TemplateScope<'t> {
                 Ok(count) => (0..count)
                     .map(|index| {
                         self.push_loop(name, index, false);
-                        let item = self.evaluate_at(input, &format!("{spec_pointer}/input"), depth + 1);
+                        let item =
+                            self.evaluate_at(input, &format!("{spec_pointer}/input"), depth + 1);
                         self.pop_loop();
                         item
                     })
@@ -423,18 +434,31 @@ impl Scope for TemplateScope<'_> {
 /// the runtime-only values that matter here (dynamic private IPs, public IP addresses) made
 /// explicit unknowns, and the object marked so other missing properties read as unknown.
 fn reference_view(resource: &Value, full: bool) -> Value {
-    let id = resource.get("id").and_then(Value::as_str).unwrap_or_default();
-    let mut properties = resource.get("properties").cloned().unwrap_or(Value::Object(Map::new()));
+    let id = resource
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mut properties = resource
+        .get("properties")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
     if let Some(configs) = properties
         .get_mut("ipConfigurations")
         .and_then(Value::as_array_mut)
     {
         for config in configs {
-            let name = config.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let name = config
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             if let Some(props) = config.get_mut("properties").and_then(Value::as_object_mut) {
                 if !props.contains_key("privateIPAddress") {
                     let config_id = format!("{id}/ipConfigurations/{name}");
-                    props.insert("privateIPAddress".to_owned(), dynamic_private_ip(&config_id));
+                    props.insert(
+                        "privateIPAddress".to_owned(),
+                        dynamic_private_ip(&config_id),
+                    );
                 }
             }
         }

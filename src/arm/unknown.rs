@@ -73,11 +73,23 @@ pub fn dynamic_ip_config(value: &Value) -> Option<&str> {
 /// unknown (runtime state) instead of an error.
 const RUNTIME_KEY: &str = "\u{0}jitscan-runtime";
 
-/// Marks `value` (an object) as a view of runtime state of the resource `id`.
+/// Marks `value` and every object inside it as a view of runtime state of the resource `id`
+/// (bounded depth).
 pub fn mark_runtime_state(value: &mut Value, id: &str) {
-    if let Value::Object(map) = value {
-        map.insert(RUNTIME_KEY.to_owned(), Value::String(id.to_owned()));
+    fn mark(value: &mut Value, id: &str, depth: usize) {
+        if depth > 64 || is_unknown(value) {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                map.values_mut().for_each(|v| mark(v, id, depth + 1));
+                map.insert(RUNTIME_KEY.to_owned(), Value::String(id.to_owned()));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| mark(v, id, depth + 1)),
+            _ => {}
+        }
     }
+    mark(value, id, 0);
 }
 
 /// When `map` is a runtime-state view, the unknown to return for a property it lacks.
@@ -112,7 +124,10 @@ mod tests {
         assert!(!is_unknown(&json!({"jitscan-unknown": "x"})));
         assert!(!is_unknown(&json!("x")));
         let nested = json!({"a": [1, {"b": u}]});
-        assert_eq!(first_unknown_inside(&nested), Some("parameter 'x' has no value"));
+        assert_eq!(
+            first_unknown_inside(&nested),
+            Some("parameter 'x' has no value")
+        );
         assert_eq!(first_unknown_inside(&json!({"a": 1})), None);
     }
 

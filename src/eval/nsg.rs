@@ -136,19 +136,33 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
         let access = match &rule.access {
             Decided::Known(a) => *a,
             Decided::Unknown(reason) => {
-                let a = if mode.leans_open(Level::Unknown) { Access::Allow } else { Access::Deny };
+                let a = if mode.leans_open(Level::Unknown) {
+                    Access::Allow
+                } else {
+                    Access::Deny
+                };
                 uncertain.push((Level::Unknown, reason.clone()));
                 a
             }
         };
         match rule_matches(rule, access, flow) {
-            Match::Yes => return Decision { access, rule, uncertain },
+            Match::Yes => {
+                return Decision {
+                    access,
+                    rule,
+                    uncertain,
+                }
+            }
             Match::No => {}
             Match::Maybe(level, reason) => {
                 uncertain.push((level, reason));
                 let take = mode.leans_open(level) == (access == Access::Allow);
                 if take {
-                    return Decision { access, rule, uncertain };
+                    return Decision {
+                        access,
+                        rule,
+                        uncertain,
+                    };
                 }
             }
         }
@@ -169,13 +183,10 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
     }
 }
 
-static IMPLICIT_DENY: std::sync::LazyLock<SecurityRule> = std::sync::LazyLock::new(|| {
-    crate::model::network::azure_default_rules()
-        .pop()
-        .unwrap_or_else(|| unreachable_rule())
-});
+/// Azure's DenyAllInBound, for NSGs (from exports) that list no default rules at all.
+static IMPLICIT_DENY: std::sync::LazyLock<SecurityRule> = std::sync::LazyLock::new(implicit_deny);
 
-fn unreachable_rule() -> SecurityRule {
+fn implicit_deny() -> SecurityRule {
     SecurityRule {
         name: "DenyAllInBound".to_owned(),
         priority: Decided::Known(65500),
@@ -208,8 +219,16 @@ fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
 /// Does `rule` (with the given resolved access) match `flow`?
 pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Match {
     decided(&rule.direction, |d| bool_match(*d == Direction::Inbound))
-        .and(|| decided(&rule.protocol, |p| bool_match(p == "tcp" || p == "*" || p == "any")))
-        .and(|| decided(&rule.destination_ports, |ports| bool_match(ports.contains(flow.port))))
+        .and(|| {
+            decided(&rule.protocol, |p| {
+                bool_match(p == "tcp" || p == "*" || p == "any")
+            })
+        })
+        .and(|| {
+            decided(&rule.destination_ports, |ports| {
+                bool_match(ports.contains(flow.port))
+            })
+        })
         .and(|| decided(&rule.sources, |items| source_matches(items, flow.source)))
         .and(|| source_ports_match(rule, access))
         .and(|| decided(&rule.destinations, |items| destination_matches(items, flow)))
@@ -244,9 +263,14 @@ fn source_matches(items: &[AddressItem], source: &Source) -> Match {
     for item in items {
         let m = match (item, source) {
             (item, Source::Internet) => bool_match(item.is_internet_wide()),
-            (AddressItem::Any | AddressItem::VirtualNetwork, Source::VnetAddress(_) | Source::VnetRange(_)) => Match::Yes,
+            (
+                AddressItem::Any | AddressItem::VirtualNetwork,
+                Source::VnetAddress(_) | Source::VnetRange(_),
+            ) => Match::Yes,
             (AddressItem::Prefix(net), Source::VnetAddress(ip)) => bool_match(net.contains(ip)),
-            (AddressItem::Prefix(net), Source::VnetRange(ranges)) => prefix_vs_ranges(net, ranges, "the firewall's address"),
+            (AddressItem::Prefix(net), Source::VnetRange(ranges)) => {
+                prefix_vs_ranges(net, ranges, "the firewall's address")
+            }
             _ => Match::No,
         };
         match m {
@@ -266,10 +290,14 @@ fn destination_matches(items: &[AddressItem], flow: &Flow<'_>) -> Match {
             AddressItem::Asg(asg) => bool_match(flow.asgs.iter().any(|a| a == asg)),
             AddressItem::Prefix(net) => match flow.destination {
                 Destination::Address(ip) => bool_match(net.contains(ip)),
-                Destination::InPrefixes(ranges) => prefix_vs_ranges(net, ranges, "the VM's dynamic private IP"),
+                Destination::InPrefixes(ranges) => {
+                    prefix_vs_ranges(net, ranges, "the VM's dynamic private IP")
+                }
                 Destination::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
             },
-            AddressItem::Internet | AddressItem::AzureLoadBalancer | AddressItem::OtherTag(_) => Match::No,
+            AddressItem::Internet | AddressItem::AzureLoadBalancer | AddressItem::OtherTag(_) => {
+                Match::No
+            }
         };
         match m {
             Match::Yes => return Match::Yes,
@@ -299,7 +327,10 @@ fn prefix_vs_ranges(net: &IpNet, ranges: &[IpNet], what: &str) -> Match {
 
 /// Allow rules that admit the port for specific (not Internet-wide) sources, in priority order:
 /// (rule, sources). Reported so auditors see who else can reach the port.
-pub fn specific_sources_allowed<'n>(nsg: &'n Nsg, flow: &Flow<'_>) -> Vec<(&'n SecurityRule, Vec<String>)> {
+pub fn specific_sources_allowed<'n>(
+    nsg: &'n Nsg,
+    flow: &Flow<'_>,
+) -> Vec<(&'n SecurityRule, Vec<String>)> {
     let mut out: Vec<(&SecurityRule, Vec<String>)> = nsg
         .rules
         .iter()
@@ -323,3 +354,7 @@ pub fn specific_sources_allowed<'n>(nsg: &'n Nsg, flow: &Flow<'_>) -> Vec<(&'n S
     out.sort_by_key(|(r, _)| r.priority.known().copied().unwrap_or(u32::MAX));
     out
 }
+
+#[cfg(test)]
+#[path = "nsg_tests.rs"]
+mod tests;

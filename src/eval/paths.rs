@@ -12,7 +12,9 @@ use ipnet::IpNet;
 use super::nsg::{Level, Match, Source};
 use crate::model::access::parent_key;
 use crate::model::address::AddressItem;
-use crate::model::{Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, Origin, TranslatedAddress};
+use crate::model::{
+    Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, Origin, TranslatedAddress,
+};
 
 /// Kind of path in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -118,7 +120,10 @@ fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &str) -> Pat
     match public {
         Decided::Known(id) => {
             let found = inv.public_ips.get(&crate::model::key(id));
-            let name = found.map_or_else(|| crate::model::access::last_segment(id).to_owned(), |p| p.name.clone());
+            let name = found.map_or_else(
+                || crate::model::access::last_segment(id).to_owned(),
+                |p| p.name.clone(),
+            );
             let mut path = base(PathKind::PublicIp, label, &name, id);
             path.frontend = found.and_then(|p| p.address.clone());
             path.secure_by_default = is_standard(found.and_then(|p| p.sku.as_ref()));
@@ -142,7 +147,13 @@ fn frontend_public(lb: &crate::model::LoadBalancer, frontend: Option<&String>) -
         Some(Decided::Known(true)) => Match::Yes,
         Some(Decided::Known(false)) => Match::No,
         Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
-        None => Match::Maybe(Level::Unknown, format!("frontend of load balancer '{}' is not in the input", lb.name)),
+        None => Match::Maybe(
+            Level::Unknown,
+            format!(
+                "frontend of load balancer '{}' is not in the input",
+                lb.name
+            ),
+        ),
     }
 }
 
@@ -159,25 +170,39 @@ fn port_match(port: u16, backend: &Decided<u16>, protocol: &str) -> Match {
 }
 
 fn nat_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &mut Vec<PathIn>) {
-    let mut keys: Vec<&String> = config.nat_rules.iter().chain(config.nat_pools.iter()).collect();
+    let mut keys: Vec<&String> = config
+        .nat_rules
+        .iter()
+        .chain(config.nat_pools.iter())
+        .collect();
     if let Some(extra) = inv.nat_members.get(&config.key) {
         keys.extend(extra);
     }
     let mut nats: Vec<(&crate::model::LoadBalancer, &LbNat)> = keys
         .into_iter()
         .filter_map(|k| inv.nat_index.get(k))
-        .filter_map(|(lb_key, i)| inv.load_balancers.get(lb_key).and_then(|lb| lb.nats.get(*i).map(|n| (lb, n))))
+        .filter_map(|(lb_key, i)| {
+            inv.load_balancers
+                .get(lb_key)
+                .and_then(|lb| lb.nats.get(*i).map(|n| (lb, n)))
+        })
         .collect();
     // NAT rules that target a backend pool (port ranges to each member).
     for pool in pools_of(inv, config) {
         if let Some(lb) = lb_of(inv, &pool) {
-            nats.extend(lb.nats.iter().filter(|n| n.backend_pool.as_ref() == Some(&pool)).map(|n| (lb, n)));
+            nats.extend(
+                lb.nats
+                    .iter()
+                    .filter(|n| n.backend_pool.as_ref() == Some(&pool))
+                    .map(|n| (lb, n)),
+            );
         }
     }
     nats.sort_by(|a, b| a.1.key.cmp(&b.1.key));
     nats.dedup_by(|a, b| a.1.key == b.1.key);
     for (lb, nat) in nats {
-        let reaches = port_match(port, &nat.backend_port, &nat.protocol).and_then(|| frontend_public(lb, nat.frontend.as_ref()));
+        let reaches = port_match(port, &nat.backend_port, &nat.protocol)
+            .and_then(|| frontend_public(lb, nat.frontend.as_ref()));
         if reaches == Match::No {
             continue;
         }
@@ -205,15 +230,21 @@ fn pools_of(inv: &Inventory, config: &IpConfig) -> Vec<String> {
 
 fn rule_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &mut Vec<PathIn>) {
     for pool in pools_of(inv, config) {
-        let Some(lb) = lb_of(inv, &pool) else { continue };
+        let Some(lb) = lb_of(inv, &pool) else {
+            continue;
+        };
         for rule in lb.rules.iter().filter(|r| r.backend_pools.contains(&pool)) {
-            let reaches = port_match(port, &rule.backend_port, &rule.protocol).and_then(|| frontend_public(lb, rule.frontend.as_ref()));
+            let reaches = port_match(port, &rule.backend_port, &rule.protocol)
+                .and_then(|| frontend_public(lb, rule.frontend.as_ref()));
             if reaches == Match::No {
                 continue;
             }
             let mut path = base(PathKind::LoadBalancerRule, label, &lb.name, &lb.id);
             path.rule = Some(rule.name.clone());
-            path.frontend = rule.frontend_port.known().map(|p| format!("frontend port {p}"));
+            path.frontend = rule
+                .frontend_port
+                .known()
+                .map(|p| format!("frontend port {p}"));
             path.reaches = reaches;
             path.secure_by_default = is_standard(lb.sku.as_ref());
             path.origin = Some(lb.origin.clone());
@@ -222,8 +253,19 @@ fn rule_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &
     }
 }
 
-fn dnat_path(inv: &Inventory, firewall: &Firewall, rule: &DnatRule, config: &IpConfig, label: &str, port: u16) -> Option<PathIn> {
-    if !rule.protocols.iter().any(|p| p == "tcp" || p == "any" || p == "*") {
+fn dnat_path(
+    inv: &Inventory,
+    firewall: &Firewall,
+    rule: &DnatRule,
+    config: &IpConfig,
+    label: &str,
+    port: u16,
+) -> Option<PathIn> {
+    if !rule
+        .protocols
+        .iter()
+        .any(|p| p == "tcp" || p == "any" || p == "*")
+    {
         return None;
     }
     let port_ok = match &rule.translated_port {
@@ -240,9 +282,16 @@ fn dnat_path(inv: &Inventory, firewall: &Firewall, rule: &DnatRule, config: &IpC
     (path.sources, path.internet_wide) = match &rule.sources {
         Decided::Known(items) => (
             items.iter().map(AddressItem::label).collect(),
-            if items.iter().any(AddressItem::is_internet_wide) { Match::Yes } else { Match::No },
+            if items.iter().any(AddressItem::is_internet_wide) {
+                Match::Yes
+            } else {
+                Match::No
+            },
         ),
-        Decided::Unknown(reason) => (vec!["?".to_owned()], Match::Maybe(Level::Unknown, reason.clone())),
+        Decided::Unknown(reason) => (
+            vec!["?".to_owned()],
+            Match::Maybe(Level::Unknown, reason.clone()),
+        ),
     };
     path.firewall_source = Some(firewall_source(inv, firewall));
     path.origin = Some(rule.origin.clone());
@@ -250,7 +299,11 @@ fn dnat_path(inv: &Inventory, firewall: &Firewall, rule: &DnatRule, config: &IpC
 }
 
 /// Does the translated address designate this ipConfiguration? None when certainly not.
-fn target_match(inv: &Inventory, target: &Decided<TranslatedAddress>, config: &IpConfig) -> Option<Match> {
+fn target_match(
+    inv: &Inventory,
+    target: &Decided<TranslatedAddress>,
+    config: &IpConfig,
+) -> Option<Match> {
     match target {
         Decided::Known(TranslatedAddress::DynamicOf(k)) => (k == &config.key).then_some(Match::Yes),
         Decided::Known(TranslatedAddress::Ip(ip)) => {
@@ -264,7 +317,10 @@ fn target_match(inv: &Inventory, target: &Decided<TranslatedAddress>, config: &I
                 _ => None,
             }
         }
-        Decided::Known(TranslatedAddress::Fqdn(fqdn)) => Some(Match::Maybe(Level::Unknown, format!("translated FQDN '{fqdn}' resolves at run time"))),
+        Decided::Known(TranslatedAddress::Fqdn(fqdn)) => Some(Match::Maybe(
+            Level::Unknown,
+            format!("translated FQDN '{fqdn}' resolves at run time"),
+        )),
         Decided::Unknown(reason) => Some(Match::Maybe(Level::Unknown, reason.clone())),
     }
 }
@@ -272,7 +328,11 @@ fn target_match(inv: &Inventory, target: &Decided<TranslatedAddress>, config: &I
 /// A firewall only reaches addresses in its own or a peered virtual network.
 fn vnet_match(inv: &Inventory, firewall: &Firewall, config: &IpConfig) -> Option<Match> {
     let fw_vnet = firewall.subnet.as_ref().map(|s| parent_key(s));
-    let vm_vnet = config.subnet.as_ref().and_then(Decided::known).map(|s| parent_key(s));
+    let vm_vnet = config
+        .subnet
+        .as_ref()
+        .and_then(Decided::known)
+        .map(|s| parent_key(s));
     match (fw_vnet, vm_vnet) {
         (Some(a), Some(b)) if !inv.vnets_connected(&a, &b) => None,
         _ => Some(Match::Yes),
@@ -301,7 +361,12 @@ pub fn firewall_address(inv: &Inventory, firewall: &Firewall) -> Option<(IpAddr,
     }
     let subnet = inv.subnets.get(firewall.subnet.as_ref()?)?;
     match subnet.prefixes.first()? {
-        IpNet::V4(net) => Some((IpAddr::V4(std::net::Ipv4Addr::from(u32::from(net.network()).wrapping_add(4))), true)),
+        IpNet::V4(net) => Some((
+            IpAddr::V4(std::net::Ipv4Addr::from(
+                u32::from(net.network()).wrapping_add(4),
+            )),
+            true,
+        )),
         IpNet::V6(_) => None,
     }
 }

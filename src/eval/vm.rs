@@ -4,7 +4,10 @@ use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Mat
 use super::paths::{firewall_address, paths_to, PathIn, PathKind};
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SpecificSource};
 use crate::model::access::last_segment;
-use crate::model::{key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress, Vm};
+use crate::model::{
+    key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress,
+    Vm,
+};
 
 /// How sure a verdict is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,14 +44,36 @@ pub struct Judged<T> {
 
 /// The three runs of one quantity, combined: equal -> certain; assumed facts explain the
 /// difference -> assumed (open outcome); otherwise unknown (open outcome).
-pub fn judge<T: Clone + PartialEq>(closed: T, assumed_open: T, open: T, uncertain: &[(Level, String)]) -> Judged<T> {
-    let first = |level: Level| uncertain.iter().find(|(l, _)| *l == level).map(|(_, r)| r.clone());
+pub fn judge<T: Clone + PartialEq>(
+    closed: T,
+    assumed_open: T,
+    open: T,
+    uncertain: &[(Level, String)],
+) -> Judged<T> {
+    let first = |level: Level| {
+        uncertain
+            .iter()
+            .find(|(l, _)| *l == level)
+            .map(|(_, r)| r.clone())
+    };
     if closed == open {
-        Judged { value: open, confidence: Confidence::Certain, reason: None }
+        Judged {
+            value: open,
+            confidence: Confidence::Certain,
+            reason: None,
+        }
     } else if assumed_open == open {
-        Judged { value: open, confidence: Confidence::Assumed, reason: first(Level::Assumed).or_else(|| first(Level::Unknown)) }
+        Judged {
+            value: open,
+            confidence: Confidence::Assumed,
+            reason: first(Level::Assumed).or_else(|| first(Level::Unknown)),
+        }
     } else {
-        Judged { value: open, confidence: Confidence::Unknown, reason: first(Level::Unknown).or_else(|| first(Level::Assumed)) }
+        Judged {
+            value: open,
+            confidence: Confidence::Unknown,
+            reason: first(Level::Unknown).or_else(|| first(Level::Assumed)),
+        }
     }
 }
 
@@ -130,7 +155,10 @@ struct Target<'i> {
 pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> ClassificationInput<'i> {
     let mut missing = Vec::new();
     let targets = targets_of(inv, vm, &mut missing);
-    let mut uncertain: Vec<(Level, String)> = missing.iter().map(|m| (Level::Unknown, m.clone())).collect();
+    let mut uncertain: Vec<(Level, String)> = missing
+        .iter()
+        .map(|m| (Level::Unknown, m.clone()))
+        .collect();
     let mut modes: [ModeFacts; 3] = Default::default();
     let mut port_results = Vec::with_capacity(ports.len());
     for &port in ports {
@@ -148,15 +176,28 @@ pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> Classif
     }
     for (i, mode) in MODES.iter().enumerate() {
         if let Some(facts) = modes.get_mut(i) {
-            facts.has_nsg = targets.iter().any(|t| !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Level::Unknown)));
-            facts.firewall_in_front = firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
+            facts.has_nsg = targets.iter().any(|t| {
+                !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Level::Unknown))
+            });
+            facts.firewall_in_front =
+                firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
         }
     }
     let vm_key = key(&vm.id);
-    let jit = inv.jit_policies.iter().find(|p| p.vm_keys.contains(&vm_key));
+    let jit = inv
+        .jit_policies
+        .iter()
+        .find(|p| p.vm_keys.contains(&vm_key));
     uncertain.sort();
     uncertain.dedup();
-    ClassificationInput { vm, jit, modes, uncertain, ports: port_results, missing }
+    ClassificationInput {
+        vm,
+        jit,
+        modes,
+        uncertain,
+        ports: port_results,
+        missing,
+    }
 }
 
 fn targets_of<'i>(inv: &'i Inventory, vm: &'i Vm, missing: &mut Vec<String>) -> Vec<Target<'i>> {
@@ -169,18 +210,35 @@ fn targets_of<'i>(inv: &'i Inventory, vm: &'i Vm, missing: &mut Vec<String>) -> 
                 None => {
                     let why = format!("network interface {id} is not in the input");
                     missing.push(why.clone());
-                    targets.push(Target { nic_name: last_segment(id).to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown(why) });
+                    targets.push(Target {
+                        nic_name: last_segment(id).to_owned(),
+                        config: None,
+                        slots: Vec::new(),
+                        destination: Destination::Unknown(why),
+                    });
                 }
             },
             Decided::Unknown(reason) => {
-                missing.push(format!("a network interface reference is unknown: {reason}"));
-                targets.push(Target { nic_name: "(unknown)".to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown(reason.clone()) });
+                missing.push(format!(
+                    "a network interface reference is unknown: {reason}"
+                ));
+                targets.push(Target {
+                    nic_name: "(unknown)".to_owned(),
+                    config: None,
+                    slots: Vec::new(),
+                    destination: Destination::Unknown(reason.clone()),
+                });
             }
         }
     }
     if nics.is_empty() && targets.is_empty() {
         missing.push("the VM names no network interface".to_owned());
-        targets.push(Target { nic_name: "(none)".to_owned(), config: None, slots: Vec::new(), destination: Destination::Unknown("no network interface".to_owned()) });
+        targets.push(Target {
+            nic_name: "(none)".to_owned(),
+            config: None,
+            slots: Vec::new(),
+            destination: Destination::Unknown("no network interface".to_owned()),
+        });
     }
     for nic in nics {
         for config in &nic.ip_configs {
@@ -190,7 +248,12 @@ fn targets_of<'i>(inv: &'i Inventory, vm: &'i Vm, missing: &mut Vec<String>) -> 
     targets
 }
 
-fn target_for<'i>(inv: &'i Inventory, nic: &'i Nic, config: &'i IpConfig, missing: &mut Vec<String>) -> Target<'i> {
+fn target_for<'i>(
+    inv: &'i Inventory,
+    nic: &'i Nic,
+    config: &'i IpConfig,
+    missing: &mut Vec<String>,
+) -> Target<'i> {
     let mut slots = Vec::new();
     let mut prefixes = Vec::new();
     match &config.subnet {
@@ -207,7 +270,10 @@ fn target_for<'i>(inv: &'i Inventory, nic: &'i Nic, config: &'i IpConfig, missin
                 slots.push(Slot::Missing(NsgLevel::Subnet, why));
             }
         },
-        Some(Decided::Unknown(reason)) => slots.push(Slot::Missing(NsgLevel::Subnet, format!("subnet unknown: {reason}"))),
+        Some(Decided::Unknown(reason)) => slots.push(Slot::Missing(
+            NsgLevel::Subnet,
+            format!("subnet unknown: {reason}"),
+        )),
         None => {}
     }
     if let Some(link) = &nic.nsg {
@@ -218,10 +284,20 @@ fn target_for<'i>(inv: &'i Inventory, nic: &'i Nic, config: &'i IpConfig, missin
         PrivateIp::Dynamic => Destination::InPrefixes(prefixes),
         PrivateIp::Unknown(reason) => Destination::Unknown(reason.clone()),
     };
-    Target { nic_name: nic.name.clone(), config: Some(config), slots, destination }
+    Target {
+        nic_name: nic.name.clone(),
+        config: Some(config),
+        slots,
+        destination,
+    }
 }
 
-fn nsg_slot<'i>(inv: &'i Inventory, level: NsgLevel, link: &Decided<String>, missing: &mut Vec<String>) -> Slot<'i> {
+fn nsg_slot<'i>(
+    inv: &'i Inventory,
+    level: NsgLevel,
+    link: &Decided<String>,
+    missing: &mut Vec<String>,
+) -> Slot<'i> {
     match link {
         Decided::Known(id) => match inv.nsgs.get(&key(id)) {
             Some(nsg) => Slot::Found(level, nsg),
@@ -231,7 +307,9 @@ fn nsg_slot<'i>(inv: &'i Inventory, level: NsgLevel, link: &Decided<String>, mis
                 Slot::Missing(level, why)
             }
         },
-        Decided::Unknown(reason) => Slot::Missing(level, format!("NSG reference unknown: {reason}")),
+        Decided::Unknown(reason) => {
+            Slot::Missing(level, format!("NSG reference unknown: {reason}"))
+        }
     }
 }
 
@@ -245,26 +323,53 @@ struct PortRun {
     specific: Vec<SpecificSource>,
 }
 
-fn evaluate_port(inv: &Inventory, targets: &[Target<'_>], port: u16, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> PortRun {
-    let mut run = PortRun { verdict: NsgVerdict::Deny, open: false, exposed: false, evidence: Vec::new(), paths: Vec::new(), specific: Vec::new() };
+fn evaluate_port(
+    inv: &Inventory,
+    targets: &[Target<'_>],
+    port: u16,
+    mode: Mode,
+    uncertain: &mut Vec<(Level, String)>,
+) -> PortRun {
+    let mut run = PortRun {
+        verdict: NsgVerdict::Deny,
+        open: false,
+        exposed: false,
+        evidence: Vec::new(),
+        paths: Vec::new(),
+        specific: Vec::new(),
+    };
     for target in targets {
         let Some(config) = target.config else {
             // A NIC outside the input: anything is possible.
-            let verdict = if mode.leans_open(Level::Unknown) { NsgVerdict::Allow } else { NsgVerdict::Deny };
+            let verdict = if mode.leans_open(Level::Unknown) {
+                NsgVerdict::Allow
+            } else {
+                NsgVerdict::Deny
+            };
             run.verdict = run.verdict.max(verdict);
             run.open |= verdict == NsgVerdict::Allow;
             continue;
         };
         let label = format!("{}/{}", target.nic_name, config.name);
         let internet = Source::Internet;
-        let flow = Flow { port, source: &internet, destination: &target.destination, asgs: &config.asgs };
+        let flow = Flow {
+            port,
+            source: &internet,
+            destination: &target.destination,
+            asgs: &config.asgs,
+        };
         let (verdict, evidence) = chain_verdict(target, &flow, mode, &label, uncertain);
         run.verdict = run.verdict.max(verdict);
         run.evidence.extend(evidence);
         for slot in &target.slots {
             if let Slot::Found(_, nsg) = slot {
                 for (rule, sources) in specific_sources_allowed(nsg, &flow) {
-                    run.specific.push(SpecificSource { nsg: nsg.name.clone(), rule: rule.name.clone(), priority: rule.priority.known().copied(), sources });
+                    run.specific.push(SpecificSource {
+                        nsg: nsg.name.clone(),
+                        rule: rule.name.clone(),
+                        priority: rule.priority.known().copied(),
+                        sources,
+                    });
                 }
             }
         }
@@ -288,15 +393,29 @@ fn evaluate_port(inv: &Inventory, targets: &[Target<'_>], port: u16, mode: Mode,
     run
 }
 
-fn path_reaches(path: &PathIn, verdict: NsgVerdict, target: &Target<'_>, port: u16, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {
+fn path_reaches(
+    path: &PathIn,
+    verdict: NsgVerdict,
+    target: &Target<'_>,
+    port: u16,
+    mode: Mode,
+    uncertain: &mut Vec<(Level, String)>,
+) -> bool {
     match path.kind {
         PathKind::FirewallDnat => {
             if !resolve(&path.internet_wide, mode, uncertain) {
                 return false;
             }
-            let Some(source) = &path.firewall_source else { return false };
+            let Some(source) = &path.firewall_source else {
+                return false;
+            };
             let config_asgs = target.config.map_or(&[][..], |c| c.asgs.as_slice());
-            let flow = Flow { port, source, destination: &target.destination, asgs: config_asgs };
+            let flow = Flow {
+                port,
+                source,
+                destination: &target.destination,
+                asgs: config_asgs,
+            };
             let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", uncertain);
             matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
         }
@@ -309,7 +428,13 @@ fn path_reaches(path: &PathIn, verdict: NsgVerdict, target: &Target<'_>, port: u
 }
 
 /// Subnet NSG and NIC NSG must both allow; with neither, unfiltered.
-fn chain_verdict(target: &Target<'_>, flow: &Flow<'_>, mode: Mode, label: &str, uncertain: &mut Vec<(Level, String)>) -> (NsgVerdict, Vec<NsgEvidence>) {
+fn chain_verdict(
+    target: &Target<'_>,
+    flow: &Flow<'_>,
+    mode: Mode,
+    label: &str,
+    uncertain: &mut Vec<(Level, String)>,
+) -> (NsgVerdict, Vec<NsgEvidence>) {
     if target.slots.is_empty() {
         return (NsgVerdict::Unfiltered, Vec::new());
     }
@@ -321,34 +446,48 @@ fn chain_verdict(target: &Target<'_>, flow: &Flow<'_>, mode: Mode, label: &str, 
                 let decision = decide(nsg, flow, mode);
                 uncertain.extend(decision.uncertain.iter().cloned());
                 let note = decision.uncertain.first().map(|(_, r)| r.clone());
-                (decision.access, NsgEvidence {
-                    ip_configuration: label.to_owned(),
-                    level: *level,
-                    nsg: nsg.name.clone(),
-                    nsg_id: nsg.id.clone(),
-                    rule: decision.rule.name.clone(),
-                    priority: decision.rule.priority.known().copied(),
-                    access: decision.access,
-                    default_rule: decision.rule.is_default,
-                    origin: decision.rule.origin.clone().or_else(|| Some(nsg.origin.clone())),
-                    note,
-                })
+                (
+                    decision.access,
+                    NsgEvidence {
+                        ip_configuration: label.to_owned(),
+                        level: *level,
+                        nsg: nsg.name.clone(),
+                        nsg_id: nsg.id.clone(),
+                        rule: decision.rule.name.clone(),
+                        priority: decision.rule.priority.known().copied(),
+                        access: decision.access,
+                        default_rule: decision.rule.is_default,
+                        origin: decision
+                            .rule
+                            .origin
+                            .clone()
+                            .or_else(|| Some(nsg.origin.clone())),
+                        note,
+                    },
+                )
             }
             Slot::Missing(level, why) => {
                 uncertain.push((Level::Unknown, why.clone()));
-                let access = if mode.leans_open(Level::Unknown) { Access::Allow } else { Access::Deny };
-                (access, NsgEvidence {
-                    ip_configuration: label.to_owned(),
-                    level: *level,
-                    nsg: "(not in the input)".to_owned(),
-                    nsg_id: String::new(),
-                    rule: String::new(),
-                    priority: None,
+                let access = if mode.leans_open(Level::Unknown) {
+                    Access::Allow
+                } else {
+                    Access::Deny
+                };
+                (
                     access,
-                    default_rule: false,
-                    origin: None,
-                    note: Some(why.clone()),
-                })
+                    NsgEvidence {
+                        ip_configuration: label.to_owned(),
+                        level: *level,
+                        nsg: "(not in the input)".to_owned(),
+                        nsg_id: String::new(),
+                        rule: String::new(),
+                        priority: None,
+                        access,
+                        default_rule: false,
+                        origin: None,
+                        note: Some(why.clone()),
+                    },
+                )
             }
         };
         if access == Access::Deny {
@@ -362,7 +501,15 @@ fn chain_verdict(target: &Target<'_>, flow: &Flow<'_>, mode: Mode, label: &str, 
 fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> PortEvaluation {
     let mut runs = runs.into_iter();
     let (Some(closed), Some(mid), Some(open)) = (runs.next(), runs.next(), runs.next()) else {
-        return PortEvaluation { port, nsg_verdict: certain(NsgVerdict::Unknown), open: certain(false), internet_exposed: certain(false), evidence: Vec::new(), paths: Vec::new(), specific_sources: Vec::new() };
+        return PortEvaluation {
+            port,
+            nsg_verdict: certain(NsgVerdict::Unknown),
+            open: certain(false),
+            internet_exposed: certain(false),
+            evidence: Vec::new(),
+            paths: Vec::new(),
+            specific_sources: Vec::new(),
+        };
     };
     let mut nsg_verdict = judge(closed.verdict, mid.verdict, open.verdict, uncertain);
     if nsg_verdict.confidence == Confidence::Unknown {
@@ -380,7 +527,12 @@ fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> P
         port,
         nsg_verdict,
         open: not_established(judge(closed.open, mid.open, open.open, uncertain)),
-        internet_exposed: not_established(judge(closed.exposed, mid.exposed, open.exposed, uncertain)),
+        internet_exposed: not_established(judge(
+            closed.exposed,
+            mid.exposed,
+            open.exposed,
+            uncertain,
+        )),
         evidence: open.evidence,
         paths: open.paths,
         specific_sources: open.specific,
@@ -388,22 +540,48 @@ fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> P
 }
 
 fn certain<T>(value: T) -> Judged<T> {
-    Judged { value, confidence: Confidence::Certain, reason: None }
+    Judged {
+        value,
+        confidence: Confidence::Certain,
+        reason: None,
+    }
 }
 
-fn firewall_in_front(inv: &Inventory, targets: &[Target<'_>], ports: &[PortEvaluation], mode: Mode, uncertain: &mut Vec<(Level, String)>) -> Option<String> {
+fn firewall_in_front(
+    inv: &Inventory,
+    targets: &[Target<'_>],
+    ports: &[PortEvaluation],
+    mode: Mode,
+    uncertain: &mut Vec<(Level, String)>,
+) -> Option<String> {
     for port in ports {
         for (path, _) in &port.paths {
             if path.kind == PathKind::FirewallDnat && resolve(&path.reaches, mode, uncertain) {
-                return Some(format!("Azure Firewall '{}' forwards to it (DNAT rule {})", path.via, path.rule.as_deref().unwrap_or("?")));
+                return Some(format!(
+                    "Azure Firewall '{}' forwards to it (DNAT rule {})",
+                    path.via,
+                    path.rule.as_deref().unwrap_or("?")
+                ));
             }
         }
     }
     for target in targets {
-        let Some(Decided::Known(subnet_id)) = target.config.and_then(|c| c.subnet.as_ref()) else { continue };
-        let Some(Decided::Known(table_id)) = inv.subnets.get(&key(subnet_id)).and_then(|s| s.route_table.as_ref()) else { continue };
-        let Some(table) = inv.route_tables.get(&key(table_id)) else { continue };
-        for route in table.routes.iter().filter(|r| r.prefix == "0.0.0.0/0" && r.next_hop_type.eq_ignore_ascii_case("VirtualAppliance")) {
+        let Some(Decided::Known(subnet_id)) = target.config.and_then(|c| c.subnet.as_ref()) else {
+            continue;
+        };
+        let Some(Decided::Known(table_id)) = inv
+            .subnets
+            .get(&key(subnet_id))
+            .and_then(|s| s.route_table.as_ref())
+        else {
+            continue;
+        };
+        let Some(table) = inv.route_tables.get(&key(table_id)) else {
+            continue;
+        };
+        for route in table.routes.iter().filter(|r| {
+            r.prefix == "0.0.0.0/0" && r.next_hop_type.eq_ignore_ascii_case("VirtualAppliance")
+        }) {
             for firewall in &inv.firewalls {
                 let m = match &route.next_hop {
                     Some(Decided::Known(TranslatedAddress::DynamicOf(k))) => if k.starts_with(&key(&firewall.id)) { Match::Yes } else { Match::No },
@@ -416,7 +594,11 @@ fn firewall_in_front(inv: &Inventory, targets: &[Target<'_>], ports: &[PortEvalu
                     _ => Match::No,
                 };
                 if resolve(&m, mode, uncertain) {
-                    return Some(format!("its subnet's default route leads to Azure Firewall '{}' (route table {})", firewall.name, last_segment(table_id)));
+                    return Some(format!(
+                        "its subnet's default route leads to Azure Firewall '{}' (route table {})",
+                        firewall.name,
+                        last_segment(table_id)
+                    ));
                 }
             }
         }

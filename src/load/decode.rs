@@ -54,9 +54,12 @@ fn decode_utf16(
             offset: bytes.len() + 1,
         });
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|pair| unit([pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)]));
+    let units = bytes.chunks_exact(2).map(|pair| {
+        unit([
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ])
+    });
     let mut text = String::with_capacity(bytes.len() / 2);
     for (index, decoded) in char::decode_utf16(units).enumerate() {
         match decoded {
@@ -132,7 +135,7 @@ pub fn blank_comments(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]

@@ -127,7 +127,11 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
 }
 
 /// Decodes and parses bytes into a document (also used for linked templates).
-pub fn parse_document(path: &Path, display: &str, bytes: &[u8]) -> Result<Document, Box<InputProblem>> {
+pub fn parse_document(
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+) -> Result<Document, Box<InputProblem>> {
     let text = decode::decode_text(bytes).map_err(|err| {
         let decode::DecodeError::InvalidEncoding { encoding, offset } = err;
         Box::new(InputProblem {
@@ -160,7 +164,12 @@ pub fn parse_document(path: &Path, display: &str, bytes: &[u8]) -> Result<Docume
     }
 }
 
-fn json_problem(display: &str, text: &Arc<str>, lines: &LineIndex, err: &serde_json::Error) -> InputProblem {
+fn json_problem(
+    display: &str,
+    text: &Arc<str>,
+    lines: &LineIndex,
+    err: &serde_json::Error,
+) -> InputProblem {
     let line = err.line().max(1);
     let column = err.column().max(1);
     let offset = offset_of_line_col(text, lines, line, column);
@@ -211,25 +220,25 @@ fn looks_like_json_name(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, InputProblem> {
+fn read_bounded(path: &Path) -> Result<Vec<u8>, Box<InputProblem>> {
     let too_big = std::fs::metadata(path).map(|m| m.len() > MAX_FILE_BYTES);
     if let Ok(true) = too_big {
-        return Err(InputProblem::whole_file(
+        return Err(Box::new(InputProblem::whole_file(
             ProblemCode::TooLarge,
             Severity::Error,
             "",
             format!("file is larger than {MAX_FILE_BYTES} bytes"),
             "split the export into several files",
-        ));
+        )));
     }
     std::fs::read(path).map_err(|err| {
-        InputProblem::whole_file(
+        Box::new(InputProblem::whole_file(
             ProblemCode::Unreadable,
             Severity::Error,
             "",
             format!("cannot read file: {err}"),
             "check that the file exists and is readable (it may have been removed during the scan)",
-        )
+        ))
     })
 }
 

@@ -53,7 +53,8 @@ impl AddressItem {
             return Ok(Self::Prefix(IpNet::from(ip)));
         }
         let looks_like_tag = !t.is_empty()
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
             && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
         if looks_like_tag {
             return Ok(Self::OtherTag(t.to_owned()));
@@ -90,11 +91,31 @@ mod tests {
 
     #[test]
     fn internet_wide_forms() {
-        for text in ["*", "Any", "any", "Internet", "INTERNET", "0.0.0.0/0", "::/0"] {
-            assert!(AddressItem::parse(text).unwrap().is_internet_wide(), "{text}");
+        for text in [
+            "*",
+            "Any",
+            "any",
+            "Internet",
+            "INTERNET",
+            "0.0.0.0/0",
+            "::/0",
+        ] {
+            assert!(
+                AddressItem::parse(text).unwrap().is_internet_wide(),
+                "{text}"
+            );
         }
-        for text in ["10.0.0.0/8", "VirtualNetwork", "AzureLoadBalancer", "AzureCloud", "203.0.113.7"] {
-            assert!(!AddressItem::parse(text).unwrap().is_internet_wide(), "{text}");
+        for text in [
+            "10.0.0.0/8",
+            "VirtualNetwork",
+            "AzureLoadBalancer",
+            "AzureCloud",
+            "203.0.113.7",
+        ] {
+            assert!(
+                !AddressItem::parse(text).unwrap().is_internet_wide(),
+                "{text}"
+            );
         }
     }
 

@@ -73,7 +73,9 @@ fn inline_nic_configs(owner_id: &str, network: &Value, origin: &Origin) -> Vec<N
     items(network, "networkInterfaceConfigurations")
         .iter()
         .map(|config| {
-            let name = get_ci(config, "name").and_then(Value::as_str).unwrap_or("nic");
+            let name = get_ci(config, "name")
+                .and_then(Value::as_str)
+                .unwrap_or("nic");
             let id = format!("{owner_id}/networkInterfaceConfigurations/{name}");
             let cp = props(config);
             let ip_configs = items(cp, "ipConfigurations")
@@ -81,7 +83,8 @@ fn inline_nic_configs(owner_id: &str, network: &Value, origin: &Origin) -> Vec<N
                 .map(|c| {
                     let mut ip = ip_config(&id, c);
                     if get_ci(props(c), "publicIPAddressConfiguration").is_some() {
-                        ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
+                        ip.public_ip =
+                            Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
                     }
                     ip
                 })
@@ -120,11 +123,29 @@ fn os_type(p: &Value) -> Option<OsType> {
         _ => String::new(),
     };
     let (publisher, offer) = (field("publisher"), field("offer"));
-    if publisher.contains("windows") || offer.contains("windows") || publisher == "microsoftsqlserver" {
+    if publisher.contains("windows")
+        || offer.contains("windows")
+        || publisher == "microsoftsqlserver"
+    {
         return Some(OsType::Windows);
     }
-    const LINUX: [&str; 10] = ["canonical", "redhat", "openlogic", "suse", "debian", "credativ", "oracle", "almalinux", "kinvolk", "center-for-internet-security-inc"];
-    if LINUX.iter().any(|l| publisher == *l) || offer.contains("ubuntu") || offer.contains("centos") || offer.contains("rhel") {
+    const LINUX: [&str; 10] = [
+        "canonical",
+        "redhat",
+        "openlogic",
+        "suse",
+        "debian",
+        "credativ",
+        "oracle",
+        "almalinux",
+        "kinvolk",
+        "center-for-internet-security-inc",
+    ];
+    if LINUX.iter().any(|l| publisher == *l)
+        || offer.contains("ubuntu")
+        || offer.contains("centos")
+        || offer.contains("rhel")
+    {
         return Some(OsType::Linux);
     }
     None
@@ -150,7 +171,8 @@ fn power_state(value: &Value) -> Option<String> {
     let view = get_ci(props(value), "instanceView")?;
     items(view, "statuses").iter().find_map(|s| {
         let code = get_ci(s, "code")?.as_str()?;
-        code.strip_prefix("PowerState/").map(|state| format!("VM {state}"))
+        code.strip_prefix("PowerState/")
+            .map(|state| format!("VM {state}"))
     })
 }
 

@@ -15,22 +15,27 @@ use super::types::{
 use crate::arm::unknown::dynamic_ip_config;
 
 fn sub_id(parent_id: &str, collection: &str, value: &Value) -> String {
-    let name = get_ci(value, "name").and_then(Value::as_str).unwrap_or_default();
+    let name = get_ci(value, "name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     get_ci(value, "id")
         .and_then(Value::as_str)
         .map_or_else(|| format!("{parent_id}/{collection}/{name}"), str::to_owned)
 }
 
 fn name_of(value: &Value) -> String {
-    get_ci(value, "name").and_then(Value::as_str).unwrap_or("(unnamed)").to_owned()
+    get_ci(value, "name")
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)")
+        .to_owned()
 }
 
 fn port(value: &Value, field: &str) -> Decided<u16> {
     match text(value, field) {
-        Some(Decided::Known(s)) => s
-            .trim()
-            .parse::<u16>()
-            .map_or_else(|_| Decided::Unknown(format!("{field} '{s}' is not a port")), Decided::Known),
+        Some(Decided::Known(s)) => s.trim().parse::<u16>().map_or_else(
+            |_| Decided::Unknown(format!("{field} '{s}' is not a port")),
+            Decided::Known,
+        ),
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("no {field}")),
     }
@@ -50,12 +55,17 @@ pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> Loa
         .iter()
         .map(|f| {
             let fp = props(f);
-            let public = if get_ci(fp, "publicIPAddress").is_some() || get_ci(fp, "publicIPPrefix").is_some() {
+            let public = if get_ci(fp, "publicIPAddress").is_some()
+                || get_ci(fp, "publicIPPrefix").is_some()
+            {
                 Decided::Known(true)
             } else if get_ci(fp, "subnet").is_some() || get_ci(fp, "privateIPAddress").is_some() {
                 Decided::Known(false)
             } else {
-                Decided::Unknown(format!("frontend '{}' names neither a public IP nor a subnet", name_of(f)))
+                Decided::Unknown(format!(
+                    "frontend '{}' names neither a public IP nor a subnet",
+                    name_of(f)
+                ))
             };
             Frontend {
                 key: key(&sub_id(id, "frontendIPConfigurations", f)),
@@ -64,9 +74,19 @@ pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> Loa
             }
         })
         .collect();
-    let mut nats: Vec<LbNat> = items(p, "inboundNatRules").iter().map(|r| nat_rule(id, r, false)).collect();
-    nats.extend(items(p, "inboundNatPools").iter().map(|r| nat_rule(id, r, true)));
-    let rules = items(p, "loadBalancingRules").iter().map(|r| lb_rule(id, r)).collect();
+    let mut nats: Vec<LbNat> = items(p, "inboundNatRules")
+        .iter()
+        .map(|r| nat_rule(id, r, false))
+        .collect();
+    nats.extend(
+        items(p, "inboundNatPools")
+            .iter()
+            .map(|r| nat_rule(id, r, true)),
+    );
+    let rules = items(p, "loadBalancingRules")
+        .iter()
+        .map(|r| lb_rule(id, r))
+        .collect();
     let mut pool_members = Vec::new();
     for pool in items(p, "backendAddressPools") {
         let pool_key = key(&sub_id(id, "backendAddressPools", pool));
@@ -91,8 +111,16 @@ pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> Loa
 /// Builds an inbound NAT rule (or pool) of the load balancer `lb_id`.
 pub fn nat_rule(lb_id: &str, value: &Value, is_pool: bool) -> LbNat {
     let p = props(value);
-    let collection = if is_pool { "inboundNatPools" } else { "inboundNatRules" };
-    let frontend_ports = match (text(p, "frontendPort"), text(p, "frontendPortRangeStart"), text(p, "frontendPortRangeEnd")) {
+    let collection = if is_pool {
+        "inboundNatPools"
+    } else {
+        "inboundNatRules"
+    };
+    let frontend_ports = match (
+        text(p, "frontendPort"),
+        text(p, "frontendPortRangeStart"),
+        text(p, "frontendPortRangeEnd"),
+    ) {
         (Some(Decided::Known(port)), _, _) if port != "0" => port,
         (_, Some(Decided::Known(a)), Some(Decided::Known(b))) => format!("{a}-{b}"),
         _ => "?".to_owned(),
@@ -139,11 +167,10 @@ pub fn firewall(id: &str, name: &str, value: &Value, origin: Origin) -> Firewall
     let p = props(value);
     let base = props_pointer(value);
     let first_config = items(p, "ipConfigurations").first().map(props);
-    let private_ip = first_config
-        .and_then(|c| match text(c, "privateIPAddress") {
-            Some(Decided::Known(s)) => s.parse::<IpAddr>().ok(),
-            _ => None,
-        });
+    let private_ip = first_config.and_then(|c| match text(c, "privateIPAddress") {
+        Some(Decided::Known(s)) => s.parse::<IpAddr>().ok(),
+        _ => None,
+    });
     let subnet = first_config.and_then(|c| known_key(c, "subnet"));
     let mut dnat = Vec::new();
     for (i, collection) in items(p, "natRuleCollections").iter().enumerate() {
@@ -174,7 +201,8 @@ pub fn policy_dnat_rules(value: &Value, origin: &Origin) -> Vec<DnatRule> {
     let mut out = Vec::new();
     for (i, collection) in items(p, "ruleCollections").iter().enumerate() {
         let kind = text(collection, "ruleCollectionType");
-        let is_nat = matches!(&kind, Some(Decided::Known(k)) if k.to_ascii_lowercase().contains("nat"));
+        let is_nat =
+            matches!(&kind, Some(Decided::Known(k)) if k.to_ascii_lowercase().contains("nat"));
         if !is_nat {
             continue;
         }
@@ -203,15 +231,24 @@ fn dnat_rule(rule: &Value, condition: &Value, collection: &str, origin: Origin) 
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         known => {
             let mut list: Vec<AddressItem> = match known {
-                Some(Decided::Known(l)) => l.iter().filter_map(|s| AddressItem::parse(s).ok()).collect(),
+                Some(Decided::Known(l)) => l
+                    .iter()
+                    .filter_map(|s| AddressItem::parse(s).ok())
+                    .collect(),
                 _ => Vec::new(),
             };
             for group in super::access::reference_keys(condition, "sourceIpGroups") {
-                list.push(AddressItem::OtherTag(format!("ipGroup:{}", super::access::last_segment(&group))));
+                list.push(AddressItem::OtherTag(format!(
+                    "ipGroup:{}",
+                    super::access::last_segment(&group)
+                )));
             }
             if let Some(Decided::Known(groups)) = string_list(condition, "sourceIpGroups") {
                 for g in groups {
-                    list.push(AddressItem::OtherTag(format!("ipGroup:{}", super::access::last_segment(&g))));
+                    list.push(AddressItem::OtherTag(format!(
+                        "ipGroup:{}",
+                        super::access::last_segment(&g)
+                    )));
                 }
             }
             if list.is_empty() {
@@ -226,7 +263,9 @@ fn dnat_rule(rule: &Value, condition: &Value, collection: &str, origin: Origin) 
         Some(Decided::Known(l)) => l.join(","),
         _ => "?".to_owned(),
     };
-    let protocols = match string_list(condition, "protocols").or_else(|| string_list(condition, "ipProtocols")) {
+    let protocols = match string_list(condition, "protocols")
+        .or_else(|| string_list(condition, "ipProtocols"))
+    {
         Some(Decided::Known(l)) => l.iter().map(|s| s.to_ascii_lowercase()).collect(),
         _ => vec!["tcp".to_owned()],
     };

@@ -79,7 +79,8 @@ impl Inventory {
             "microsoft.compute/virtualmachinescalesets" => self.vms.push(compute::vmss(d)),
             "microsoft.network/networkinterfaces" => {
                 self.nic_order.push(key(id));
-                self.nics.insert(key(id), network::nic(id, short, value, origin));
+                self.nics
+                    .insert(key(id), network::nic(id, short, value, origin));
             }
             "microsoft.network/networksecuritygroups" => {
                 let nsg = network::nsg(id, short, value, origin, &mut self.problems);
@@ -87,7 +88,10 @@ impl Inventory {
             }
             "microsoft.network/networksecuritygroups/securityrules" => {
                 let rule = network::security_rule(value, origin, false, &mut self.problems);
-                let rule = SecurityRule { name: short.to_owned(), ..rule };
+                let rule = SecurityRule {
+                    name: short.to_owned(),
+                    ..rule
+                };
                 self.pending_rules.push((parent_key(id), rule));
             }
             "microsoft.network/virtualnetworks" => {
@@ -95,13 +99,17 @@ impl Inventory {
                     self.add_subnet(subnet);
                 }
                 for peering in access::items(props(value), "virtualNetworkPeerings") {
-                    if let Some(Decided::Known(remote)) = access::reference_id(props(peering), "remoteVirtualNetwork") {
+                    if let Some(Decided::Known(remote)) =
+                        access::reference_id(props(peering), "remoteVirtualNetwork")
+                    {
                         self.peerings.insert((key(id), key(&remote)));
                     }
                 }
             }
             "microsoft.network/virtualnetworks/virtualnetworkpeerings" => {
-                if let Some(Decided::Known(remote)) = access::reference_id(props(value), "remoteVirtualNetwork") {
+                if let Some(Decided::Known(remote)) =
+                    access::reference_id(props(value), "remoteVirtualNetwork")
+                {
                     self.peerings.insert((parent_key(id), key(&remote)));
                 }
             }
@@ -110,29 +118,50 @@ impl Inventory {
                 self.add_subnet(subnet);
             }
             "microsoft.network/publicipaddresses" => {
-                self.public_ips.insert(key(id), network::public_ip(id, short, value));
+                self.public_ips
+                    .insert(key(id), network::public_ip(id, short, value));
             }
             "microsoft.network/loadbalancers" => {
-                self.load_balancers.insert(key(id), edge::load_balancer(id, short, value, origin));
+                self.load_balancers
+                    .insert(key(id), edge::load_balancer(id, short, value, origin));
             }
             "microsoft.network/loadbalancers/inboundnatrules" => {
                 let lb = parent_key(id);
                 let rule = edge::nat_rule(&lb, value, false);
-                self.pending_nats.push((lb, LbNat { key: key(id), name: short.to_owned(), ..rule }));
+                self.pending_nats.push((
+                    lb,
+                    LbNat {
+                        key: key(id),
+                        name: short.to_owned(),
+                        ..rule
+                    },
+                ));
             }
-            "microsoft.network/azurefirewalls" => self.firewalls.push(edge::firewall(id, short, value, origin)),
+            "microsoft.network/azurefirewalls" => self
+                .firewalls
+                .push(edge::firewall(id, short, value, origin)),
             "microsoft.network/firewallpolicies" => {
                 self.firewall_policies.entry(key(id)).or_default();
             }
-            "microsoft.network/firewallpolicies/rulecollectiongroups" | "microsoft.network/firewallpolicies/rulegroups" => {
+            "microsoft.network/firewallpolicies/rulecollectiongroups"
+            | "microsoft.network/firewallpolicies/rulegroups" => {
                 let rules = edge::policy_dnat_rules(value, &origin);
-                self.firewall_policies.entry(parent_key(id)).or_default().dnat.extend(rules);
+                self.firewall_policies
+                    .entry(parent_key(id))
+                    .or_default()
+                    .dnat
+                    .extend(rules);
             }
             "microsoft.network/routetables" => {
-                self.route_tables.insert(key(id), network::route_table(value));
+                self.route_tables
+                    .insert(key(id), network::route_table(value));
             }
-            "microsoft.network/routetables/routes" => self.pending_routes.push((parent_key(id), network::route(value))),
-            "microsoft.security/locations/jitnetworkaccesspolicies" => self.jit_policies.push(compute::jit_policy(d)),
+            "microsoft.network/routetables/routes" => self
+                .pending_routes
+                .push((parent_key(id), network::route(value))),
+            "microsoft.security/locations/jitnetworkaccesspolicies" => {
+                self.jit_policies.push(compute::jit_policy(d))
+            }
             _ => {}
         }
     }
@@ -160,7 +189,11 @@ impl Inventory {
     pub fn finish(&mut self) {
         for (parent, rule) in std::mem::take(&mut self.pending_rules) {
             if let Some(nsg) = self.nsgs.get_mut(&parent) {
-                if !nsg.rules.iter().any(|r| r.name.eq_ignore_ascii_case(&rule.name)) {
+                if !nsg
+                    .rules
+                    .iter()
+                    .any(|r| r.name.eq_ignore_ascii_case(&rule.name))
+                {
                     nsg.rules.push(rule);
                 }
             }
@@ -173,7 +206,11 @@ impl Inventory {
             }
         }
         for (parent, route) in std::mem::take(&mut self.pending_routes) {
-            self.route_tables.entry(parent).or_default().routes.push(route);
+            self.route_tables
+                .entry(parent)
+                .or_default()
+                .routes
+                .push(route);
         }
         self.check_duplicate_priorities();
         self.index_load_balancers();
@@ -184,10 +221,14 @@ impl Inventory {
         let mut keys: Vec<&String> = self.nsgs.keys().collect();
         keys.sort();
         for k in keys {
-            let Some(nsg) = self.nsgs.get(k) else { continue };
+            let Some(nsg) = self.nsgs.get(k) else {
+                continue;
+            };
             let mut seen: BTreeMap<(u32, bool), &str> = BTreeMap::new();
             for rule in &nsg.rules {
-                let (Some(p), Some(d)) = (rule.priority.known(), rule.direction.known()) else { continue };
+                let (Some(p), Some(d)) = (rule.priority.known(), rule.direction.known()) else {
+                    continue;
+                };
                 let slot = (*p, *d == Direction::Inbound);
                 if let Some(first) = seen.insert(slot, &rule.name) {
                     if let Some(origin) = &rule.origin {
@@ -208,11 +249,17 @@ impl Inventory {
             for (i, nat) in lb.nats.iter().enumerate() {
                 self.nat_index.insert(nat.key.clone(), (lb_key.clone(), i));
                 for config in &nat.backend_ip_configs {
-                    self.nat_members.entry(config.clone()).or_default().push(nat.key.clone());
+                    self.nat_members
+                        .entry(config.clone())
+                        .or_default()
+                        .push(nat.key.clone());
                 }
             }
             for (pool, member) in &lb.pool_members {
-                self.pool_members.entry(pool.clone()).or_default().push(member.clone());
+                self.pool_members
+                    .entry(pool.clone())
+                    .or_default()
+                    .push(member.clone());
             }
         }
     }
@@ -224,9 +271,13 @@ impl Inventory {
         let mut taken: HashMap<String, Vec<IpAddr>> = HashMap::new();
         let mut dynamic: Vec<(String, String)> = Vec::new();
         for nic_key in &self.nic_order {
-            let Some(nic) = self.nics.get(nic_key) else { continue };
+            let Some(nic) = self.nics.get(nic_key) else {
+                continue;
+            };
             for config in &nic.ip_configs {
-                let Some(Decided::Known(subnet)) = &config.subnet else { continue };
+                let Some(Decided::Known(subnet)) = &config.subnet else {
+                    continue;
+                };
                 match config.private_ip {
                     PrivateIp::Static(ip) => taken.entry(key(subnet)).or_default().push(ip),
                     PrivateIp::Dynamic => dynamic.push((key(subnet), config.key.clone())),
@@ -236,7 +287,14 @@ impl Inventory {
         }
         let mut next: HashMap<String, u32> = HashMap::new();
         for (subnet_key, config_key) in dynamic {
-            let Some(IpNet::V4(net)) = self.subnets.get(&subnet_key).and_then(|s| s.prefixes.first()).copied() else { continue };
+            let Some(IpNet::V4(net)) = self
+                .subnets
+                .get(&subnet_key)
+                .and_then(|s| s.prefixes.first())
+                .copied()
+            else {
+                continue;
+            };
             let base = u32::from(net.network());
             let offset = next.entry(subnet_key.clone()).or_insert(4);
             let reserved = taken.get(&subnet_key).cloned().unwrap_or_default();
@@ -253,7 +311,9 @@ impl Inventory {
 
     /// True when traffic can flow between the two virtual networks (same, or peered either way).
     pub fn vnets_connected(&self, a: &str, b: &str) -> bool {
-        a == b || self.peerings.contains(&(a.to_owned(), b.to_owned())) || self.peerings.contains(&(b.to_owned(), a.to_owned()))
+        a == b
+            || self.peerings.contains(&(a.to_owned(), b.to_owned()))
+            || self.peerings.contains(&(b.to_owned(), a.to_owned()))
     }
 
     /// The private IP of an ipConfiguration: known, inferred (assumed), or unknown.
@@ -269,12 +329,19 @@ impl Inventory {
 /// True when the resource type is one jitscan models (for scope reports).
 pub fn is_relevant_type(resource_type: &str) -> bool {
     let t = resource_type.to_ascii_lowercase();
-    t.starts_with("microsoft.network/") || t.starts_with("microsoft.compute/virtualmachine") || t.contains("jitnetworkaccesspolicies")
+    t.starts_with("microsoft.network/")
+        || t.starts_with("microsoft.compute/virtualmachine")
+        || t.contains("jitnetworkaccesspolicies")
 }
 
 /// The `location` of a resource, when known.
 pub fn location_of(value: &Value) -> Option<String> {
-    get_ci(value, "location").and_then(Value::as_str).map(str::to_owned).or_else(|| {
-        get_ci(props(value), "location").and_then(Value::as_str).map(str::to_owned)
-    })
+    get_ci(value, "location")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            get_ci(props(value), "location")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
 }

@@ -44,12 +44,26 @@ pub fn nsg(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut P
     let rules = items(p, "securityRules")
         .iter()
         .enumerate()
-        .map(|(i, r)| security_rule(r, origin.child(&format!("{base}/securityRules/{i}")), false, problems))
+        .map(|(i, r)| {
+            security_rule(
+                r,
+                origin.child(&format!("{base}/securityRules/{i}")),
+                false,
+                problems,
+            )
+        })
         .collect();
     let listed_defaults: Vec<SecurityRule> = items(p, "defaultSecurityRules")
         .iter()
         .enumerate()
-        .map(|(i, r)| security_rule(r, origin.child(&format!("{base}/defaultSecurityRules/{i}")), true, problems))
+        .map(|(i, r)| {
+            security_rule(
+                r,
+                origin.child(&format!("{base}/defaultSecurityRules/{i}")),
+                true,
+                problems,
+            )
+        })
         .collect();
     let default_rules = if listed_defaults.is_empty() {
         azure_default_rules()
@@ -67,7 +81,11 @@ pub fn nsg(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut P
 
 /// Azure's default inbound rules (outbound ones never matter here).
 pub fn azure_default_rules() -> Vec<SecurityRule> {
-    let rule = |name: &str, priority: u32, source: AddressItem, destination: AddressItem, access: Access| SecurityRule {
+    let rule = |name: &str,
+                priority: u32,
+                source: AddressItem,
+                destination: AddressItem,
+                access: Access| SecurityRule {
         name: name.to_owned(),
         priority: Decided::Known(priority),
         direction: Decided::Known(Direction::Inbound),
@@ -81,21 +99,52 @@ pub fn azure_default_rules() -> Vec<SecurityRule> {
         origin: None,
     };
     vec![
-        rule("AllowVnetInBound", 65000, AddressItem::VirtualNetwork, AddressItem::VirtualNetwork, Access::Allow),
-        rule("AllowAzureLoadBalancerInBound", 65001, AddressItem::AzureLoadBalancer, AddressItem::Any, Access::Allow),
-        rule("DenyAllInBound", 65500, AddressItem::Any, AddressItem::Any, Access::Deny),
+        rule(
+            "AllowVnetInBound",
+            65000,
+            AddressItem::VirtualNetwork,
+            AddressItem::VirtualNetwork,
+            Access::Allow,
+        ),
+        rule(
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            AddressItem::AzureLoadBalancer,
+            AddressItem::Any,
+            Access::Allow,
+        ),
+        rule(
+            "DenyAllInBound",
+            65500,
+            AddressItem::Any,
+            AddressItem::Any,
+            Access::Deny,
+        ),
     ]
 }
 
 /// Builds one security rule from `{name, properties: {...}}` (or a flattened rule).
-pub fn security_rule(value: &Value, origin: Origin, is_default: bool, problems: &mut Problems) -> SecurityRule {
+pub fn security_rule(
+    value: &Value,
+    origin: Origin,
+    is_default: bool,
+    problems: &mut Problems,
+) -> SecurityRule {
     let p = props(value);
-    let name = get_ci(value, "name").and_then(Value::as_str).unwrap_or("(unnamed)").to_owned();
+    let name = get_ci(value, "name")
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)")
+        .to_owned();
     let priority = match text(p, "priority") {
         Some(Decided::Known(s)) => match s.trim().parse::<u32>() {
             Ok(n) => {
                 if !is_default && !(100..=4096).contains(&n) {
-                    problems.push(located(&origin, ProblemCode::BadPriority, format!("rule '{name}' has priority {n}, outside 100-4096"), "use a priority from 100 (evaluated first) to 4096"));
+                    problems.push(located(
+                        &origin,
+                        ProblemCode::BadPriority,
+                        format!("rule '{name}' has priority {n}, outside 100-4096"),
+                        "use a priority from 100 (evaluated first) to 4096",
+                    ));
                 }
                 Decided::Known(n)
             }
@@ -104,25 +153,59 @@ pub fn security_rule(value: &Value, origin: Origin, is_default: bool, problems: 
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("rule '{name}' has no priority")),
     };
-    let direction = enum_field(p, "direction", &name, |s| match s.to_ascii_lowercase().as_str() {
-        "inbound" => Some(Direction::Inbound),
-        "outbound" => Some(Direction::Outbound),
-        _ => None,
+    let direction = enum_field(p, "direction", &name, |s| {
+        match s.to_ascii_lowercase().as_str() {
+            "inbound" => Some(Direction::Inbound),
+            "outbound" => Some(Direction::Outbound),
+            _ => None,
+        }
     });
-    let access = enum_field(p, "access", &name, |s| match s.to_ascii_lowercase().as_str() {
-        "allow" => Some(Access::Allow),
-        "deny" => Some(Access::Deny),
-        _ => None,
+    let access = enum_field(p, "access", &name, |s| {
+        match s.to_ascii_lowercase().as_str() {
+            "allow" => Some(Access::Allow),
+            "deny" => Some(Access::Deny),
+            _ => None,
+        }
     });
     let protocol = match text(p, "protocol") {
         Some(Decided::Known(s)) => Decided::Known(s.to_ascii_lowercase()),
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("rule '{name}' has no protocol")),
     };
-    let sources = addresses(p, "sourceAddressPrefix", "sourceAddressPrefixes", "sourceApplicationSecurityGroups", &name, &origin, problems);
-    let destinations = addresses(p, "destinationAddressPrefix", "destinationAddressPrefixes", "destinationApplicationSecurityGroups", &name, &origin, problems);
-    let source_ports = ports(p, "sourcePortRange", "sourcePortRanges", &name, &origin, problems);
-    let destination_ports = ports(p, "destinationPortRange", "destinationPortRanges", &name, &origin, problems);
+    let sources = addresses(
+        p,
+        "sourceAddressPrefix",
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+        &name,
+        &origin,
+        problems,
+    );
+    let destinations = addresses(
+        p,
+        "destinationAddressPrefix",
+        "destinationAddressPrefixes",
+        "destinationApplicationSecurityGroups",
+        &name,
+        &origin,
+        problems,
+    );
+    let source_ports = ports(
+        p,
+        "sourcePortRange",
+        "sourcePortRanges",
+        &name,
+        &origin,
+        problems,
+    );
+    let destination_ports = ports(
+        p,
+        "destinationPortRange",
+        "destinationPortRanges",
+        &name,
+        &origin,
+        problems,
+    );
     SecurityRule {
         name,
         priority,
@@ -138,9 +221,17 @@ pub fn security_rule(value: &Value, origin: Origin, is_default: bool, problems: 
     }
 }
 
-fn enum_field<T>(p: &Value, field: &str, rule: &str, parse: impl Fn(&str) -> Option<T>) -> Decided<T> {
+fn enum_field<T>(
+    p: &Value,
+    field: &str,
+    rule: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Decided<T> {
     match text(p, field) {
-        Some(Decided::Known(s)) => parse(&s).map_or_else(|| Decided::Unknown(format!("rule '{rule}' has {field} '{s}'")), Decided::Known),
+        Some(Decided::Known(s)) => parse(&s).map_or_else(
+            || Decided::Unknown(format!("rule '{rule}' has {field} '{s}'")),
+            Decided::Known,
+        ),
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("rule '{rule}' has no {field}")),
     }
@@ -159,7 +250,9 @@ fn addresses(
     for field in [single, plural] {
         match string_list(p, field) {
             Some(Decided::Known(list)) => texts.extend(list),
-            Some(Decided::Unknown(reason)) => return Decided::Unknown(format!("{field} of rule '{rule}': {reason}")),
+            Some(Decided::Unknown(reason)) => {
+                return Decided::Unknown(format!("{field} of rule '{rule}': {reason}"))
+            }
             None => {}
         }
     }
@@ -180,12 +273,21 @@ fn addresses(
     Decided::Known(out)
 }
 
-fn ports(p: &Value, single: &str, plural: &str, rule: &str, origin: &Origin, problems: &mut Problems) -> Decided<PortSet> {
+fn ports(
+    p: &Value,
+    single: &str,
+    plural: &str,
+    rule: &str,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Decided<PortSet> {
     let mut texts = Vec::new();
     for field in [single, plural] {
         match string_list(p, field) {
             Some(Decided::Known(list)) => texts.extend(list),
-            Some(Decided::Unknown(reason)) => return Decided::Unknown(format!("{field} of rule '{rule}': {reason}")),
+            Some(Decided::Unknown(reason)) => {
+                return Decided::Unknown(format!("{field} of rule '{rule}': {reason}"))
+            }
             None => {}
         }
     }
@@ -195,30 +297,54 @@ fn ports(p: &Value, single: &str, plural: &str, rule: &str, origin: &Origin, pro
     match PortSet::parse_list(texts.iter().map(String::as_str)) {
         Ok(set) => Decided::Known(set),
         Err(err) => {
-            problems.push(located(origin, ProblemCode::BadPortRange, format!("rule '{rule}': port '{}' {}", err.text, err.reason), "write a port (22), a range (20-25), a list, or '*'"));
+            problems.push(located(
+                origin,
+                ProblemCode::BadPortRange,
+                format!("rule '{rule}': port '{}' {}", err.text, err.reason),
+                "write a port (22), a range (20-25), a list, or '*'",
+            ));
             Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text))
         }
     }
 }
 
 /// Builds the subnets declared inline in a virtual network.
-pub fn vnet_subnets(vnet_id: &str, value: &Value, origin: &Origin, problems: &mut Problems) -> Vec<Subnet> {
+pub fn vnet_subnets(
+    vnet_id: &str,
+    value: &Value,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Vec<Subnet> {
     let base = props_pointer(value);
     items(props(value), "subnets")
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let name = get_ci(s, "name").and_then(Value::as_str).unwrap_or("(unnamed)");
+            let name = get_ci(s, "name")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)");
             let id = get_ci(s, "id")
                 .and_then(Value::as_str)
                 .map_or_else(|| format!("{vnet_id}/subnets/{name}"), str::to_owned);
-            subnet(&id, name, s, origin.child(&format!("{base}/subnets/{i}")), problems)
+            subnet(
+                &id,
+                name,
+                s,
+                origin.child(&format!("{base}/subnets/{i}")),
+                problems,
+            )
         })
         .collect()
 }
 
 /// Builds one subnet.
-pub fn subnet(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut Problems) -> Subnet {
+pub fn subnet(
+    id: &str,
+    name: &str,
+    value: &Value,
+    origin: Origin,
+    problems: &mut Problems,
+) -> Subnet {
     let p = props(value);
     let mut prefixes = Vec::new();
     for field in ["addressPrefix", "addressPrefixes"] {
@@ -226,7 +352,12 @@ pub fn subnet(id: &str, name: &str, value: &Value, origin: Origin, problems: &mu
             for t in list {
                 match t.trim().parse::<IpNet>() {
                     Ok(net) => prefixes.push(net.trunc()),
-                    Err(_) => problems.push(located(&origin, ProblemCode::BadPrefix, format!("subnet '{name}' has an invalid address prefix '{t}'"), "use a CIDR such as 10.0.1.0/24")),
+                    Err(_) => problems.push(located(
+                        &origin,
+                        ProblemCode::BadPrefix,
+                        format!("subnet '{name}' has an invalid address prefix '{t}'"),
+                        "use a CIDR such as 10.0.1.0/24",
+                    )),
                 }
             }
         }
@@ -244,7 +375,10 @@ pub fn subnet(id: &str, name: &str, value: &Value, origin: Origin, problems: &mu
 /// Builds a NIC.
 pub fn nic(id: &str, name: &str, value: &Value, origin: Origin) -> Nic {
     let p = props(value);
-    let ip_configs = items(p, "ipConfigurations").iter().map(|c| ip_config(id, c)).collect();
+    let ip_configs = items(p, "ipConfigurations")
+        .iter()
+        .map(|c| ip_config(id, c))
+        .collect();
     Nic {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -257,10 +391,14 @@ pub fn nic(id: &str, name: &str, value: &Value, origin: Origin) -> Nic {
 /// Builds one ipConfiguration of a NIC whose id is `nic_id`.
 pub fn ip_config(nic_id: &str, value: &Value) -> IpConfig {
     let p = props(value);
-    let name = get_ci(value, "name").and_then(Value::as_str).unwrap_or("ipconfig").to_owned();
-    let id = get_ci(value, "id")
+    let name = get_ci(value, "name")
         .and_then(Value::as_str)
-        .map_or_else(|| format!("{nic_id}/ipConfigurations/{name}"), str::to_owned);
+        .unwrap_or("ipconfig")
+        .to_owned();
+    let id = get_ci(value, "id").and_then(Value::as_str).map_or_else(
+        || format!("{nic_id}/ipConfigurations/{name}"),
+        str::to_owned,
+    );
     IpConfig {
         key: key(&id),
         name,

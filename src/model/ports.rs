@@ -88,7 +88,9 @@ impl PortSet {
 
     /// Parses a list of items (also accepts comma-separated items inside one string, as the
     /// portal and az CLI write them).
-    pub fn parse_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, PortParseError> {
+    pub fn parse_list<'a>(
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, PortParseError> {
         let mut ranges = Vec::new();
         for item in items {
             for part in item.split(',') {
@@ -137,7 +139,13 @@ impl std::fmt::Display for PortSet {
         let parts: Vec<String> = self
             .ranges
             .iter()
-            .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
             .collect();
         f.write_str(&parts.join(","))
     }

@@ -189,7 +189,13 @@ struct SpecificSourceEntry {
 
 /// Builds the report DTO.
 pub fn build(result: &ScanResult) -> Report {
-    let count = |c: Classification| result.vms.iter().filter(|v| v.classification.value == c).count();
+    let count = |c: Classification| {
+        result
+            .vms
+            .iter()
+            .filter(|v| v.classification.value == c)
+            .count()
+    };
     let status_count = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
     Report {
         schema_version: SCHEMA_VERSION,
@@ -220,7 +226,8 @@ pub fn build(result: &ScanResult) -> Report {
 
 /// Renders the report as pretty JSON with a trailing newline.
 pub fn render(result: &ScanResult) -> String {
-    let mut text = serde_json::to_string_pretty(&build(result)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&build(result))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
@@ -253,7 +260,12 @@ fn diagnostic(problem: &InputProblem) -> Diagnostic {
 
 fn source_of(origin: &crate::model::Origin) -> Source {
     let (line, column) = origin.line_col();
-    Source { path: origin.path().to_owned(), line, column, pointer: origin.pointer.clone() }
+    Source {
+        path: origin.path().to_owned(),
+        line,
+        column,
+        pointer: origin.pointer.clone(),
+    }
 }
 
 fn vm_entry(vm: &VmResult) -> VmEntry {
@@ -291,9 +303,15 @@ fn port_entry(port: &PortEvaluation) -> PortEntry {
     let judged = [
         (port.nsg_verdict.confidence, &port.nsg_verdict.reason),
         (port.open.confidence, &port.open.reason),
-        (port.internet_exposed.confidence, &port.internet_exposed.reason),
+        (
+            port.internet_exposed.confidence,
+            &port.internet_exposed.reason,
+        ),
     ];
-    let (confidence, reason) = judged.iter().max_by_key(|(c, _)| *c).map_or((Confidence::Certain, None), |(c, r)| (*c, (*r).clone()));
+    let (confidence, reason) = judged
+        .iter()
+        .max_by_key(|(c, _)| *c)
+        .map_or((Confidence::Certain, None), |(c, r)| (*c, (*r).clone()));
     PortEntry {
         port: port.port,
         service: port_name(port.port),
@@ -315,13 +333,20 @@ fn port_entry(port: &PortEvaluation) -> PortEntry {
                 frontend: p.frontend.clone(),
                 sources: p.sources.clone(),
                 reaches: *reaches,
-                note: p.secure_by_default.then(|| "Standard SKU: closed to inbound traffic unless an NSG allows it".to_owned()),
+                note: p.secure_by_default.then(|| {
+                    "Standard SKU: closed to inbound traffic unless an NSG allows it".to_owned()
+                }),
             })
             .collect(),
         specific_sources_allowed: port
             .specific_sources
             .iter()
-            .map(|s| SpecificSourceEntry { nsg: s.nsg.clone(), rule: s.rule.clone(), priority: s.priority, sources: s.sources.clone() })
+            .map(|s| SpecificSourceEntry {
+                nsg: s.nsg.clone(),
+                rule: s.rule.clone(),
+                priority: s.priority,
+                sources: s.sources.clone(),
+            })
             .collect(),
     }
 }

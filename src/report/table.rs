@@ -21,15 +21,21 @@ struct Cell {
 }
 
 fn cell(text: impl Into<String>) -> Cell {
-    Cell { text: text.into(), colour: None }
+    Cell {
+        text: text.into(),
+        colour: None,
+    }
 }
 
 /// Renders the table, the attention list and the summary.
 pub fn render(result: &ScanResult, colour: bool) -> String {
-    let mut header: Vec<Cell> = ["VM", "KIND", "CLASSIFICATION"].into_iter().map(cell).collect();
+    let mut header: Vec<Cell> = ["VM", "KIND", "CLASSIFICATION"]
+        .into_iter()
+        .map(cell)
+        .collect();
     header.extend(result.ports.iter().map(|p| cell(p.to_string())));
     header.push(cell("SOURCE"));
-    let rows: Vec<Vec<Cell>> = result.vms.iter().map(|vm| row(vm)).collect();
+    let rows: Vec<Vec<Cell>> = result.vms.iter().map(row).collect();
     let mut widths: Vec<usize> = header.iter().map(|c| c.text.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -37,9 +43,9 @@ pub fn render(result: &ScanResult, colour: bool) -> String {
         }
     }
     let mut out = String::new();
-    write_row(&mut out, &header, &widths, colour.then_some(BOLD));
+    write_row(&mut out, &header, &widths, colour, true);
     for r in &rows {
-        write_row(&mut out, r, &widths, None::<&str>.filter(|_| colour).or(if colour { Some("") } else { None }));
+        write_row(&mut out, r, &widths, colour, false);
     }
     if result.vms.is_empty() {
         out.push_str("(no virtual machines or scale sets found)\n");
@@ -63,8 +69,15 @@ fn row(vm: &VmResult) -> Vec<Cell> {
     };
     let mut cells = vec![
         cell(truncate(&vm.name, 40)),
-        cell(if vm.kind == VmKind::VirtualMachine { "vm" } else { "vmss" }),
-        Cell { text: format!("{class_text}{marker}"), colour: Some(class_colour) },
+        cell(if vm.kind == VmKind::VirtualMachine {
+            "vm"
+        } else {
+            "vmss"
+        }),
+        Cell {
+            text: format!("{class_text}{marker}"),
+            colour: Some(class_colour),
+        },
     ];
     for port in &vm.ports {
         let mut text = match port.nsg_verdict.value {
@@ -77,10 +90,16 @@ fn row(vm: &VmResult) -> Vec<Cell> {
         if port.internet_exposed.value {
             text.push('!');
         }
-        if port.nsg_verdict.confidence == Confidence::Assumed || port.internet_exposed.confidence == Confidence::Assumed {
+        if port.nsg_verdict.confidence == Confidence::Assumed
+            || port.internet_exposed.confidence == Confidence::Assumed
+        {
             text.push('~');
         }
-        let colour = if port.internet_exposed.value || port.open.value { Some(RED) } else { None };
+        let colour = if port.internet_exposed.value || port.open.value {
+            Some(RED)
+        } else {
+            None
+        };
         cells.push(Cell { text, colour });
     }
     let (line, _) = vm.origin.line_col();
@@ -88,7 +107,7 @@ fn row(vm: &VmResult) -> Vec<Cell> {
     cells
 }
 
-fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: Option<&str>) {
+fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: bool, header: bool) {
     let mut line = String::new();
     for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
@@ -96,14 +115,12 @@ fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: Option<
         }
         let pad = w.saturating_sub(c.text.chars().count());
         let last = i + 1 == cells.len();
-        match (colour, c.colour) {
-            (Some(row_colour), Some(cell_colour)) if row_colour.is_empty() => {
-                let _ = write!(line, "{cell_colour}{}{RESET}", c.text);
+        let paint = if header { Some(BOLD) } else { c.colour };
+        match paint.filter(|_| colour) {
+            Some(code) => {
+                let _ = write!(line, "{code}{}{RESET}", c.text);
             }
-            (Some(row_colour), _) if !row_colour.is_empty() => {
-                let _ = write!(line, "{row_colour}{}{RESET}", c.text);
-            }
-            _ => line.push_str(&c.text),
+            None => line.push_str(&c.text),
         }
         if !last {
             line.push_str(&" ".repeat(pad));
@@ -114,14 +131,27 @@ fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: Option<
 }
 
 fn attention(out: &mut String, result: &ScanResult, colour: bool) {
-    let needing: Vec<&VmResult> = result.vms.iter().filter(|v| v.classification.value != Classification::Healthy || v.internet_exposed()).collect();
+    let needing: Vec<&VmResult> = result
+        .vms
+        .iter()
+        .filter(|v| v.classification.value != Classification::Healthy || v.internet_exposed())
+        .collect();
     if needing.is_empty() {
         return;
     }
     out.push('\n');
     for vm in needing {
-        let name = if colour { format!("{BOLD}{}{RESET}", vm.name) } else { vm.name.clone() };
-        let _ = writeln!(out, "{name} ({}): {}", vm.classification.value.as_str(), vm.reason);
+        let name = if colour {
+            format!("{BOLD}{}{RESET}", vm.name)
+        } else {
+            vm.name.clone()
+        };
+        let _ = writeln!(
+            out,
+            "{name} ({}): {}",
+            vm.classification.value.as_str(),
+            vm.reason
+        );
         if let (conf, Some(why)) = vm.confidence() {
             if conf != Confidence::Certain {
                 let _ = writeln!(out, "    {}: {why}", conf.as_str());
@@ -131,7 +161,13 @@ fn attention(out: &mut String, result: &ScanResult, colour: bool) {
 }
 
 fn summary(out: &mut String, result: &ScanResult) {
-    let count = |c: Classification| result.vms.iter().filter(|v| v.classification.value == c).count();
+    let count = |c: Classification| {
+        result
+            .vms
+            .iter()
+            .filter(|v| v.classification.value == c)
+            .count()
+    };
     let status = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
     let _ = writeln!(
         out,

@@ -1,6 +1,12 @@
 //! Shared helpers for integration tests: run a scan through the library and compare the JSON
 //! report with hand-written expectations.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +16,11 @@ use serde_json::Value;
 
 /// Scans `paths` (with an optional parameters file) and returns the JSON report as a Value.
 pub fn scan_json(paths: &[PathBuf], parameters: Option<PathBuf>) -> Value {
-    let options = ScanOptions { paths: paths.to_vec(), parameters, ..ScanOptions::default() };
+    let options = ScanOptions {
+        paths: paths.to_vec(),
+        parameters,
+        ..ScanOptions::default()
+    };
     let result = scan(&options);
     serde_json::from_str(&json::render(&result)).expect("report is valid JSON")
 }
@@ -28,37 +38,75 @@ pub fn compare_vm(context: &str, actual: &Value, expected: &serde_yaml::Value) -
         let Some(want) = want else { return };
         let want_json: Value = serde_json::to_value(want).unwrap();
         if got != &want_json {
-            problems.push(format!("{context}: {what}: expected {want_json}, got {got}"));
+            problems.push(format!(
+                "{context}: {what}: expected {want_json}, got {got}"
+            ));
         }
     };
     check("kind", &actual["kind"], expected.get("kind"));
-    check("classification", &actual["classification"], expected.get("classification"));
-    check("jitEnabled", &actual["jitEnabled"], expected.get("jitEnabled"));
-    check("confidence", &actual["confidence"], expected.get("confidence"));
+    check(
+        "classification",
+        &actual["classification"],
+        expected.get("classification"),
+    );
+    check(
+        "jitEnabled",
+        &actual["jitEnabled"],
+        expected.get("jitEnabled"),
+    );
+    check(
+        "confidence",
+        &actual["confidence"],
+        expected.get("confidence"),
+    );
     let Some(ports) = expected.get("ports").and_then(|p| p.as_mapping()) else {
         drop(check);
         return problems;
     };
     for (port, want) in ports {
         let port_number = port.as_u64().unwrap();
-        let Some(got) = actual["ports"].as_array().unwrap().iter().find(|p| p["port"] == port_number) else {
-            check(&format!("port {port_number}"), &Value::Null, Some(&serde_yaml::Value::String("present".into())));
+        let Some(got) = actual["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"] == port_number)
+        else {
+            check(
+                &format!("port {port_number}"),
+                &Value::Null,
+                Some(&serde_yaml::Value::String("present".into())),
+            );
             continue;
         };
         for field in ["nsgVerdict", "internetExposed", "confidence"] {
-            check(&format!("port {port_number} {field}"), &got[field], want.get(field));
+            check(
+                &format!("port {port_number} {field}"),
+                &got[field],
+                want.get(field),
+            );
         }
         if let Some(want_paths) = want.get("paths") {
             let mut kinds: Vec<String> = got["paths"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|p| p["kind"] != "firewallDnat" || p["sources"].as_array().unwrap().iter().any(|s| s == "*" || s == "Internet"))
+                .filter(|p| {
+                    p["kind"] != "firewallDnat"
+                        || p["sources"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|s| s == "*" || s == "Internet")
+                })
                 .map(|p| p["kind"].as_str().unwrap().to_owned())
                 .collect();
             kinds.sort();
             kinds.dedup();
-            check(&format!("port {port_number} paths"), &serde_json::to_value(&kinds).unwrap(), Some(want_paths));
+            check(
+                &format!("port {port_number} paths"),
+                &serde_json::to_value(&kinds).unwrap(),
+                Some(want_paths),
+            );
         }
     }
     drop(check);

@@ -1,0 +1,267 @@
+//! Unit and property tests for NSG evaluation.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::{decide, Destination, Flow, Level, Match, Mode, Source};
+use crate::load::{locate::LineIndex, Document};
+use crate::model::address::AddressItem;
+use crate::model::network::azure_default_rules;
+use crate::model::ports::PortSet;
+use crate::model::{Access, Decided, Direction, Nsg, Origin, SecurityRule};
+
+fn origin() -> Origin {
+    let text: Arc<str> = Arc::from("{}");
+    Origin {
+        document: Arc::new(Document {
+            path: "t.json".into(),
+            display: "t.json".into(),
+            lines: Arc::new(LineIndex::new(&text)),
+            text,
+            json: serde_json::json!({}),
+        }),
+        pointer: String::new(),
+    }
+}
+
+fn rule(name: &str, priority: u32, access: Access, source: &str, ports: &str) -> SecurityRule {
+    SecurityRule {
+        name: name.to_owned(),
+        priority: Decided::Known(priority),
+        direction: Decided::Known(Direction::Inbound),
+        access: Decided::Known(access),
+        protocol: Decided::Known("tcp".to_owned()),
+        sources: Decided::Known(vec![AddressItem::parse(source).unwrap()]),
+        source_ports: Decided::Known(PortSet::all()),
+        destinations: Decided::Known(vec![AddressItem::Any]),
+        destination_ports: Decided::Known(PortSet::parse_item(ports).unwrap()),
+        is_default: false,
+        origin: None,
+    }
+}
+
+fn nsg(rules: Vec<SecurityRule>) -> Nsg {
+    Nsg {
+        id: "nsg".into(),
+        name: "nsg".into(),
+        rules,
+        default_rules: azure_default_rules(),
+        origin: origin(),
+    }
+}
+
+fn internet_access(nsg: &Nsg, port: u16) -> Access {
+    let dest = Destination::Address("10.0.0.4".parse().unwrap());
+    let flow = Flow {
+        port,
+        source: &Source::Internet,
+        destination: &dest,
+        asgs: &[],
+    };
+    decide(nsg, &flow, Mode::Closed).access
+}
+
+#[test]
+fn lowest_priority_number_wins() {
+    let n = nsg(vec![
+        rule("allow", 200, Access::Allow, "*", "22"),
+        rule("deny", 100, Access::Deny, "*", "22"),
+    ]);
+    assert_eq!(internet_access(&n, 22), Access::Deny);
+    let n = nsg(vec![
+        rule("allow", 100, Access::Allow, "*", "22"),
+        rule("deny", 200, Access::Deny, "*", "22"),
+    ]);
+    assert_eq!(internet_access(&n, 22), Access::Allow);
+}
+
+#[test]
+fn default_rules_deny_the_internet_and_admit_the_vnet() {
+    let n = nsg(vec![]);
+    assert_eq!(internet_access(&n, 3389), Access::Deny);
+    let dest = Destination::Address("10.0.0.4".parse().unwrap());
+    let vnet = Source::VnetAddress("10.0.9.4".parse().unwrap());
+    let flow = Flow {
+        port: 3389,
+        source: &vnet,
+        destination: &dest,
+        asgs: &[],
+    };
+    let decision = decide(&n, &flow, Mode::Closed);
+    assert_eq!(
+        (decision.access, decision.rule.name.as_str()),
+        (Access::Allow, "AllowVnetInBound")
+    );
+}
+
+#[test]
+fn specific_sources_do_not_decide_for_the_internet() {
+    let n = nsg(vec![
+        rule("office", 100, Access::Allow, "203.0.113.0/24", "22"),
+        rule("vnet", 110, Access::Allow, "VirtualNetwork", "22"),
+    ]);
+    assert_eq!(internet_access(&n, 22), Access::Deny);
+}
+
+#[test]
+fn udp_rules_do_not_match_tcp() {
+    let mut r = rule("udp", 100, Access::Allow, "*", "3389");
+    r.protocol = Decided::Known("udp".into());
+    assert_eq!(internet_access(&nsg(vec![r]), 3389), Access::Deny);
+}
+
+#[test]
+fn deny_with_narrow_source_port_does_not_decide_but_allow_does() {
+    let mut deny = rule("deny", 100, Access::Deny, "*", "22");
+    deny.source_ports = Decided::Known(PortSet::single(1024));
+    let allow = rule("allow", 200, Access::Allow, "*", "22");
+    assert_eq!(internet_access(&nsg(vec![deny, allow]), 22), Access::Allow);
+    let mut allow = rule("allow", 100, Access::Allow, "*", "22");
+    allow.source_ports = Decided::Known(PortSet::parse_item("49152-65535").unwrap());
+    assert_eq!(internet_access(&nsg(vec![allow]), 22), Access::Allow);
+}
+
+#[test]
+fn unknown_source_is_resolved_by_mode() {
+    let mut r = rule("param", 100, Access::Allow, "*", "22");
+    r.sources = Decided::Unknown("parameter 'src' has no value".into());
+    let n = nsg(vec![r]);
+    let dest = Destination::Address("10.0.0.4".parse().unwrap());
+    let flow = Flow {
+        port: 22,
+        source: &Source::Internet,
+        destination: &dest,
+        asgs: &[],
+    };
+    assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Deny);
+    assert_eq!(decide(&n, &flow, Mode::AssumedOpen).access, Access::Deny);
+    let open = decide(&n, &flow, Mode::Open);
+    assert_eq!(open.access, Access::Allow);
+    assert_eq!(
+        open.uncertain.first().map(|(l, _)| *l),
+        Some(Level::Unknown)
+    );
+}
+
+#[test]
+fn partial_destination_prefix_for_a_dynamic_ip_is_assumed() {
+    let mut r = rule("half", 100, Access::Allow, "*", "22");
+    r.destinations = Decided::Known(vec![AddressItem::parse("10.0.1.0/25").unwrap()]);
+    let n = nsg(vec![r]);
+    let dest = Destination::InPrefixes(vec!["10.0.1.0/24".parse().unwrap()]);
+    let flow = Flow {
+        port: 22,
+        source: &Source::Internet,
+        destination: &dest,
+        asgs: &[],
+    };
+    assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Deny);
+    assert_eq!(decide(&n, &flow, Mode::AssumedOpen).access, Access::Allow);
+    let whole = Destination::InPrefixes(vec!["10.0.1.0/26".parse().unwrap()]);
+    let flow = Flow {
+        port: 22,
+        source: &Source::Internet,
+        destination: &whole,
+        asgs: &[],
+    };
+    assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Allow);
+}
+
+#[test]
+fn match_combination_keeps_the_strongest_doubt() {
+    let a = Match::Maybe(Level::Assumed, "a".into());
+    let u = Match::Maybe(Level::Unknown, "u".into());
+    assert_eq!(a.clone().and_then(|| u.clone()), u);
+    assert_eq!(Match::Yes.and_then(|| a.clone()), a);
+    assert_eq!(a.and_then(|| Match::No), Match::No);
+}
+
+fn arb_rule() -> impl Strategy<Value = SecurityRule> {
+    (
+        100u32..200,
+        any::<bool>(),
+        prop::sample::select(vec![
+            "*",
+            "Internet",
+            "10.0.0.0/8",
+            "VirtualNetwork",
+            "203.0.113.0/24",
+        ]),
+        0u16..40,
+        0u16..20,
+    )
+        .prop_map(|(priority, allow, source, start, len)| {
+            let access = if allow { Access::Allow } else { Access::Deny };
+            let ports = format!("{}-{}", start, start + len);
+            rule(&format!("r{priority}"), priority, access, source, &ports)
+        })
+}
+
+fn unique_priorities(rules: Vec<SecurityRule>) -> Vec<SecurityRule> {
+    let mut seen = std::collections::HashSet::new();
+    rules
+        .into_iter()
+        .filter(|r| seen.insert(*r.priority.known().unwrap()))
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn file_order_does_not_matter(rules in prop::collection::vec(arb_rule(), 0..8), port in 0u16..60) {
+        let rules = unique_priorities(rules);
+        let mut reversed = rules.clone();
+        reversed.reverse();
+        prop_assert_eq!(internet_access(&nsg(rules), port), internet_access(&nsg(reversed), port));
+    }
+
+    #[test]
+    fn adding_an_allow_never_closes(rules in prop::collection::vec(arb_rule(), 0..8), extra in arb_rule(), port in 0u16..60) {
+        let rules = unique_priorities(rules);
+        let before = internet_access(&nsg(rules.clone()), port);
+        let mut extra = extra;
+        extra.access = Decided::Known(Access::Allow);
+        extra.priority = Decided::Known(300);
+        let mut with = rules;
+        with.push(extra);
+        if before == Access::Allow {
+            prop_assert_eq!(internet_access(&nsg(with), port), Access::Allow);
+        }
+    }
+
+    #[test]
+    fn adding_a_deny_never_opens(rules in prop::collection::vec(arb_rule(), 0..8), extra in arb_rule(), port in 0u16..60, priority in 50u32..300) {
+        let rules = unique_priorities(rules);
+        let before = internet_access(&nsg(rules.clone()), port);
+        let mut extra = extra;
+        extra.access = Decided::Known(Access::Deny);
+        extra.priority = Decided::Known(priority);
+        let mut with: Vec<SecurityRule> = rules.into_iter().filter(|r| r.priority.known() != Some(&priority)).collect();
+        let reduced_before = internet_access(&nsg(with.clone()), port);
+        with.push(extra);
+        if reduced_before == Access::Deny {
+            prop_assert_eq!(internet_access(&nsg(with), port), Access::Deny);
+        }
+        let _ = before;
+    }
+
+    #[test]
+    fn splitting_a_rule_port_range_changes_nothing(rules in prop::collection::vec(arb_rule(), 1..6), port in 0u16..60, cut in 0u16..20) {
+        let rules = unique_priorities(rules);
+        let split: Vec<SecurityRule> = rules.iter().map(|r| {
+            let set = r.destination_ports.known().unwrap();
+            let (a, b) = set.ranges()[0];
+            let c = a.saturating_add(cut).min(b);
+            let mut copy = r.clone();
+            copy.destination_ports = Decided::Known(PortSet::from_ranges([(a, c), (c.saturating_add(1).min(b), b)]));
+            copy
+        }).collect();
+        prop_assert_eq!(internet_access(&nsg(rules), port), internet_access(&nsg(split), port));
+    }
+}

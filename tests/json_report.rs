@@ -1,0 +1,62 @@
+//! The JSON report is a contract: real output validates against the shipped JSON Schema, and
+//! the same input gives byte-identical output.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{root, scan_json};
+use jitscan::report::json::{render, SCHEMA};
+use jitscan::scan::{scan, ScanOptions};
+
+#[test]
+fn fixture_reports_validate_against_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut paths = vec![root().join("fixtures/arm")];
+    let corpus = root().join("../shared/corpus");
+    if corpus.is_dir() {
+        paths.push(corpus);
+    }
+    let report = scan_json(&paths, None);
+    assert!(report["vms"].as_array().unwrap().len() > 30);
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .take(20)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "schema violations:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn schema_rejects_a_report_missing_required_keys() {
+    let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut report = scan_json(&[root().join("fixtures/arm/nsg-closed-healthy.json")], None);
+    assert!(validator.is_valid(&report));
+    report["vms"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("classification");
+    assert!(!validator.is_valid(&report));
+}
+
+#[test]
+fn same_input_gives_byte_identical_reports() {
+    let options = ScanOptions {
+        paths: vec![root().join("fixtures/arm")],
+        ..ScanOptions::default()
+    };
+    let first = render(&scan(&options));
+    for _ in 0..3 {
+        assert_eq!(first, render(&scan(&options)));
+    }
+}
