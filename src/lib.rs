@@ -8,4 +8,5 @@ pub mod eval;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod scan;

@@ -45,7 +45,7 @@ fn every_corpus_file_is_accounted_for() {
     let Some(dir) = corpus_dir() else { return };
     let mut files = Vec::new();
     walk(&dir, &mut files);
-    let report = scan_json(&[dir.clone()], None);
+    let report = scan_json(std::slice::from_ref(&dir), None);
     let inputs = report["inputs"].as_array().unwrap();
     assert_eq!(
         inputs.len(),
@@ -80,7 +80,7 @@ fn hand_labelled_corpus_vms_get_their_verdicts() {
     .unwrap();
     let labels = labels["labels"].as_sequence().unwrap();
     assert!(labels.len() >= 20);
-    let report = scan_json(&[dir.clone()], None);
+    let report = scan_json(std::slice::from_ref(&dir), None);
     let mut failures = Vec::new();
     for label in labels {
         let file = label["file"].as_str().unwrap();

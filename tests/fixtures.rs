@@ -31,7 +31,7 @@ fn every_fixture_matches_its_hand_derived_verdicts() {
             .get("parametersFile")
             .and_then(|p| p.as_str())
             .map(|p| root().join("fixtures").join(p));
-        let report = scan_json(&[fixture.clone()], parameters);
+        let report = scan_json(std::slice::from_ref(&fixture), parameters);
         let name = file.file_stem().unwrap().to_string_lossy().to_string();
         let want_vms = expected["vms"].as_sequence().unwrap();
         let got_vms = report["vms"].as_array().unwrap();

@@ -100,6 +100,26 @@ pub fn missing_runtime_property(map: &Map<String, Value>, property: &str) -> Opt
     )))
 }
 
+/// An unknown standing for `value` when it is (Deep: or contains) a runtime-state view:
+/// functions that look at a whole object (length, string, equals, union...) cannot know what
+/// Azure would return for it.
+pub fn runtime_view_unknown(value: &Value, deep: bool) -> Option<Value> {
+    fn find(value: &Value, deep: bool, depth: usize) -> Option<&str> {
+        match value {
+            Value::Object(map) => map.get(RUNTIME_KEY).and_then(Value::as_str).or_else(|| {
+                (deep && depth < 64)
+                    .then(|| map.values().find_map(|v| find(v, deep, depth + 1)))
+                    .flatten()
+            }),
+            Value::Array(items) if deep && depth < 64 => {
+                items.iter().find_map(|v| find(v, deep, depth + 1))
+            }
+            _ => None,
+        }
+    }
+    find(value, deep, 0).map(|id| unknown(format!("runtime state of {id} is not in the template")))
+}
+
 /// Removes the runtime-state mark (before values leave the `arm` module).
 pub fn strip_runtime_marks(value: &mut Value) {
     match value {

@@ -30,37 +30,57 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+fn check(
+    problems: &mut Vec<String>,
+    context: &str,
+    what: &str,
+    got: &Value,
+    want: Option<&serde_yaml::Value>,
+) {
+    let Some(want) = want else { return };
+    let want_json: Value = serde_json::to_value(want).unwrap();
+    if got != &want_json {
+        problems.push(format!(
+            "{context}: {what}: expected {want_json}, got {got}"
+        ));
+    }
+}
+
+/// Path kinds that lead from the Internet to a port entry (DNAT only from Internet-wide sources).
+fn path_kinds(port: &Value) -> Value {
+    let mut kinds: Vec<String> = port["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["kind"] != "firewallDnat"
+                || p["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s == "*" || s == "Internet")
+        })
+        .map(|p| p["kind"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    serde_json::to_value(kinds).unwrap()
+}
+
 /// Compares one VM entry of the report with an expectation (`name`, `kind`, `classification`,
 /// optional `jitEnabled`, `confidence`, and `ports` keyed by port number). Returns mismatches.
 pub fn compare_vm(context: &str, actual: &Value, expected: &serde_yaml::Value) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut check = |what: &str, got: &Value, want: Option<&serde_yaml::Value>| {
-        let Some(want) = want else { return };
-        let want_json: Value = serde_json::to_value(want).unwrap();
-        if got != &want_json {
-            problems.push(format!(
-                "{context}: {what}: expected {want_json}, got {got}"
-            ));
-        }
-    };
-    check("kind", &actual["kind"], expected.get("kind"));
-    check(
-        "classification",
-        &actual["classification"],
-        expected.get("classification"),
-    );
-    check(
-        "jitEnabled",
-        &actual["jitEnabled"],
-        expected.get("jitEnabled"),
-    );
-    check(
-        "confidence",
-        &actual["confidence"],
-        expected.get("confidence"),
-    );
+    for field in ["kind", "classification", "jitEnabled", "confidence"] {
+        check(
+            &mut problems,
+            context,
+            field,
+            &actual[field],
+            expected.get(field),
+        );
+    }
     let Some(ports) = expected.get("ports").and_then(|p| p.as_mapping()) else {
-        drop(check);
         return problems;
     };
     for (port, want) in ports {
@@ -71,45 +91,28 @@ pub fn compare_vm(context: &str, actual: &Value, expected: &serde_yaml::Value) -
             .iter()
             .find(|p| p["port"] == port_number)
         else {
-            check(
-                &format!("port {port_number}"),
-                &Value::Null,
-                Some(&serde_yaml::Value::String("present".into())),
-            );
+            problems.push(format!(
+                "{context}: port {port_number} missing from the report"
+            ));
             continue;
         };
         for field in ["nsgVerdict", "internetExposed", "confidence"] {
             check(
+                &mut problems,
+                context,
                 &format!("port {port_number} {field}"),
                 &got[field],
                 want.get(field),
             );
         }
-        if let Some(want_paths) = want.get("paths") {
-            let mut kinds: Vec<String> = got["paths"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|p| {
-                    p["kind"] != "firewallDnat"
-                        || p["sources"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|s| s == "*" || s == "Internet")
-                })
-                .map(|p| p["kind"].as_str().unwrap().to_owned())
-                .collect();
-            kinds.sort();
-            kinds.dedup();
-            check(
-                &format!("port {port_number} paths"),
-                &serde_json::to_value(&kinds).unwrap(),
-                Some(want_paths),
-            );
-        }
+        check(
+            &mut problems,
+            context,
+            &format!("port {port_number} paths"),
+            &path_kinds(got),
+            want.get("paths"),
+        );
     }
-    drop(check);
     problems
 }
 

@@ -152,6 +152,15 @@ impl<'a> Args<'a> {
     }
 }
 
+/// "1 was given" / "3 were given", for argument-count messages.
+pub(crate) fn given(n: usize) -> String {
+    if n == 1 {
+        "1 was given".to_owned()
+    } else {
+        format!("{n} were given")
+    }
+}
+
 /// An `argument-type` error: argument `i` (0-based) of `name`, at `offset`, holds `value` but
 /// should have been `expected`.
 pub(crate) fn type_error(

@@ -9,14 +9,16 @@ use std::cell::Cell;
 
 use serde_json::Value;
 
-use super::args::{type_error, Args};
+use super::args::{given, type_error, Args};
 use super::functions::{self, Kind, Lazy, Spec, Unknowns};
 use super::value::{as_int, deep_equal, find_key, measure, type_name};
 use super::{
     Expr, ExprError, ExprErrorCode, Scope, MAX_ARRAY_ELEMENTS, MAX_EVALUATION_WEIGHT,
     MAX_STRING_BYTES, MAX_VALUE_DEPTH,
 };
-use crate::arm::unknown::{first_unknown_inside, is_unknown, unknown};
+use crate::arm::unknown::{
+    first_unknown_inside, is_unknown, missing_runtime_property, runtime_view_unknown, unknown,
+};
 
 /// Evaluates expressions against one scope, tracking the data budget.
 pub(crate) struct Evaluator<'a> {
@@ -74,7 +76,9 @@ impl<'a> Evaluator<'a> {
             }
             Kind::Eager(implementation, policy) => {
                 let args = self.eval_args(name, arg_exprs, offset)?;
-                if let Some(found) = unknown_argument(&args.values, policy) {
+                if let Some(found) = unknown_argument(&args.values, policy)
+                    .or_else(|| whole_object_of_runtime_state(name, &args.values))
+                {
                     return Ok(found);
                 }
                 implementation(&args)?
@@ -213,7 +217,7 @@ fn check_arity(spec: &Spec, name: &str, args: &[Expr], offset: usize) -> Result<
         Some(max) => format!("{} to {max} arguments", spec.min),
         None => format!("at least {} {}", spec.min, plural(spec.min)),
     };
-    let message = format!("function '{name}' takes {expected}, but {n} were given");
+    let message = format!("function '{name}' takes {expected}, but {}", given(n));
     if n < spec.min {
         return Err(ExprError::new(
             ExprErrorCode::ArgumentCount,
@@ -230,6 +234,16 @@ fn check_arity(spec: &Spec, name: &str, args: &[Expr], offset: usize) -> Result<
     Ok(())
 }
 
+/// Functions that look at a whole object cannot know what Azure returns for a `reference()`
+/// view: its runtime-only properties are missing from the template.
+fn whole_object_of_runtime_state(name: &str, values: &[Value]) -> Option<Value> {
+    const WHOLE: [&str; 4] = ["length", "empty", "items", "objectkeys"];
+    if !WHOLE.iter().any(|w| name.eq_ignore_ascii_case(w)) {
+        return None;
+    }
+    values.iter().find_map(|v| runtime_view_unknown(v, false))
+}
+
 /// The unknown a call must return instead of running, under `policy`.
 fn unknown_argument(values: &[Value], policy: Unknowns) -> Option<Value> {
     match policy {
@@ -238,11 +252,13 @@ fn unknown_argument(values: &[Value], policy: Unknowns) -> Option<Value> {
         Unknowns::Deep => values
             .iter()
             .find_map(|v| first_unknown_inside(v))
-            .map(unknown),
+            .map(unknown)
+            .or_else(|| values.iter().find_map(|v| runtime_view_unknown(v, true))),
     }
 }
 
-/// `base.name`: case-insensitive property lookup; unknown stays unknown.
+/// `base.name`: case-insensitive property lookup; unknown stays unknown, and a property missing
+/// from a runtime-state view (`reference()`) is unknown rather than an error.
 fn property(base: Value, name: &str, offset: usize) -> Result<Value, ExprError> {
     if is_unknown(&base) {
         return Ok(base);
@@ -250,10 +266,8 @@ fn property(base: Value, name: &str, offset: usize) -> Result<Value, ExprError> 
     match base {
         Value::Object(mut map) => match find_key(&map, name) {
             Some(key) => Ok(map.remove(&key).unwrap_or(Value::Null)),
-            None => match crate::arm::unknown::missing_runtime_property(&map, name) {
-                Some(runtime) => Ok(runtime),
-                None => Err(missing_property(&map, name, offset)),
-            },
+            None => missing_runtime_property(&map, name)
+                .ok_or_else(|| missing_property(&map, name, offset)),
         },
         other => Err(ExprError::new(
             ExprErrorCode::Evaluation,

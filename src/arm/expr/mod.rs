@@ -30,20 +30,20 @@ mod tests;
 use serde_json::Value;
 
 /// Deepest nesting of calls, property accesses and indexes a parsed expression may have.
-pub const MAX_PARSE_DEPTH: usize = 128;
+pub(crate) const MAX_PARSE_DEPTH: usize = 128;
 /// Longest expression string accepted, in bytes (1 MiB).
-pub const MAX_EXPRESSION_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 1024 * 1024;
 /// Longest string an evaluation may produce, in bytes (16 MiB).
-pub const MAX_STRING_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_STRING_BYTES: usize = 16 * 1024 * 1024;
 /// Most elements an evaluation may put in one array.
-pub const MAX_ARRAY_ELEMENTS: usize = 100_000;
+pub(crate) const MAX_ARRAY_ELEMENTS: usize = 100_000;
 /// Largest `range()` count ARM allows.
-pub const MAX_RANGE_COUNT: i64 = 10_000;
+pub(crate) const MAX_RANGE_COUNT: i64 = 10_000;
 /// Deepest nesting of arrays and objects a value may have while being evaluated.
-pub const MAX_VALUE_DEPTH: usize = 256;
+pub(crate) const MAX_VALUE_DEPTH: usize = 256;
 /// Total size (string bytes plus one per JSON node) of all values one evaluation may read or
 /// produce; a bound on time and memory for hostile templates that reuse huge variables.
-pub const MAX_EVALUATION_WEIGHT: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_EVALUATION_WEIGHT: usize = 64 * 1024 * 1024;
 
 /// A parsed expression. Every node carries the byte offset (inside the original string,
 /// counting the leading `[`) of the token that starts it, so evaluation errors can point at it.
@@ -168,7 +168,7 @@ pub enum ExprErrorCode {
     ArgumentCount,
     /// An argument of the wrong type for the function.
     ArgumentType,
-    /// Nesting deeper than [`MAX_PARSE_DEPTH`] or [`MAX_VALUE_DEPTH`].
+    /// Expression nesting deeper than 128 levels, or a value nested deeper than 256 levels.
     TooDeep,
     /// An input or result beyond the size limits.
     TooLarge,

@@ -205,7 +205,7 @@ fn format_int(n: i64, spec: &str) -> Result<String, Failure> {
         'F' | 'f' => format!("{sign}{digits}{}", decimals(precision)),
         'X' => zero_pad(&format!("{n:X}"), precision.unwrap_or(0)),
         'x' => zero_pad(&format!("{n:x}"), precision.unwrap_or(0)),
-        'G' | 'g' if precision.map_or(true, |p| p == 0 || p >= digits.len()) => n.to_string(),
+        'G' | 'g' if precision.is_none_or(|p| p == 0 || p >= digits.len()) => n.to_string(),
         'G' | 'g' | 'C' | 'c' | 'E' | 'e' | 'P' | 'p' | 'B' | 'b' => {
             return Err(Failure::Unsupported(spec.to_owned()))
         }

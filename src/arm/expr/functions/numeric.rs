@@ -61,7 +61,7 @@ pub(crate) fn max(args: &Args) -> Result<Value, ExprError> {
 fn extreme(args: &Args, better: fn(i64, i64) -> bool) -> Result<Value, ExprError> {
     let mut best: Option<i64> = None;
     let mut consider = |n: i64| {
-        if best.map_or(true, |b| better(n, b)) {
+        if best.is_none_or(|b| better(n, b)) {
             best = Some(n);
         }
     };
@@ -137,7 +137,7 @@ pub(crate) fn range(args: &Args) -> Result<Value, ExprError> {
     }
     if start
         .checked_add(count)
-        .map_or(true, |end| end > i64::from(i32::MAX))
+        .is_none_or(|end| end > i64::from(i32::MAX))
     {
         return Err(args.eval_error(
             0,

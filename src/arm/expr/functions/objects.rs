@@ -9,17 +9,17 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::super::args::Args;
+use super::super::args::{given, Args};
 use super::super::value::{as_int, fold, lookup};
 use super::super::ExprError;
-use crate::arm::unknown::is_unknown;
+use crate::arm::unknown::{is_unknown, missing_runtime_property};
 
 /// `createObject(key1, value1, key2, value2, ...)`.
 pub(crate) fn create_object(args: &Args) -> Result<Value, ExprError> {
     if args.len() % 2 != 0 {
         return Err(args.count_error(format!(
-            "takes key/value pairs (an even number of arguments), but {} were given",
-            args.len()
+            "takes key/value pairs (an even number of arguments), but {}",
+            given(args.len())
         )));
     }
     let mut map = Map::new();
@@ -91,7 +91,10 @@ pub(crate) fn try_get(args: &Args) -> Result<Value, ExprError> {
             return Ok(current.clone());
         }
         let step = match (current, args.get(i)) {
-            (Value::Object(map), Value::String(key)) => lookup(map, key),
+            (Value::Object(map), Value::String(key)) => match lookup(map, key) {
+                Some(found) => Some(found),
+                None => return Ok(missing_runtime_property(map, key).unwrap_or(Value::Null)),
+            },
             (Value::Array(items), index) => match as_int(index) {
                 Some(n) => usize::try_from(n).ok().and_then(|n| items.get(n)),
                 None => return Err(args.type_error(i, "an integer index for an array")),

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::super::args::Args;
+use super::super::args::{given, Args};
 use super::super::ExprError;
 use crate::arm::unknown::unknown;
 
@@ -59,14 +59,15 @@ pub(crate) fn extension_resource_id(args: &Args) -> Result<Value, ExprError> {
             format!("'{base}' is not a resource id (it must start with '/')"),
         ));
     }
-    let rest = strings.get(1..).unwrap_or_default();
-    if rest.iter().skip(1).any(|s| s.contains('/'))
-        || !rest.first().is_some_and(|t| t.contains('/'))
-    {
+    if !strings.get(1).is_some_and(|t| t.contains('/')) {
         return Err(args.type_error(
             1,
-            "the extension resource type with its provider namespace, followed by names without '/'",
+            "the extension resource type with its provider namespace, such as 'Microsoft.Authorization/locks'",
         ));
+    }
+    if let Some(bad) = (2..strings.len()).find(|&i| strings.get(i).is_some_and(|s| s.contains('/')))
+    {
+        return Err(args.type_error(bad, "a resource name without '/'"));
     }
     let tail = typed_names(args, &strings, 1)?;
     args.string_result(format!("{}/providers/{tail}", base.trim_end_matches('/')))
@@ -111,7 +112,8 @@ fn type_position(args: &Args, strings: &[&str], max_scope_args: usize) -> Result
     }
     if first > max_scope_args {
         return Err(args.count_error(format!(
-            "accepts at most {max_scope_args} scope arguments before the resource type, but {first} were given"
+            "accepts at most {max_scope_args} scope arguments before the resource type, but {}",
+            given(first)
         )));
     }
     Ok(first)
@@ -136,9 +138,9 @@ fn typed_names(args: &Args, strings: &[&str], type_at: usize) -> Result<String, 
     let needed = segments.len() - 1;
     if names.len() != needed {
         return Err(args.count_error(format!(
-            "needs {needed} resource name{} for type '{resource_type}', but {} were given",
+            "needs one resource name per type segment: type '{resource_type}' requires {needed} name{}, but {}",
             if needed == 1 { "" } else { "s" },
-            names.len()
+            given(names.len())
         )));
     }
     let mut out = segments.first().copied().unwrap_or_default().to_owned();

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::super::args::Args;
 use super::super::value::{deep_equal, fold, lookup};
 use super::super::ExprError;
-use crate::arm::unknown::{first_unknown_inside, unknown};
+use crate::arm::unknown::{first_unknown_inside, missing_runtime_property, unknown};
 
 /// `concat(...)`: strings (integers and bools are written out, null is empty) or arrays.
 pub(crate) fn concat(args: &Args) -> Result<Value, ExprError> {
@@ -74,7 +74,16 @@ pub(crate) fn contains(args: &Args) -> Result<Value, ExprError> {
     }
     let found = match args.get(0) {
         Value::String(s) => s.contains(args.text(1)?.as_str()),
-        Value::Object(map) => lookup(map, &args.text(1)?).is_some(),
+        Value::Object(map) => {
+            let key = args.text(1)?;
+            if lookup(map, &key).is_some() {
+                return Ok(Value::Bool(true));
+            }
+            if let Some(runtime) = missing_runtime_property(map, &key) {
+                return Ok(runtime);
+            }
+            false
+        }
         Value::Array(items) => {
             if items.iter().any(|item| deep_equal(item, args.get(1))) {
                 return Ok(Value::Bool(true));

@@ -170,7 +170,7 @@ pub(crate) fn pad_left(args: &Args) -> Result<Value, ExprError> {
             .len()
             .saturating_add(missing.saturating_mul(pad.len_utf8())),
     )?;
-    let mut out: String = std::iter::repeat(pad).take(missing).collect();
+    let mut out: String = std::iter::repeat_n(pad, missing).collect();
     out.push_str(&value);
     Ok(Value::String(out))
 }

@@ -120,6 +120,17 @@ fn resource_id_with_zero_one_and_two_scope_arguments() {
 }
 
 #[test]
+fn resource_id_tolerates_a_stray_slash_in_the_type() {
+    // Seen in azure-quickstart-templates (101-perforce-helix-core-server), which deploys.
+    check(&[(
+        "[resourceId('Microsoft.Network/publicIPAddresses/', concat('hxpip', 1))]",
+        json!(format!(
+            "{RG}/providers/Microsoft.Network/publicIPAddresses/hxpip1"
+        )),
+    )]);
+}
+
+#[test]
 fn resource_id_argument_errors() {
     // one name too few / too many for the type's segments
     assert_err(

@@ -94,6 +94,30 @@ fn member_and_index_access_on_unknown_stay_unknown() {
 }
 
 #[test]
+fn properties_missing_from_runtime_state_views_are_unknown() {
+    assert_eq!(
+        reason("[reference('myNic').ipConfigurations[0].properties.privateIPAddress]"),
+        "'properties' of nic 'myNic' is runtime state, not in the template"
+    );
+    assert_eq!(
+        eval("[reference('myNic').ipConfigurations[0].name]"),
+        json!("ip1")
+    );
+    assert_eq!(
+        eval("[contains(reference('myNic'), 'ipConfigurations')]"),
+        json!(true)
+    );
+    assert!(is_unknown(&eval(
+        "[contains(reference('myNic'), 'provisioningState')]"
+    )));
+    assert!(is_unknown(&eval(
+        "[tryGet(reference('myNic'), 'provisioningState')]"
+    )));
+    // A template's own object still reports a missing property as a bug.
+    assert_err("[parameters('obj').missing]", ExprErrorCode::Evaluation, 19);
+}
+
+#[test]
 fn unknown_propagates_through_eager_functions_with_its_reason() {
     assert_eq!(
         reason("[concat('a', parameters('noValue'))]"),

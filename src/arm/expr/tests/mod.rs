@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use super::{evaluate_string, ExprError, ExprErrorCode, Scope};
 use crate::arm::context::DeploymentContext;
-use crate::arm::unknown::{unknown, unknown_reason};
+use crate::arm::unknown::{mark_runtime_state, unknown, unknown_reason};
 
 /// A scope with a few parameters and variables, an optional copy loop, and one resource whose
 /// `reference()` the template "decides".
@@ -106,6 +106,11 @@ impl Scope for TestScope {
                 json!({"properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}})
             }
             Some("myVnet") => json!({"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}),
+            Some("myNic") => {
+                let mut state = json!({"ipConfigurations": [{"name": "ip1"}]});
+                mark_runtime_state(&mut state, "nic 'myNic'");
+                state
+            }
             Some(t) => unknown(format!(
                 "reference('{t}'): resource '{t}' runtime state is not in the input"
             )),

@@ -8,6 +8,34 @@ use crate::arm::expr::{
 };
 
 #[test]
+fn error_codes_have_stable_names() {
+    let names: Vec<&str> = [
+        ExprErrorCode::Syntax,
+        ExprErrorCode::UnknownFunction,
+        ExprErrorCode::ArgumentCount,
+        ExprErrorCode::ArgumentType,
+        ExprErrorCode::TooDeep,
+        ExprErrorCode::TooLarge,
+        ExprErrorCode::Evaluation,
+    ]
+    .iter()
+    .map(ExprErrorCode::as_str)
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "syntax",
+            "unknown-function",
+            "argument-count",
+            "argument-type",
+            "too-deep",
+            "too-large",
+            "evaluation"
+        ]
+    );
+}
+
+#[test]
 fn expression_detection_follows_arm() {
     assert!(is_expression("[concat('a')]"));
     assert!(!is_expression("[[concat('a')]"));
@@ -186,4 +214,19 @@ fn ten_thousand_nested_calls_are_too_deep_and_fast() {
 fn nesting_up_to_the_limit_is_fine() {
     let s = format!("[{}'x'{}]", "concat(".repeat(127), ")".repeat(127));
     assert_eq!(eval(&s), json!("x"));
+}
+
+#[test]
+fn deepest_allowed_expression_evaluates_within_half_the_default_stack() {
+    // Debug builds use a few KiB per level; the default thread stack is 2 MiB.
+    let worker = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let ifs = format!("[{}'x'{}]", "if(true, ".repeat(127), ", 'y')".repeat(127));
+            let arrays = format!("[{}1{}]", "createArray(".repeat(127), ")".repeat(127));
+            (eval(&ifs), eval(&arrays).is_array())
+        });
+    let (ifs, arrays) = worker.unwrap().join().unwrap();
+    assert_eq!(ifs, json!("x"));
+    assert!(arrays);
 }

@@ -1,0 +1,39 @@
+//! JIT004 mgmt-port-via-firewall-dnat: an Azure Firewall DNAT rule forwards to a management port.
+
+use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use crate::classify::VmResult;
+use crate::eval::paths::PathKind;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "JIT004",
+    name: "mgmt-port-via-firewall-dnat",
+    summary: "Management port reachable through an Azure Firewall DNAT rule",
+    description: "An Azure Firewall DNAT rule (classic NAT rule collection, or a firewall policy NAT rule collection) accepts traffic from any Internet address and translates it to a management port of the VM; the translated traffic arrives from the firewall's own address, which the VM's NSGs admit.",
+    help_markdown: "## What it flags\nA DNAT rule whose source is `*` (or another Internet-wide value), whose translated address is the VM's private IP and whose translated port is a management port, on a firewall whose virtual network reaches the VM.\n\n## Why it matters\nDNAT'd traffic reaches the VM with the firewall's private address as source (Azure Firewall SNATs it), so NSG rules written against the Internet do not stop it: the default AllowVnetInBound admits it.\n\n## How to fix\nRemove the DNAT rule, or restrict its `sourceAddresses` to known ranges; JIT VM access can manage the firewall rule for you when the firewall uses classic rules.\n\n## Example\n`{ \"name\": \"rdp\", \"sourceAddresses\": [\"*\"], \"destinationPorts\": [\"3389\"], \"translatedAddress\": \"10.0.2.4\", \"translatedPort\": \"3389\" }`: set `sourceAddresses` to `[\"203.0.113.0/24\"]`.",
+    level: Level::Error,
+    security_severity: "8.1",
+    precision: "high",
+    check,
+};
+
+fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+    vm.ports
+        .iter()
+        .filter_map(|port| {
+            let via = reaching(port, PathKind::FirewallDnat);
+            if via.is_empty() {
+                return None;
+            }
+            let message = format!(
+                "VM '{}': {} is reachable from the Internet through Azure Firewall {}",
+                vm.name,
+                port_label(port.port),
+                via.join(", ")
+            );
+            let mut finding = Finding::new(rule, vm, Some(port.port), message);
+            finding.related = related_for(port);
+            Some(finding)
+        })
+        .collect()
+}

@@ -1,0 +1,36 @@
+//! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable.
+
+use super::{port_label, related_for, Finding, Level, Rule};
+use crate::classify::{Classification, ReasonCode, VmResult};
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "JIT002",
+    name: "exposed-without-nsg",
+    summary: "Management port reachable from the Internet with no NSG: JIT cannot be applied",
+    description: "A virtual machine has no network security group on any of its network interfaces or subnets and no Azure Firewall in front, so Defender for Cloud classifies it as not applicable for just-in-time VM access; yet a public IP or a load balancer leads to one of its management ports, and nothing filters that traffic.",
+    help_markdown: "## What it flags\nA VM (not a scale set) with no NSG on its NICs or subnets and no firewall in front, where a public IP or a public load balancer reaches a management port. Nothing filters the traffic: every address on the Internet can try to log in.\n\n## Why it matters\nJIT works by writing deny rules into an NSG or firewall; with neither, JIT does not apply, so the VM silently escapes the recommendation while being fully exposed.\n\n## How to fix\nAttach an NSG to the subnet or the NIC that allows only what the workload needs, then enable JIT for the management ports. Prefer Azure Bastion over a public IP for administration.\n\n## Example\nAdd `\"networkSecurityGroup\": { \"id\": \"[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-app')]\" }` to the subnet's `properties`, with no rule allowing 22/3389 from `*`.",
+    level: Level::Error,
+    security_severity: "8.1",
+    precision: "high",
+    check,
+};
+
+fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+    if vm.classification.value != Classification::NotApplicable
+        || vm.reason_code != ReasonCode::NoNsgNoFirewall
+    {
+        return Vec::new();
+    }
+    vm.ports
+        .iter()
+        .filter(|p| p.internet_exposed.value)
+        .map(|port| {
+            let via: Vec<String> = port.paths.iter().filter(|(_, r)| *r).map(|(p, _)| format!("{} '{}'", p.kind.as_str(), p.via)).collect();
+            let message = format!("VM '{}': {} is reachable from the Internet via {} and no NSG or firewall filters it", vm.name, port_label(port.port), via.join(", "));
+            let mut finding = Finding::new(rule, vm, Some(port.port), message);
+            finding.related = related_for(port);
+            finding
+        })
+        .collect()
+}

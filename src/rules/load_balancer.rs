@@ -1,0 +1,55 @@
+//! JIT003 mgmt-port-via-load-balancer: a public load balancer forwards to a management port.
+
+use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use crate::classify::VmResult;
+use crate::eval::paths::PathKind;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "JIT003",
+    name: "mgmt-port-via-load-balancer",
+    summary: "Management port reachable through a public load balancer NAT rule or load-balancing rule",
+    description: "An inbound NAT rule, NAT pool or load-balancing rule of a load balancer with a public frontend forwards Internet traffic to a management port of a VM or scale set, and the VM's network security groups let it through.",
+    help_markdown: "## What it flags\nA VM or scale set whose management port is the backend port of a public load balancer's inbound NAT rule, NAT pool or load-balancing rule, where the NSGs on the path allow the traffic (or there are none and the load balancer is Basic SKU).\n\n## Why it matters\nNAT rules such as frontend 50001 -> backend 3389 are a common way to reach VMs without their own public IP; a non-standard frontend port does not hide the service from scanners.\n\n## How to fix\nRemove the NAT rule or pool, or restrict the NSG rule behind it to known sources, and use JIT VM access or Azure Bastion for administration.\n\n## Example\n`\"inboundNatRules\": [{ \"name\": \"rdp-vm0\", \"properties\": { \"frontendPort\": 50001, \"backendPort\": 3389, \"protocol\": \"Tcp\" } }]` together with an NSG rule allowing 3389 from `*`.",
+    level: Level::Warning,
+    security_severity: "7.5",
+    precision: "high",
+    check,
+};
+
+fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+    vm.ports
+        .iter()
+        .filter_map(|port| {
+            let mut via: Vec<String> = reaching(port, PathKind::LoadBalancerNat)
+                .into_iter()
+                .map(|p| format!("NAT {p}"))
+                .collect();
+            via.extend(
+                reaching(port, PathKind::LoadBalancerRule)
+                    .into_iter()
+                    .map(|p| format!("load-balancing rule {p}")),
+            );
+            if via.is_empty() {
+                return None;
+            }
+            let message = format!(
+                "{} '{}': {} is reachable from the Internet through load balancer {}",
+                kind_name(vm),
+                vm.name,
+                port_label(port.port),
+                via.join(", ")
+            );
+            let mut finding = Finding::new(rule, vm, Some(port.port), message);
+            finding.related = related_for(port);
+            Some(finding)
+        })
+        .collect()
+}
+
+fn kind_name(vm: &VmResult) -> &'static str {
+    match vm.kind {
+        crate::model::VmKind::VirtualMachine => "VM",
+        crate::model::VmKind::VirtualMachineScaleSet => "Scale set",
+    }
+}

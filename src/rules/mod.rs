@@ -1,0 +1,261 @@
+//! FINDINGS: the rule catalogue and the findings each rule raises on classified VMs.
+//!
+//! One rule per file, each listed once in [`REGISTRY`] with a stable id (`JIT001`...), a
+//! kebab-case name for the bad state, a summary, a full description, help text (what it flags,
+//! why, how to fix, an example) and a default severity. The help is written once here and reused
+//! by SARIF, HTML and `jitscan explain`. Rules read classified VMs only: never files, never
+//! NSGs directly.
+
+mod dnat;
+mod exposed_without_nsg;
+mod load_balancer;
+mod open_port;
+mod undecidable;
+
+use crate::classify::{port_name, VmResult};
+use crate::eval::paths::PathKind;
+use crate::eval::vm::PortEvaluation;
+use crate::eval::Confidence;
+use crate::model::Origin;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Informational.
+    Note,
+    /// Should be looked at.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Level {
+    /// SARIF level name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// A rule's fixed metadata.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, e.g. `JIT001`.
+    pub id: &'static str,
+    /// Kebab-case name of the bad state.
+    pub name: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Full description (one paragraph).
+    pub description: &'static str,
+    /// Help in Markdown: what it flags, why it matters, how to fix it, an example.
+    pub help_markdown: &'static str,
+    /// Default level.
+    pub level: Level,
+    /// GitHub code scanning `security-severity` (0.0-10.0, as a string).
+    pub security_severity: &'static str,
+    /// SARIF precision (`very-high`, `high`, `medium`, `low`).
+    pub precision: &'static str,
+    /// Raises the rule's findings for one VM.
+    pub check: fn(&'static Rule, &VmResult) -> Vec<Finding>,
+}
+
+/// Every rule, in id order.
+pub static REGISTRY: [&Rule; 5] = [
+    &open_port::RULE,
+    &exposed_without_nsg::RULE,
+    &load_balancer::RULE,
+    &dnat::RULE,
+    &undecidable::RULE,
+];
+
+/// Looks a rule up by id or name (case-insensitive).
+pub fn find_rule(id_or_name: &str) -> Option<&'static Rule> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
+}
+
+/// A place related to a finding (an NSG rule, a path).
+#[derive(Debug, Clone)]
+pub struct Related {
+    /// Where.
+    pub origin: Origin,
+    /// What it is.
+    pub message: String,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// `config` (jitscan.yaml) or `tag` (jitscan-ignore on the resource).
+    pub kind: &'static str,
+    /// The justification given.
+    pub reason: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// Level (the rule's default).
+    pub level: Level,
+    /// Confidence of the underlying verdict.
+    pub confidence: Confidence,
+    /// Why not certain.
+    pub confidence_reason: Option<String>,
+    /// VM id.
+    pub vm_id: String,
+    /// VM name.
+    pub vm_name: String,
+    /// The port, for per-port findings.
+    pub port: Option<u16>,
+    /// Specific message.
+    pub message: String,
+    /// The VM's declaration.
+    pub location: Origin,
+    /// Related places.
+    pub related: Vec<Related>,
+    /// Set when suppressed.
+    pub suppression: Option<Suppression>,
+    /// Notes about suppressions that did not apply (expired).
+    pub suppression_notes: Vec<String>,
+}
+
+impl Finding {
+    fn new(rule: &'static Rule, vm: &VmResult, port: Option<u16>, message: String) -> Self {
+        let (confidence, confidence_reason) = vm.confidence();
+        Self {
+            rule,
+            level: rule.level,
+            confidence,
+            confidence_reason,
+            vm_id: vm.id.clone(),
+            vm_name: vm.name.clone(),
+            port,
+            message,
+            location: vm.origin.clone(),
+            related: Vec::new(),
+            suppression: None,
+            suppression_notes: Vec::new(),
+        }
+    }
+}
+
+/// Runs every rule on every VM; findings come out sorted (VM order, then rule, then port).
+pub fn findings(vms: &[VmResult]) -> Vec<Finding> {
+    vms.iter()
+        .flat_map(|vm| REGISTRY.iter().flat_map(move |rule| (rule.check)(rule, vm)))
+        .collect()
+}
+
+/// Related locations for a port: the deciding NSG rules and the paths that reach it.
+fn related_for(port: &PortEvaluation) -> Vec<Related> {
+    let mut out = Vec::new();
+    for e in &port.evidence {
+        if let Some(origin) = &e.origin {
+            out.push(Related {
+                origin: origin.clone(),
+                message: format!(
+                    "{} NSG '{}' rule '{}' ({}, priority {}) decides port {}",
+                    e.level.as_str(),
+                    e.nsg,
+                    e.rule,
+                    e.access.as_str(),
+                    e.priority.map_or("?".to_owned(), |p| p.to_string()),
+                    port.port
+                ),
+            });
+        }
+    }
+    for (path, reaches) in &port.paths {
+        if let (Some(origin), true) = (&path.origin, reaches) {
+            out.push(Related {
+                origin: origin.clone(),
+                message: format!(
+                    "{} via '{}'{}",
+                    path.kind.as_str(),
+                    path.via,
+                    path.rule
+                        .as_ref()
+                        .map(|r| format!(" rule '{r}'"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// "port 22 (SSH)".
+fn port_label(port: u16) -> String {
+    format!("port {port} ({})", port_name(port))
+}
+
+/// Paths of `kind` that reach the port.
+fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<String> {
+    port.paths
+        .iter()
+        .filter(|(p, reaches)| *reaches && p.kind == kind)
+        .map(|(p, _)| {
+            let rule = p
+                .rule
+                .as_ref()
+                .map(|r| format!(" rule '{r}'"))
+                .unwrap_or_default();
+            let front = p
+                .frontend
+                .as_ref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default();
+            format!("'{}'{rule}{front}", p.via)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique_and_well_formed() {
+        let mut ids: Vec<&str> = REGISTRY.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        for rule in REGISTRY {
+            assert!(
+                rule.id.starts_with("JIT") && rule.id.len() == 6,
+                "{}",
+                rule.id
+            );
+            assert!(
+                rule.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                rule.name
+            );
+            for heading in [
+                "## What it flags",
+                "## Why it matters",
+                "## How to fix",
+                "## Example",
+            ] {
+                assert!(
+                    rule.help_markdown.contains(heading),
+                    "{} lacks {heading}",
+                    rule.id
+                );
+            }
+            let severity: f64 = rule.security_severity.parse().unwrap_or(-1.0);
+            assert!((0.0..=10.0).contains(&severity), "{}", rule.id);
+            assert!(find_rule(rule.id).is_some() && find_rule(rule.name).is_some());
+        }
+    }
+}

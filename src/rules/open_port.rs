@@ -1,0 +1,51 @@
+//! JIT001 mgmt-port-open-to-internet: the JIT recommendation itself.
+
+use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use crate::classify::{Classification, VmResult};
+use crate::eval::paths::PathKind;
+use crate::eval::Confidence;
+use crate::model::Access;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    id: "JIT001",
+    name: "mgmt-port-open-to-internet",
+    summary: "Management port open to the Internet: just-in-time VM access is recommended",
+    description: "A virtual machine without just-in-time (JIT) VM access has a management port (SSH, RDP or WinRM) that its network security groups or an Azure Firewall DNAT rule leave open to any Internet address. Microsoft Defender for Cloud reports such VMs as unhealthy for the recommendation 'Management ports of virtual machines should be protected with just-in-time network access control'.",
+    help_markdown: "## What it flags\nA VM that is not covered by a JIT policy and has a management port (22, 3389, 5985, 5986 by default) open to any Internet address: an inbound NSG rule with source `*`, `Any`, `Internet`, `0.0.0.0/0` or `::/0` is reached before any deny, or an Azure Firewall DNAT rule forwards Internet traffic to the port.\n\n## Why it matters\nOpen management ports are the first thing attackers scan for: brute force, password spraying and exploits of the remote-access services follow within minutes of a port opening.\n\n## How to fix\nEnable JIT VM access in Defender for Cloud (deploy the suggested `Microsoft.Security/locations/jitNetworkAccessPolicies` policy), which replaces the open rule with deny rules and opens the port on request, for one source, for a limited time. Otherwise restrict the rule's source to known addresses, or remove it and use Azure Bastion.\n\n## Example\n```json\n{ \"name\": \"allow-ssh\", \"properties\": { \"priority\": 100, \"direction\": \"Inbound\", \"access\": \"Allow\", \"protocol\": \"Tcp\", \"sourceAddressPrefix\": \"*\", \"destinationPortRange\": \"22\", \"sourcePortRange\": \"*\", \"destinationAddressPrefix\": \"*\" } }\n```\nChange `sourceAddressPrefix` to your office range (e.g. `203.0.113.0/24`) or enable JIT.",
+    level: Level::Error,
+    security_severity: "8.1",
+    precision: "high",
+    check,
+};
+
+fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+    if vm.classification.value != Classification::Unhealthy {
+        return Vec::new();
+    }
+    vm.ports
+        .iter()
+        .filter(|p| p.open.value || (p.open.confidence == Confidence::Unknown && vm.classification.confidence == Confidence::Unknown))
+        .map(|port| {
+            let mut message = format!("VM '{}': {} is open to the Internet", vm.name, port_label(port.port));
+            if port.open.confidence == Confidence::Unknown {
+                message = format!("VM '{}': {} may be open to the Internet; the input does not decide it ({})", vm.name, port_label(port.port), port.open.reason.as_deref().unwrap_or("undecidable value"));
+            }
+            for e in port.evidence.iter().filter(|e| e.access == Access::Allow && !e.rule.is_empty()) {
+                message.push_str(&format!(": {} NSG '{}' rule '{}' (priority {}) allows it", e.level.as_str(), e.nsg, e.rule, e.priority.map_or("?".to_owned(), |p| p.to_string())));
+            }
+            let paths: Vec<String> = [PathKind::PublicIp, PathKind::LoadBalancerNat, PathKind::LoadBalancerRule, PathKind::FirewallDnat]
+                .iter()
+                .flat_map(|k| reaching(port, *k).into_iter().map(move |p| format!("{} {p}", k.as_str())))
+                .collect();
+            if paths.is_empty() {
+                message.push_str("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
+            } else {
+                message.push_str(&format!("; reachable via {}", paths.join(", ")));
+            }
+            let mut finding = Finding::new(rule, vm, Some(port.port), message);
+            finding.related = related_for(port);
+            finding
+        })
+        .collect()
+}
