@@ -17,6 +17,7 @@ use crate::eval::evaluate_vm;
 use crate::load::{self, sniff::is_parameters_name, Document, DocumentKind, Loaded, LoadedFile};
 use crate::model::compute::Declared;
 use crate::model::{Inventory, Origin};
+use crate::rules::{self, Finding};
 
 /// The default management ports: SSH, RDP, WinRM over HTTP and HTTPS.
 pub const DEFAULT_PORTS: [u16; 4] = [22, 3389, 5985, 5986];
@@ -93,6 +94,8 @@ pub struct ScanResult {
     pub inputs: Vec<InputRecord>,
     /// Every VM and scale set, sorted.
     pub vms: Vec<VmResult>,
+    /// Findings of every rule, in VM order (suppressed ones included, marked).
+    pub findings: Vec<Finding>,
     /// Ports checked.
     pub ports: Vec<u16>,
     /// Deployment context used for templates.
@@ -177,9 +180,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             &b.origin.pointer,
         ))
     });
+    let findings = rules::findings(&vms);
     ScanResult {
         inputs: records.into_values().collect(),
         vms,
+        findings,
         ports: options.ports.clone(),
         context: options.context.clone(),
     }
