@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::arm::DeploymentContext;
+use crate::config::Date;
 use crate::scan::{ScanOptions, DEFAULT_PORTS};
 
 /// Offline just-in-time (JIT) VM access compliance scanner for Azure.
@@ -21,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan ARM templates and exports; classify every VM.
     Scan(ScanArgs),
+    /// Explain a rule (`explain JIT001`), or how one VM's ports are decided
+    /// (`explain PATH... --vm NAME [--port N] [--source IP]`).
+    Explain(ExplainArgs),
     /// Print the JSON Schema of the JSON report.
     Schema,
 }
@@ -34,38 +38,47 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// The format a file name suggests (`.json`, else table).
+    pub fn from_extension(path: &std::path::Path) -> Self {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => Self::Json,
+            _ => Self::Table,
+        }
+    }
+}
+
 /// When the exit code signals failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Exit 1 when any VM is unhealthy.
+    /// Exit 1 when any VM is unhealthy (and not suppressed).
     Unhealthy,
-    /// Exit 1 when any VM has a management port reachable from the Internet, or is unhealthy.
+    /// Exit 1 when any VM is unhealthy or has a management port reachable from the Internet.
     Exposed,
     /// Never exit 1 for findings.
     Never,
 }
 
-/// Arguments of `jitscan scan`.
+/// Arguments shared by commands that scan.
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {
-    /// Files and directories to scan (directories recursively).
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+pub struct InputArgs {
     /// Management ports to check, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_PORTS.to_vec(), value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
     /// Parameters file to use for every template (instead of the paired *.parameters.json).
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
-    /// Exit 1 when findings reach this level.
-    #[arg(long, value_enum, default_value = "unhealthy")]
-    pub fail_on: FailOn,
+    /// Configuration file (default: jitscan.yaml in the first scanned folder, if any).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Judge suppression expiry as of this date (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
     /// Subscription id used to build resource ids for templates.
     #[arg(long, value_name = "GUID")]
     pub subscription_id: Option<String>,
@@ -77,9 +90,53 @@ pub struct ScanArgs {
     pub location: Option<String>,
 }
 
-impl ScanArgs {
-    /// Validated scan options.
-    pub fn to_options(&self) -> ScanOptions {
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("'{text}' is not a date (YYYY-MM-DD)"))
+}
+
+/// Arguments of `jitscan scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format; repeat it to write several reports (each pairs with the next --output).
+    #[arg(long, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
+    /// Write the report of the preceding --format to FILE (repeatable; default: standard output).
+    #[arg(long, short, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<PathBuf>,
+    /// Exit 1 when findings reach this level.
+    #[arg(long, value_enum, default_value = "unhealthy")]
+    pub fail_on: FailOn,
+    /// Inputs and evaluation settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Arguments of `jitscan explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule id or name, or the files and directories holding the VM.
+    #[arg(required = true, value_name = "RULE|PATH")]
+    pub targets: Vec<PathBuf>,
+    /// The VM (or scale set) to explain, by name or resource id.
+    #[arg(long, value_name = "NAME")]
+    pub vm: Option<String>,
+    /// Only this port.
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Evaluate for this source address instead of an arbitrary Internet address.
+    #[arg(long, value_name = "IP")]
+    pub source: Option<std::net::IpAddr>,
+    /// Inputs and evaluation settings.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+impl InputArgs {
+    /// Validated scan options for `paths` (config is loaded by the caller).
+    pub fn to_options(&self, paths: &[PathBuf]) -> ScanOptions {
         let mut ports = self.ports.clone();
         ports.sort_unstable();
         ports.dedup();
@@ -95,10 +152,68 @@ impl ScanArgs {
             context.location.clone_from(location);
         }
         ScanOptions {
-            paths: self.paths.clone(),
+            paths: paths.to_vec(),
             ports,
             parameters: self.parameters.clone(),
             context,
+            today: self.as_of.unwrap_or_else(Date::today),
+            ..ScanOptions::default()
         }
+    }
+}
+
+/// Pairs each `--output` with the closest preceding `--format` (by position on the command
+/// line); a `--format` without an output goes to standard output; an `--output` without a
+/// format takes the format its extension suggests. At most one report may go to standard output.
+pub fn pair_outputs(
+    formats: &[(usize, Format)],
+    outputs: &[(usize, PathBuf)],
+) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let mut events: Vec<(usize, Option<Format>, Option<&PathBuf>)> = formats
+        .iter()
+        .map(|(i, f)| (*i, Some(*f), None))
+        .chain(outputs.iter().map(|(i, p)| (*i, None, Some(p))))
+        .collect();
+    events.sort_by_key(|(i, _, _)| *i);
+    let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    for (_, format, output) in events {
+        match (format, output) {
+            (Some(f), _) => pairs.push((f, None)),
+            (None, Some(path)) => match pairs.last_mut() {
+                Some((_, slot @ None)) => *slot = Some(path.clone()),
+                _ => pairs.push((Format::from_extension(path), Some(path.clone()))),
+            },
+            (None, None) => {}
+        }
+    }
+    if pairs.is_empty() {
+        pairs.push((Format::Table, None));
+    }
+    if pairs.iter().filter(|(_, o)| o.is_none()).count() > 1 {
+        return Err("only one report can go to standard output: give an --output FILE after each --format but one".to_owned());
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn outputs_pair_with_the_preceding_format() {
+        let pairs = pair_outputs(
+            &[(1, Format::Table), (3, Format::Json)],
+            &[(5, "r.json".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            pairs,
+            vec![(Format::Table, None), (Format::Json, Some("r.json".into()))]
+        );
+        let pairs = pair_outputs(&[], &[(2, "r.json".into())]).unwrap();
+        assert_eq!(pairs, vec![(Format::Json, Some("r.json".into()))]);
+        assert!(pair_outputs(&[(1, Format::Table), (2, Format::Json)], &[]).is_err());
+        assert_eq!(pair_outputs(&[], &[]).unwrap(), vec![(Format::Table, None)]);
     }
 }

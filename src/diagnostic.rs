@@ -49,6 +49,8 @@ pub enum ProblemCode {
     DuplicatePriority,
     /// A reference to a resource that is not in the input.
     DanglingReference,
+    /// A problem in the jitscan.yaml configuration.
+    Config,
 }
 
 impl ProblemCode {
@@ -74,6 +76,7 @@ impl ProblemCode {
             Self::BadPriority => "jitscan::input::bad-priority",
             Self::DuplicatePriority => "jitscan::input::duplicate-priority",
             Self::DanglingReference => "jitscan::input::dangling-reference",
+            Self::Config => "jitscan::config::invalid",
         }
     }
 }

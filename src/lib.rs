@@ -3,10 +3,13 @@
 pub mod arm;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod eval;
+pub mod explain;
 pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod suppress;

@@ -1,33 +1,56 @@
 //! jitscan binary: parse the command line, run the library, print, return the exit code.
 //!
 //! Exit codes: 0 = nothing at or above `--fail-on`; 1 = findings at or above it;
-//! 2 = usage error, an input that could not be read or parsed, or a report that could not be
-//! written (the report is still produced for everything else).
+//! 2 = usage or configuration error, an input that could not be read or parsed, or a report
+//! that could not be written (the reports are still produced for everything else).
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use jitscan::classify::Classification;
-use jitscan::cli::{Cli, Command, FailOn, Format, ScanArgs};
+use jitscan::cli::{pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, ScanArgs};
+use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
 use jitscan::report::{json, table};
-use jitscan::scan::{scan, ScanResult};
+use jitscan::scan::{scan, ScanOptions, ScanResult};
+use jitscan::{config, explain};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(err) => return clap_exit(&err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(err) => return clap_exit(&err),
     };
     match cli.command {
-        Command::Scan(args) => run_scan(&args),
+        Command::Scan(args) => {
+            let sub = matches.subcommand_matches("scan");
+            let indexed = |name: &str| -> Vec<usize> {
+                sub.and_then(|m| m.indices_of(name))
+                    .map(Iterator::collect)
+                    .unwrap_or_default()
+            };
+            let formats: Vec<(usize, Format)> = indexed("format")
+                .into_iter()
+                .zip(args.format.iter().copied())
+                .collect();
+            let outputs: Vec<(usize, PathBuf)> = indexed("output")
+                .into_iter()
+                .zip(args.output.iter().cloned())
+                .collect();
+            match pair_outputs(&formats, &outputs) {
+                Ok(pairs) => run_scan(&args, &pairs),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Explain(args) => run_explain(&args),
         Command::Schema => {
             print!("{}", json::SCHEMA);
             ExitCode::SUCCESS
@@ -35,36 +58,73 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scan(args: &ScanArgs) -> ExitCode {
-    let options = args.to_options();
-    let result = scan(&options);
-    let colour = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let text = match args.format {
-        Format::Table => table::render(&result, colour),
-        Format::Json => json::render(&result),
-    };
-    let mut failed = false;
-    match &args.output {
-        Some(path) if is_input(path, &result) => {
-            eprintln!(
-                "error: refusing to write the report over input file {}",
-                path.display()
-            );
-            failed = true;
-        }
-        Some(path) => {
-            if let Err(err) = std::fs::write(path, &text) {
-                eprintln!("error: cannot write {}: {err}", path.display());
-                failed = true;
+fn clap_exit(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Options with the configuration loaded; Err(exit code) after printing config problems.
+fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, ExitCode> {
+    let mut options = input.to_options(paths);
+    let config_path = input.config.clone().or_else(|| config::discover(paths));
+    if let Some(path) = config_path {
+        match config::load(&path) {
+            Ok(cfg) => options.config = cfg,
+            Err(problems) => {
+                print_problems(&problems);
+                eprintln!(
+                    "error: {} problem(s) in the configuration {}",
+                    problems.len(),
+                    path.display()
+                );
+                return Err(ExitCode::from(2));
             }
         }
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
+    }
+    Ok(options)
+}
+
+fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode {
+    let options = match options_for(&args.input, &args.paths) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let result = scan(&options);
+    let mut failed = false;
+    for (format, output) in outputs {
+        let colour = output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let text = render(*format, &result, colour);
+        match output {
+            Some(path) if is_input(path, &result) => {
+                eprintln!(
+                    "error: refusing to write the report over input file {}",
+                    path.display()
+                );
+                failed = true;
+            }
+            Some(path) => {
+                if let Err(err) = std::fs::write(path, &text) {
+                    eprintln!("error: cannot write {}: {err}", path.display());
+                    failed = true;
+                }
+            }
+            None => {
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
         }
     }
-    print_problems(&result);
+    let problems: Vec<InputProblem> = result
+        .inputs
+        .iter()
+        .flat_map(|i| i.problems.iter().cloned())
+        .collect();
+    print_problems(&problems);
     if failed || result.any_input_failed() {
         return ExitCode::from(2);
     }
@@ -75,7 +135,14 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     }
 }
 
-fn is_input(path: &std::path::Path, result: &ScanResult) -> bool {
+fn render(format: Format, result: &ScanResult, colour: bool) -> String {
+    match format {
+        Format::Table => table::render(result, colour),
+        Format::Json => json::render(result),
+    }
+}
+
+fn is_input(path: &Path, result: &ScanResult) -> bool {
     let Ok(target) = std::fs::canonicalize(path) else {
         return false;
     };
@@ -85,46 +152,83 @@ fn is_input(path: &std::path::Path, result: &ScanResult) -> bool {
         .any(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == target))
 }
 
+/// A VM counts against the gate when it reaches the level and has a finding not suppressed.
 fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
-    let unhealthy = result
-        .vms
-        .iter()
-        .any(|v| v.classification.value == Classification::Unhealthy);
-    match fail_on {
-        FailOn::Never => false,
-        FailOn::Unhealthy => unhealthy,
-        FailOn::Exposed => unhealthy || result.vms.iter().any(|v| v.internet_exposed()),
+    result.vms.iter().any(|vm| {
+        let at_level = match fail_on {
+            FailOn::Never => false,
+            FailOn::Unhealthy => vm.classification.value == Classification::Unhealthy,
+            FailOn::Exposed => {
+                vm.classification.value == Classification::Unhealthy || vm.internet_exposed()
+            }
+        };
+        at_level
+            && result
+                .findings
+                .iter()
+                .any(|f| f.vm_id == vm.id && f.vm_name == vm.name && f.suppression.is_none())
+    })
+}
+
+fn run_explain(args: &ExplainArgs) -> ExitCode {
+    let first = args
+        .targets
+        .first()
+        .map(|p| p.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if args.vm.is_none() {
+        if args.targets.len() == 1 {
+            if let Some(text) = explain::explain_rule(&first) {
+                print!("{text}");
+                return ExitCode::SUCCESS;
+            }
+        }
+        eprintln!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list());
+        return ExitCode::from(2);
+    }
+    let options = match options_for(&args.input, &args.targets) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    match explain::explain_vm(
+        &options,
+        args.vm.as_deref().unwrap_or_default(),
+        args.port,
+        args.source,
+    ) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 
-fn print_problems(result: &ScanResult) {
-    let problems: Vec<&InputProblem> = result
-        .inputs
-        .iter()
-        .flat_map(|i| i.problems.iter())
-        .collect();
+fn print_problems(problems: &[InputProblem]) {
     if problems.is_empty() {
         return;
     }
-    let handler = miette::GraphicalReportHandler::new_themed(
-        if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-            miette::GraphicalTheme::unicode()
-        } else {
-            miette::GraphicalTheme::unicode_nocolor()
-        },
-    );
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = if colour {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
     let mut out = String::new();
     for problem in problems {
-        let diagnostic = jitscan::diagnostic::render::RenderedProblem::from(problem);
-        let _ = handler.render_report(&mut out, &diagnostic);
+        let _ = handler.render_report(&mut out, &RenderedProblem::from(problem));
         out.push('\n');
     }
-    let errors = result
-        .inputs
+    let errors = problems
         .iter()
-        .flat_map(|i| &i.problems)
         .filter(|p| p.severity == Severity::Error)
         .count();
+    let warnings = problems.len() - errors;
     eprint!("{out}");
-    eprintln!("{errors} input error(s); see above.");
+    eprintln!("{errors} error(s), {warnings} warning(s) in the inputs");
 }

@@ -12,12 +12,14 @@ use rayon::prelude::*;
 
 use crate::arm::{expand_template, ArmExpansion, DeploymentContext};
 use crate::classify::{classify, VmResult};
-use crate::diagnostic::{InputProblem, Severity};
+use crate::config::{Config, Date};
+use crate::diagnostic::InputProblem;
 use crate::eval::evaluate_vm;
 use crate::load::{self, sniff::is_parameters_name, Document, DocumentKind, Loaded, LoadedFile};
 use crate::model::compute::Declared;
 use crate::model::{Inventory, Origin};
 use crate::rules::{self, Finding};
+use crate::suppress;
 
 /// The default management ports: SSH, RDP, WinRM over HTTP and HTTPS.
 pub const DEFAULT_PORTS: [u16; 4] = [22, 3389, 5985, 5986];
@@ -33,6 +35,10 @@ pub struct ScanOptions {
     pub parameters: Option<PathBuf>,
     /// Placeholder deployment context.
     pub context: DeploymentContext,
+    /// Settings from jitscan.yaml (suppressions).
+    pub config: Config,
+    /// The day suppression expiry is judged against.
+    pub today: Date,
 }
 
 impl Default for ScanOptions {
@@ -42,6 +48,8 @@ impl Default for ScanOptions {
             ports: DEFAULT_PORTS.to_vec(),
             parameters: None,
             context: DeploymentContext::default(),
+            config: Config::default(),
+            today: Date::today(),
         }
     }
 }
@@ -180,7 +188,8 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             &b.origin.pointer,
         ))
     });
-    let findings = rules::findings(&vms);
+    let mut findings = rules::findings(&vms);
+    suppress::apply(&mut findings, &vms, &options.config, options.today);
     ScanResult {
         inputs: records.into_values().collect(),
         vms,
@@ -345,6 +354,17 @@ fn scan_template(
     params: Option<&Document>,
     options: &ScanOptions,
 ) -> TemplateOutcome {
+    let (inventory, problems) = build_inventory(doc, params, options);
+    let vms = evaluate_inventory(&inventory, &options.ports);
+    TemplateOutcome { vms, problems }
+}
+
+/// Expands a template and builds its linked inventory; problems of expansion and modelling.
+pub(crate) fn build_inventory(
+    doc: &Arc<Document>,
+    params: Option<&Document>,
+    options: &ScanOptions,
+) -> (Inventory, Vec<InputProblem>) {
     let ArmExpansion {
         resources,
         mut problems,
@@ -367,9 +387,35 @@ fn scan_template(
     }
     inventory.finish();
     problems.append(&mut inventory.problems);
-    let vms = evaluate_inventory(&inventory, &options.ports);
-    debug_assert!(problems.iter().all(|p| p.severity <= Severity::Error));
-    TemplateOutcome { vms, problems }
+    (inventory, problems)
+}
+
+/// Every template found under `options.paths` with its inventory (for `explain`).
+pub(crate) fn inventories(options: &ScanOptions) -> Vec<(Arc<Document>, Inventory)> {
+    let (files, _) = load::load_all(&options.paths);
+    let pairing = pair_parameters(&files);
+    let by_path: HashMap<&str, &LoadedFile> = files
+        .iter()
+        .map(|f| (f.found.display.as_str(), f))
+        .collect();
+    files
+        .iter()
+        .filter_map(|f| match &f.loaded {
+            Loaded::Parsed(doc, DocumentKind::Template) => Some((f, doc)),
+            _ => None,
+        })
+        .map(|(file, doc)| {
+            let params = pairing
+                .get(&file.found.display)
+                .and_then(|p| by_path.get(p.as_str()))
+                .and_then(|f| match &f.loaded {
+                    Loaded::Parsed(d, _) => Some(Arc::clone(d)),
+                    _ => None,
+                });
+            let (inventory, _) = build_inventory(doc, params.as_deref(), options);
+            (Arc::clone(doc), inventory)
+        })
+        .collect()
 }
 
 /// Evaluates and classifies every VM of an inventory, in parallel.

@@ -7,6 +7,7 @@
 
 pub mod nsg;
 pub mod paths;
+pub mod trace;
 pub mod vm;
 
 pub use vm::{evaluate_vm, ClassificationInput, Confidence, Judged};

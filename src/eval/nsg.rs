@@ -83,6 +83,8 @@ pub enum Source {
     VnetAddress(IpAddr),
     /// Some address in these prefixes, inside the virtual network (address not known).
     VnetRange(Vec<IpNet>),
+    /// One specific public address (for `explain --source`).
+    PublicAddress(IpAddr),
 }
 
 /// The destination ipConfiguration.
@@ -263,6 +265,8 @@ fn source_matches(items: &[AddressItem], source: &Source) -> Match {
     for item in items {
         let m = match (item, source) {
             (item, Source::Internet) => bool_match(item.is_internet_wide()),
+            (AddressItem::Any | AddressItem::Internet, Source::PublicAddress(_)) => Match::Yes,
+            (AddressItem::Prefix(net), Source::PublicAddress(ip)) => bool_match(net.contains(ip)),
             (
                 AddressItem::Any | AddressItem::VirtualNetwork,
                 Source::VnetAddress(_) | Source::VnetRange(_),
@@ -323,6 +327,49 @@ fn prefix_vs_ranges(net: &IpNet, ranges: &[IpNet], what: &str) -> Match {
     } else {
         Match::No
     }
+}
+
+/// Why `rule` does not (or may not) match `flow`: the first condition that fails, in words.
+/// None when it matches.
+pub fn rule_mismatch(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Option<String> {
+    let checks: [(&str, Match); 6] = [
+        (
+            "direction",
+            decided(&rule.direction, |d| bool_match(*d == Direction::Inbound)),
+        ),
+        (
+            "protocol",
+            decided(&rule.protocol, |p| {
+                bool_match(p == "tcp" || p == "*" || p == "any")
+            }),
+        ),
+        (
+            "destination port",
+            decided(&rule.destination_ports, |ports| {
+                bool_match(ports.contains(flow.port))
+            }),
+        ),
+        (
+            "source",
+            decided(&rule.sources, |items| source_matches(items, flow.source)),
+        ),
+        ("source port", source_ports_match(rule, access)),
+        (
+            "destination",
+            decided(&rule.destinations, |items| destination_matches(items, flow)),
+        ),
+    ];
+    checks.into_iter().find_map(|(what, m)| match m {
+        Match::Yes => None,
+        Match::No => Some(format!("{what} does not match")),
+        Match::Maybe(level, reason) => Some(format!(
+            "{what} may match ({}: {reason})",
+            match level {
+                Level::Assumed => "assumed",
+                Level::Unknown => "unknown",
+            }
+        )),
+    })
 }
 
 /// Allow rules that admit the port for specific (not Internet-wide) sources, in priority order:

@@ -138,17 +138,23 @@ fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool 
 }
 
 /// An NSG on the path, or a link to one (or to a subnet) that the input does not hold.
-enum Slot<'i> {
+pub(crate) enum Slot<'i> {
+    /// The NSG.
     Found(NsgLevel, &'i Nsg),
+    /// What is missing.
     Missing(NsgLevel, String),
 }
 
 /// One ipConfiguration to evaluate, with its NIC.
-struct Target<'i> {
-    nic_name: String,
-    config: Option<&'i IpConfig>,
-    slots: Vec<Slot<'i>>,
-    destination: Destination,
+pub(crate) struct Target<'i> {
+    /// NIC name.
+    pub(crate) nic_name: String,
+    /// The ipConfiguration (None when the NIC is outside the input).
+    pub(crate) config: Option<&'i IpConfig>,
+    /// Subnet NSG then NIC NSG.
+    pub(crate) slots: Vec<Slot<'i>>,
+    /// Its private address as known.
+    pub(crate) destination: Destination,
 }
 
 /// Evaluates one VM for `ports`.
@@ -200,7 +206,11 @@ pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> Classif
     }
 }
 
-fn targets_of<'i>(inv: &'i Inventory, vm: &'i Vm, missing: &mut Vec<String>) -> Vec<Target<'i>> {
+pub(crate) fn targets_of<'i>(
+    inv: &'i Inventory,
+    vm: &'i Vm,
+    missing: &mut Vec<String>,
+) -> Vec<Target<'i>> {
     let mut nics: Vec<&'i Nic> = vm.inline_nics.iter().collect();
     let mut targets = Vec::new();
     for nic_id in &vm.nic_ids {

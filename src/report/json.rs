@@ -11,6 +11,7 @@ use crate::diagnostic::{InputProblem, Severity};
 use crate::eval::vm::PortEvaluation;
 use crate::eval::{Confidence, NsgEvidence};
 use crate::model::{OsType, VmKind};
+use crate::rules::Finding;
 use crate::scan::{InputRecord, InputStatus, ScanResult};
 
 /// Current schema version.
@@ -30,6 +31,33 @@ pub struct Report {
     summary: Summary,
     inputs: Vec<Input>,
     vms: Vec<VmEntry>,
+    findings: Vec<FindingEntry>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FindingEntry {
+    rule_id: &'static str,
+    rule_name: &'static str,
+    level: &'static str,
+    vm_id: String,
+    vm_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    message: String,
+    confidence: &'static str,
+    source: Source,
+    suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionEntry>,
+    suppression_notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuppressionEntry {
+    kind: &'static str,
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,6 +84,8 @@ struct Summary {
     not_applicable: usize,
     internet_exposed: usize,
     unknown_confidence: usize,
+    findings: usize,
+    suppressed_findings: usize,
     inputs: usize,
     inputs_scanned: usize,
     inputs_skipped: usize,
@@ -214,6 +244,8 @@ pub fn build(result: &ScanResult) -> Report {
             not_applicable: count(Classification::NotApplicable),
             internet_exposed: result.vms.iter().filter(|v| v.internet_exposed()).count(),
             unknown_confidence: result.vms.iter().filter(|v| v.confidence().0 == Confidence::Unknown).count(),
+            findings: result.findings.len(),
+            suppressed_findings: result.findings.iter().filter(|f| f.suppression.is_some()).count(),
             inputs: result.inputs.len(),
             inputs_scanned: status_count(InputStatus::Scanned),
             inputs_skipped: status_count(InputStatus::Skipped),
@@ -221,6 +253,27 @@ pub fn build(result: &ScanResult) -> Report {
         },
         inputs: result.inputs.iter().map(input).collect(),
         vms: result.vms.iter().map(vm_entry).collect(),
+        findings: result.findings.iter().map(finding_entry).collect(),
+    }
+}
+
+fn finding_entry(f: &Finding) -> FindingEntry {
+    FindingEntry {
+        rule_id: f.rule.id,
+        rule_name: f.rule.name,
+        level: f.level.as_str(),
+        vm_id: f.vm_id.clone(),
+        vm_name: f.vm_name.clone(),
+        port: f.port,
+        message: f.message.clone(),
+        confidence: f.confidence.as_str(),
+        source: source_of(&f.location),
+        suppressed: f.suppression.is_some(),
+        suppression: f.suppression.as_ref().map(|s| SuppressionEntry {
+            kind: s.kind,
+            reason: s.reason.clone(),
+        }),
+        suppression_notes: f.suppression_notes.clone(),
     }
 }
 

@@ -1,0 +1,357 @@
+//! CONFIG: `jitscan.yaml`, the user's settings: suppressions (and, later, policy defaults).
+//!
+//! Parsed strictly and validated in full: every problem is collected with its line and column
+//! in the YAML file, a stable code and a help line, so a user fixes them all in one go. This
+//! module only reads the config file; applying suppressions to findings is `suppress`'s job.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_yaml::Value;
+
+use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span};
+use crate::rules::find_rule;
+
+/// File name looked for in the scan roots when `--config` is not given.
+pub const CONFIG_FILE_NAME: &str = "jitscan.yaml";
+
+/// A calendar date (UTC), for suppression expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month 1-12.
+    pub month: u32,
+    /// Day 1-31.
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, checking the day exists.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days)
+            .contains(&day)
+            .then_some(Self { year, month, day })
+    }
+
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
+    }
+
+    /// The civil date of a day count since 1970-01-01 (proleptic Gregorian).
+    pub fn from_days_since_epoch(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year: i32::try_from(year).unwrap_or(i32::MAX),
+            month: u32::try_from(month).unwrap_or(1),
+            day: u32::try_from(day).unwrap_or(1),
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One suppression entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionEntry {
+    /// Rule id (`JIT001`) or `*` for every rule.
+    pub rule: String,
+    /// Resource id or VM name, or a glob over either (`*` and `?`, case-insensitive).
+    pub resource: String,
+    /// Why (required).
+    pub reason: String,
+    /// Last day it applies, inclusive.
+    pub expires: Option<Date>,
+    /// 1-based line of the entry in the config file.
+    pub line: usize,
+}
+
+/// The parsed configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it came from, when it came from a file.
+    pub path: Option<PathBuf>,
+    /// Suppressions, in file order.
+    pub suppressions: Vec<SuppressionEntry>,
+}
+
+/// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
+/// the directory of the first file given).
+pub fn discover(roots: &[PathBuf]) -> Option<PathBuf> {
+    roots.iter().find_map(|root| {
+        let dir = if root.is_dir() {
+            root.as_path()
+        } else {
+            root.parent()?
+        };
+        let candidate = dir.join(CONFIG_FILE_NAME);
+        candidate.is_file().then_some(candidate)
+    })
+}
+
+/// Reads and validates a config file. Err holds every problem found.
+pub fn load(path: &Path) -> Result<Config, Vec<InputProblem>> {
+    let display = crate::load::display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![InputProblem::whole_file(
+            ProblemCode::Config,
+            Severity::Error,
+            &display,
+            format!("cannot read the config file: {e}"),
+            "check the --config path",
+        )]
+    })?;
+    parse(&text, &display).map(|mut config| {
+        config.path = Some(path.to_path_buf());
+        config
+    })
+}
+
+/// Parses config text (`display` names the file in diagnostics).
+pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
+    let source: Arc<str> = Arc::from(text);
+    let problem = |line: usize, column: usize, message: String, help: &str| InputProblem {
+        span: Some(span_at(text, line, column)),
+        source: Some(Arc::clone(&source)),
+        ..InputProblem::whole_file(ProblemCode::Config, Severity::Error, display, message, help)
+    };
+    let root: Value = match serde_yaml::from_str(text) {
+        Ok(Value::Null) => return Ok(Config::default()),
+        Ok(v) => v,
+        Err(e) => {
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            return Err(vec![problem(
+                line,
+                column,
+                format!("invalid YAML: {message}"),
+                "fix the YAML syntax",
+            )]);
+        }
+    };
+    let mut problems = Vec::new();
+    let Value::Mapping(map) = &root else {
+        return Err(vec![problem(
+            1,
+            1,
+            "the config must be a mapping with a `suppressions` list".to_owned(),
+            "start the file with `suppressions:`",
+        )]);
+    };
+    for (key, _) in map {
+        let key = key.as_str().unwrap_or("?");
+        if !matches!(key, "suppressions" | "policy") {
+            let line = line_of_key(text, key, 0).unwrap_or(1);
+            problems.push(problem(
+                line,
+                1,
+                format!("unknown setting `{key}`"),
+                "known settings: suppressions",
+            ));
+        }
+    }
+    let mut config = Config::default();
+    let entries = match map.get("suppressions") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Sequence(items)) => items.as_slice(),
+        Some(_) => {
+            let line = line_of_key(text, "suppressions", 0).unwrap_or(1);
+            problems.push(problem(
+                line,
+                1,
+                "`suppressions` must be a list".to_owned(),
+                "write each suppression as a `- rule: ...` item",
+            ));
+            &[][..]
+        }
+    };
+    let item_lines = list_item_lines(text, "suppressions");
+    for (i, entry) in entries.iter().enumerate() {
+        let line = item_lines.get(i).copied().unwrap_or(1);
+        match suppression(entry, line) {
+            Ok(s) => config.suppressions.push(s),
+            Err(errors) => problems.extend(errors.into_iter().map(|(field, message, help)| {
+                let at = line_of_key(text, field, line.saturating_sub(1))
+                    .filter(|l| *l < item_lines.get(i + 1).copied().unwrap_or(usize::MAX))
+                    .unwrap_or(line);
+                problem(at, 1, format!("suppression #{}: {message}", i + 1), help)
+            })),
+        }
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+type FieldError = (&'static str, String, &'static str);
+
+fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<FieldError>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let field = |name: &str| {
+        entry
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Value::Mapping(map) = entry {
+        for (key, _) in map {
+            let key = key.as_str().unwrap_or("?");
+            if !matches!(key, "rule" | "resource" | "reason" | "expires") {
+                errors.push((
+                    "rule",
+                    format!("unknown key `{key}`"),
+                    "an entry has rule, resource, reason and optional expires",
+                ));
+            }
+        }
+    } else {
+        errors.push((
+            "rule",
+            "an entry must be a mapping".to_owned(),
+            "write `- rule: JIT001` then resource, reason, expires",
+        ));
+    }
+    let rule = field("rule");
+    match &rule {
+        None => errors.push((
+            "rule",
+            "`rule` is missing".to_owned(),
+            "name a rule id such as JIT001, or `*` for all rules",
+        )),
+        Some(r) if r != "*" && find_rule(r).is_none() => errors.push((
+            "rule",
+            format!("unknown rule `{r}`"),
+            "run `jitscan explain` to list the rules",
+        )),
+        Some(_) => {}
+    }
+    let resource = field("resource");
+    if resource.is_none() {
+        errors.push((
+            "resource",
+            "`resource` is missing".to_owned(),
+            "give a resource id, a VM name, or a glob such as */virtualMachines/jump-*",
+        ));
+    }
+    let reason = field("reason");
+    if reason.is_none() {
+        errors.push((
+            "reason",
+            "`reason` is missing: every suppression needs a justification".to_owned(),
+            "say why this finding is accepted, e.g. `reason: jump host reachable only via VPN`",
+        ));
+    }
+    let expires = match entry.get("expires") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let text = v
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| serde_yaml::to_string(v).unwrap_or_default());
+            match Date::parse(text.trim()) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push((
+                        "expires",
+                        format!("`expires: {}` is not a date", text.trim()),
+                        "write the last day it applies as YYYY-MM-DD",
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    match (rule, resource, reason, errors.is_empty()) {
+        (Some(rule), Some(resource), Some(reason), true) => Ok(SuppressionEntry {
+            rule,
+            resource,
+            reason,
+            expires,
+            line,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// 1-based lines of the `- ` items of the top-level list `key`.
+fn list_item_lines(text: &str, key: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut inside = false;
+    let mut indent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let depth = line.len() - trimmed.len();
+        if depth == 0 && !trimmed.starts_with('-') {
+            inside = trimmed.starts_with(&format!("{key}:"));
+            continue;
+        }
+        if inside && trimmed.starts_with('-') && indent.is_none_or(|d| d == depth) {
+            indent = Some(depth);
+            lines.push(i + 1);
+        }
+    }
+    lines
+}
+
+/// 1-based line of the first `key:` at or after line index `from`.
+fn line_of_key(text: &str, key: &str, from: usize) -> Option<usize> {
+    text.lines().enumerate().skip(from).find_map(|(i, line)| {
+        let t = line.trim_start().trim_start_matches("- ");
+        t.starts_with(&format!("{key}:")).then_some(i + 1)
+    })
+}
+
+fn span_at(text: &str, line: usize, column: usize) -> Span {
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + column.saturating_sub(1);
+    Span {
+        offset: offset.min(text.len()),
+        len: 1,
+        line,
+        column,
+    }
+}

@@ -1,0 +1,139 @@
+//! SUPPRESS: mark findings that the user has accepted, with the reason, never dropping them.
+//!
+//! Two sources: entries of `jitscan.yaml` (rule + resource id/name glob + reason + optional
+//! expiry) and the Azure tag `jitscan-ignore: <rule ids>` on the VM resource. An expired entry no
+//! longer applies and the finding says so. Pure: no I/O.
+
+use crate::classify::VmResult;
+use crate::config::{Config, Date};
+use crate::rules::{Finding, Suppression};
+
+/// The tag that suppresses rules on a resource: `jitscan-ignore: "JIT001, JIT003"` (or `*`).
+pub const IGNORE_TAG: &str = "jitscan-ignore";
+
+/// Applies suppressions to `findings` (of `vms`) as of `today`.
+pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today: Date) {
+    let config_name = config.path.as_ref().map_or_else(
+        || "jitscan.yaml".to_owned(),
+        |p| crate::load::display_path(p),
+    );
+    for finding in findings.iter_mut() {
+        if let Some(vm) = vms
+            .iter()
+            .find(|v| v.id == finding.vm_id && v.name == finding.vm_name)
+        {
+            if let Some(tag) = tag_suppression(vm, finding) {
+                finding.suppression = Some(tag);
+                continue;
+            }
+        }
+        for entry in &config.suppressions {
+            let rule_matches = entry.rule == "*"
+                || entry.rule.eq_ignore_ascii_case(finding.rule.id)
+                || entry.rule.eq_ignore_ascii_case(finding.rule.name);
+            let resource_matches = glob_match(&entry.resource, &finding.vm_id)
+                || glob_match(&entry.resource, &finding.vm_name);
+            if !(rule_matches && resource_matches) {
+                continue;
+            }
+            match entry.expires {
+                Some(expiry) if expiry < today => finding.suppression_notes.push(format!(
+                    "the suppression at {config_name} line {} expired on {expiry} and no longer applies",
+                    entry.line
+                )),
+                _ => {
+                    let until = entry.expires.map(|d| format!(", until {d}")).unwrap_or_default();
+                    finding.suppression = Some(Suppression {
+                        kind: "config",
+                        reason: format!("{} ({config_name} line {}{until})", entry.reason, entry.line),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Suppression> {
+    let (_, value) = vm
+        .tags
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(IGNORE_TAG))?;
+    let listed = value
+        .split([',', ';', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .any(|r| {
+            r == "*"
+                || r.eq_ignore_ascii_case("all")
+                || r.eq_ignore_ascii_case(finding.rule.id)
+                || r.eq_ignore_ascii_case(finding.rule.name)
+        });
+    listed.then(|| Suppression {
+        kind: "tag",
+        reason: format!("Azure tag {IGNORE_TAG}: {value} on the resource"),
+    })
+}
+
+/// Case-insensitive glob with `*` (any run) and `?` (one character); linear time.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*/virtualMachines/jump-*", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/Jump-01"));
+        assert!(glob_match("vm-?", "VM-1"));
+        assert!(!glob_match("vm-?", "vm-10"));
+        assert!(glob_match("vm-web", "vm-web"));
+        assert!(!glob_match("vm-web", "vm-web-0"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b*c", "aXXbYY"));
+    }
+
+    #[test]
+    fn dates_parse_and_compare() {
+        assert_eq!(Date::parse("2026-02-29"), None);
+        assert_eq!(
+            Date::parse("2028-02-29").map(|d| d.to_string()),
+            Some("2028-02-29".to_owned())
+        );
+        assert!(Date::parse("2026-11-24").unwrap() < Date::parse("2026-12-01").unwrap());
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(
+            Date::from_days_since_epoch(20_416).to_string(),
+            "2025-11-24"
+        );
+    }
+}
