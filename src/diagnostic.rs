@@ -51,6 +51,8 @@ pub enum ProblemCode {
     DanglingReference,
     /// A problem in the jitscan.yaml configuration.
     Config,
+    /// Two copies of one resource in an export disagree.
+    ExportConflict,
 }
 
 impl ProblemCode {
@@ -77,6 +79,7 @@ impl ProblemCode {
             Self::DuplicatePriority => "jitscan::input::duplicate-priority",
             Self::DanglingReference => "jitscan::input::dangling-reference",
             Self::Config => "jitscan::config::invalid",
+            Self::ExportConflict => "jitscan::input::export-conflict",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod eval;
 pub mod explain;
+pub mod export;
 pub mod load;
 pub mod model;
 pub mod report;

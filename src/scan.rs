@@ -15,6 +15,7 @@ use crate::classify::{classify, VmResult};
 use crate::config::{Config, Date};
 use crate::diagnostic::InputProblem;
 use crate::eval::evaluate_vm;
+use crate::export::{self, ExportShape};
 use crate::load::{self, sniff::is_parameters_name, Document, DocumentKind, Loaded, LoadedFile};
 use crate::model::compute::Declared;
 use crate::model::{Inventory, Origin};
@@ -153,9 +154,30 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             scan_template(doc, params.as_deref(), options)
         })
         .collect();
+    let exports: Vec<(Arc<Document>, ExportShape)> = files
+        .iter()
+        .filter_map(|f| match &f.loaded {
+            Loaded::Parsed(doc, DocumentKind::Export(shape)) => Some((Arc::clone(doc), *shape)),
+            _ => None,
+        })
+        .collect();
     let mut problems_by_path: HashMap<String, Vec<InputProblem>> = HashMap::new();
     let mut vm_counts: HashMap<String, usize> = HashMap::new();
     let mut vms = Vec::new();
+    if !exports.is_empty() {
+        let (inventory, problems) = export::build_inventory(&exports);
+        for problem in problems {
+            problems_by_path
+                .entry(problem.path.clone())
+                .or_default()
+                .push(problem);
+        }
+        let export_vms = evaluate_inventory(&inventory, &options.ports);
+        for vm in &export_vms {
+            *vm_counts.entry(vm.origin.path().to_owned()).or_default() += 1;
+        }
+        vms.extend(export_vms);
+    }
     for (outcome, (file, _)) in outcomes.into_iter().zip(templates.iter()) {
         for problem in outcome.problems {
             let owner = if by_path.contains_key(problem.path.as_str()) {
@@ -318,6 +340,16 @@ fn record_for(
                 )
             }
         }
+        Loaded::Parsed(_, DocumentKind::Export(shape)) => (
+            shape.kind(),
+            InputStatus::Scanned,
+            Some(if *shape == ExportShape::EffectiveNsg {
+                "effective security rules of a network interface (authoritative for it)".to_owned()
+            } else {
+                "export of live resources, scanned with every other export as one environment"
+                    .to_owned()
+            }),
+        ),
         Loaded::Parsed(_, DocumentKind::Unsupported(reason)) | Loaded::Skipped(reason) => {
             let kind = if is_parameters_name(&file.found.path) {
                 "armParameters"

@@ -221,11 +221,7 @@ fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
 /// Does `rule` (with the given resolved access) match `flow`?
 pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Match {
     decided(&rule.direction, |d| bool_match(*d == Direction::Inbound))
-        .and(|| {
-            decided(&rule.protocol, |p| {
-                bool_match(p == "tcp" || p == "*" || p == "any")
-            })
-        })
+        .and(|| decided(&rule.protocol, |p| bool_match(covers_tcp(p))))
         .and(|| {
             decided(&rule.destination_ports, |ports| {
                 bool_match(ports.contains(flow.port))
@@ -234,6 +230,11 @@ pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Mat
         .and(|| decided(&rule.sources, |items| source_matches(items, flow.source)))
         .and(|| source_ports_match(rule, access))
         .and(|| decided(&rule.destinations, |items| destination_matches(items, flow)))
+}
+
+/// `Tcp`, `*`, `Any`, `All` (effective rules) cover TCP.
+fn covers_tcp(protocol: &str) -> bool {
+    matches!(protocol, "tcp" | "*" | "any" | "all")
 }
 
 fn decided<T>(value: &Decided<T>, f: impl FnOnce(&T) -> Match) -> Match {
@@ -339,9 +340,7 @@ pub fn rule_mismatch(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Op
         ),
         (
             "protocol",
-            decided(&rule.protocol, |p| {
-                bool_match(p == "tcp" || p == "*" || p == "any")
-            }),
+            decided(&rule.protocol, |p| bool_match(covers_tcp(p))),
         ),
         (
             "destination port",
@@ -385,7 +384,7 @@ pub fn specific_sources_allowed<'n>(
         .filter(|r| {
             matches!(
                 decided(&r.direction, |d| bool_match(*d == Direction::Inbound))
-                    .and(|| decided(&r.protocol, |p| bool_match(p == "tcp" || p == "*")))
+                    .and(|| decided(&r.protocol, |p| bool_match(covers_tcp(p))))
                     .and(|| decided(&r.destination_ports, |p| bool_match(p.contains(flow.port))))
                     .and(|| decided(&r.destinations, |d| destination_matches(d, flow))),
                 Match::Yes | Match::Maybe(..)

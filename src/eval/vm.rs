@@ -289,6 +289,7 @@ fn target_for<'i>(
     if let Some(link) = &nic.nsg {
         slots.push(nsg_slot(inv, NsgLevel::Nic, link, missing));
     }
+    apply_effective(inv, nic, config, &mut slots);
     let destination = match &config.private_ip {
         PrivateIp::Static(ip) => Destination::Address(*ip),
         PrivateIp::Dynamic => Destination::InPrefixes(prefixes),
@@ -299,6 +300,55 @@ fn target_for<'i>(
         config: Some(config),
         slots,
         destination,
+    }
+}
+
+/// Azure's effective view, when exported, replaces the declared NSGs: for the NIC it was
+/// exported for, all of them; a subnet-only view replaces the subnet's NSG of every NIC in it.
+fn apply_effective<'i>(
+    inv: &'i Inventory,
+    nic: &Nic,
+    config: &IpConfig,
+    slots: &mut Vec<Slot<'i>>,
+) {
+    let nic_key = key(&nic.id);
+    let for_nic: Vec<&crate::model::EffectiveNsg> = inv
+        .effective
+        .iter()
+        .filter(|e| e.nic.as_deref() == Some(nic_key.as_str()))
+        .collect();
+    if !for_nic.is_empty() {
+        slots.clear();
+        let mut ordered = for_nic;
+        ordered.sort_by_key(|e| !e.on_subnet);
+        for e in ordered {
+            slots.push(Slot::Found(
+                if e.on_subnet {
+                    NsgLevel::Subnet
+                } else {
+                    NsgLevel::Nic
+                },
+                &e.nsg,
+            ));
+        }
+        return;
+    }
+    let subnet_key = match &config.subnet {
+        Some(Decided::Known(id)) => key(id),
+        _ => return,
+    };
+    if let Some(e) = inv
+        .effective
+        .iter()
+        .find(|e| e.nic.is_none() && e.subnet.as_deref() == Some(subnet_key.as_str()))
+    {
+        slots.retain(|s| {
+            !matches!(
+                s,
+                Slot::Found(NsgLevel::Subnet, _) | Slot::Missing(NsgLevel::Subnet, _)
+            )
+        });
+        slots.insert(0, Slot::Found(NsgLevel::Subnet, &e.nsg));
     }
 }
 

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::export::ExportShape;
+
 /// What a document is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentKind {
@@ -13,6 +15,8 @@ pub enum DocumentKind {
     Template,
     /// An ARM deployment parameters file.
     Parameters,
+    /// An export of live resources (REST, Resource Graph, az CLI).
+    Export(ExportShape),
     /// Something jitscan does not read; the reason says what it looked like.
     Unsupported(String),
 }
@@ -23,6 +27,7 @@ impl DocumentKind {
         match self {
             Self::Template => "armTemplate",
             Self::Parameters => "armParameters",
+            Self::Export(shape) => shape.kind(),
             Self::Unsupported(_) => "other",
         }
     }
@@ -30,9 +35,19 @@ impl DocumentKind {
 
 /// Sniffs a parsed document.
 pub fn sniff(json: &Value, path: &Path) -> DocumentKind {
+    let is_template = json.get("resources").is_some()
+        || json
+            .get("$schema")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate"));
+    if !is_template {
+        if let Some(shape) = crate::export::shape::sniff(json) {
+            return DocumentKind::Export(shape);
+        }
+    }
     let Value::Object(map) = json else {
         return DocumentKind::Unsupported(
-            "JSON whose top level is not an object: not an ARM template".to_owned(),
+            "JSON whose top level is not an object and not a list of Azure resources: not an ARM template or an export".to_owned(),
         );
     };
     let schema = map
@@ -50,7 +65,7 @@ pub fn sniff(json: &Value, path: &Path) -> DocumentKind {
         return DocumentKind::Template;
     }
     DocumentKind::Unsupported(
-        "JSON object without `resources`: not an ARM template (no deploymentTemplate $schema either)"
+        "JSON object without `resources` and without Azure resource ids: not an ARM template or an export"
             .to_owned(),
     )
 }

@@ -60,6 +60,8 @@ pub struct Inventory {
     pub pool_members: HashMap<String, Vec<String>>,
     /// ipConfiguration key -> NAT keys named on the LB side.
     pub nat_members: HashMap<String, Vec<String>>,
+    /// Effective NSG views from `az network nic list-effective-nsg`.
+    pub effective: Vec<EffectiveNsg>,
     /// Virtual network peerings (local vnet key, remote vnet key).
     pub peerings: std::collections::HashSet<(String, String)>,
     pending_rules: Vec<(String, SecurityRule)>,
@@ -307,6 +309,15 @@ impl Inventory {
                 }
             }
         }
+    }
+
+    /// True when the NSG `nsg_id` is the one attached to `subnet` (keys) in the inventory.
+    pub fn nsg_is_on_subnet(&self, nsg_id: &str, subnet: Option<&str>) -> bool {
+        subnet
+            .and_then(|s| self.subnets.get(s))
+            .and_then(|s| s.nsg.as_ref())
+            .and_then(Decided::known)
+            .is_some_and(|id| key(id) == key(nsg_id))
     }
 
     /// True when traffic can flow between the two virtual networks (same, or peered either way).

@@ -422,3 +422,17 @@ pub struct Vm {
     /// Declaration.
     pub origin: Origin,
 }
+
+/// Azure's effective security rules for one NSG association of a NIC
+/// (`az network nic list-effective-nsg`): authoritative over the declared NSG.
+#[derive(Debug, Clone)]
+pub struct EffectiveNsg {
+    /// The NIC it was exported for (key), when the export names it.
+    pub nic: Option<String>,
+    /// The subnet association (key), when the export names it.
+    pub subnet: Option<String>,
+    /// True when this association is the subnet's NSG (else the NIC's).
+    pub on_subnet: bool,
+    /// The effective rules as an NSG.
+    pub nsg: Nsg,
+}

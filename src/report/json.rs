@@ -30,8 +30,18 @@ pub struct Report {
     deployment_context: Context,
     summary: Summary,
     inputs: Vec<Input>,
+    missing_references: Vec<MissingEntry>,
     vms: Vec<VmEntry>,
     findings: Vec<FindingEntry>,
+}
+
+/// A resource referenced but absent from the input, with the VMs whose verdicts it affects:
+/// what an auditor must ask the client for.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MissingEntry {
+    reference: String,
+    vms: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -252,9 +262,34 @@ pub fn build(result: &ScanResult) -> Report {
             inputs_failed: status_count(InputStatus::Failed),
         },
         inputs: result.inputs.iter().map(input).collect(),
+        missing_references: missing(result),
         vms: result.vms.iter().map(vm_entry).collect(),
         findings: result.findings.iter().map(finding_entry).collect(),
     }
+}
+
+fn missing(result: &ScanResult) -> Vec<MissingEntry> {
+    let mut by_reference: std::collections::BTreeMap<&str, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for vm in &result.vms {
+        for reference in &vm.missing {
+            by_reference
+                .entry(reference.as_str())
+                .or_default()
+                .push(vm.name.clone());
+        }
+    }
+    by_reference
+        .into_iter()
+        .map(|(reference, mut vms)| {
+            vms.sort();
+            vms.dedup();
+            MissingEntry {
+                reference: reference.to_owned(),
+                vms,
+            }
+        })
+        .collect()
 }
 
 fn finding_entry(f: &Finding) -> FindingEntry {

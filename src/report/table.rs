@@ -68,7 +68,14 @@ fn row(vm: &VmResult) -> Vec<Cell> {
         Confidence::Unknown => " ?",
     };
     let mut cells = vec![
-        cell(truncate(&vm.name, 40)),
+        cell(match vm.power_state.as_deref() {
+            Some(state) if !state.to_ascii_lowercase().contains("running") => format!(
+                "{} ({})",
+                truncate(&vm.name, 40),
+                state.trim_start_matches("VM ")
+            ),
+            _ => truncate(&vm.name, 40),
+        }),
         cell(if vm.kind == VmKind::VirtualMachine {
             "vm"
         } else {

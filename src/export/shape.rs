@@ -1,0 +1,302 @@
+//! EXPORT: recognise the shape of an exported JSON document and list the resources in it.
+//!
+//! Shapes: a REST resource (`id`, `type`, `properties`), a REST list page (`value` array), an
+//! Azure Resource Graph result (`data` as an object array or the older `columns` + `rows` table,
+//! or a bare array of rows), az CLI list output (a bare array of flattened resources), an
+//! `az network nic list-effective-nsg` result, and the `x-ms-examples` wrapper of the REST API
+//! specs (`responses.200.body`). Only listing: no interpretation of what a resource means.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+/// The shape of an export document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportShape {
+    /// One REST resource.
+    RestResource,
+    /// A REST list page `{ "value": [...] }`.
+    RestList,
+    /// An Azure Resource Graph result.
+    ResourceGraph,
+    /// az CLI list output (flattened properties).
+    AzCli,
+    /// `az network nic list-effective-nsg` output.
+    EffectiveNsg,
+    /// An `x-ms-examples` document from the REST API specs.
+    ApiExample,
+}
+
+impl ExportShape {
+    /// The input kind in reports.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::RestResource | Self::RestList => "restExport",
+            Self::ResourceGraph => "resourceGraphExport",
+            Self::AzCli => "azCliExport",
+            Self::EffectiveNsg => "effectiveNsgExport",
+            Self::ApiExample => "apiExample",
+        }
+    }
+}
+
+/// One resource found in an export.
+#[derive(Debug, Clone)]
+pub struct ExportItem<'a> {
+    /// The resource object (borrowed, or rebuilt from a Resource Graph table row).
+    pub value: Cow<'a, Value>,
+    /// JSON pointer to it in its document.
+    pub pointer: String,
+}
+
+fn is_resource(value: &Value) -> bool {
+    value
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id.contains("/providers/"))
+}
+
+fn is_effective_nsg(value: &Value) -> bool {
+    let Some(list) = value.get("value").and_then(Value::as_array) else {
+        return value.get("effectiveSecurityRules").is_some();
+    };
+    list.first()
+        .is_some_and(|v| v.get("effectiveSecurityRules").is_some())
+}
+
+fn looks_like_arg_row(value: &Value) -> bool {
+    value
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t == t.to_ascii_lowercase())
+        && value.get("properties").is_some()
+        && (value.get("subscriptionId").is_some() || value.get("tenantId").is_some())
+}
+
+/// The export shape of `json`, if it is one.
+pub fn sniff(json: &Value) -> Option<ExportShape> {
+    match json {
+        Value::Array(items) => {
+            let first = items.iter().find(|v| v.is_object())?;
+            if !is_resource(first) {
+                return None;
+            }
+            Some(if looks_like_arg_row(first) {
+                ExportShape::ResourceGraph
+            } else {
+                ExportShape::AzCli
+            })
+        }
+        Value::Object(map) => {
+            if is_effective_nsg(json) {
+                return Some(ExportShape::EffectiveNsg);
+            }
+            if map.contains_key("responses") && map.contains_key("parameters") {
+                return example_body(json)
+                    .and_then(sniff)
+                    .map(|_| ExportShape::ApiExample);
+            }
+            if let Some(data) = map.get("data") {
+                let rows = data.is_array() || data.get("rows").is_some();
+                return rows.then_some(ExportShape::ResourceGraph);
+            }
+            if let Some(Value::Array(items)) = map.get("value") {
+                return (items.is_empty() || items.iter().any(is_resource))
+                    .then_some(ExportShape::RestList);
+            }
+            is_resource(json).then_some(ExportShape::RestResource)
+        }
+        _ => None,
+    }
+}
+
+/// The response body of an `x-ms-examples` document (200, then 201).
+fn example_body(json: &Value) -> Option<&Value> {
+    let responses = json.get("responses")?;
+    responses
+        .get("200")
+        .or_else(|| responses.get("201"))?
+        .get("body")
+}
+
+/// Every resource in `json` (an export of `shape`), with its pointer.
+pub fn items(json: &Value, shape: ExportShape) -> Vec<ExportItem<'_>> {
+    match shape {
+        ExportShape::RestResource => vec![borrowed(json, String::new())],
+        ExportShape::RestList | ExportShape::AzCli => listed(json, ""),
+        ExportShape::ResourceGraph => graph_rows(json),
+        ExportShape::ApiExample => {
+            let code = if json.pointer("/responses/200/body").is_some() {
+                "200"
+            } else {
+                "201"
+            };
+            match example_body(json) {
+                Some(body) if body.get("value").is_some() => {
+                    listed(body, &format!("/responses/{code}/body"))
+                }
+                Some(body) => vec![borrowed(body, format!("/responses/{code}/body"))],
+                None => Vec::new(),
+            }
+        }
+        ExportShape::EffectiveNsg => Vec::new(),
+    }
+}
+
+fn borrowed(value: &Value, pointer: String) -> ExportItem<'_> {
+    ExportItem {
+        value: Cow::Borrowed(value),
+        pointer,
+    }
+}
+
+fn listed<'a>(json: &'a Value, base: &str) -> Vec<ExportItem<'a>> {
+    let (list, prefix) = match json {
+        Value::Array(items) => (items.as_slice(), base.to_owned()),
+        other => (
+            other
+                .get("value")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice),
+            format!("{base}/value"),
+        ),
+    };
+    list.iter()
+        .enumerate()
+        .filter(|(_, v)| is_resource(v))
+        .map(|(i, v)| borrowed(v, format!("{prefix}/{i}")))
+        .collect()
+}
+
+fn graph_rows(json: &Value) -> Vec<ExportItem<'_>> {
+    let data = match json {
+        Value::Array(_) => return listed(json, ""),
+        other => other.get("data"),
+    };
+    match data {
+        Some(Value::Array(rows)) => rows
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| is_resource(v))
+            .map(|(i, v)| borrowed(v, format!("/data/{i}")))
+            .collect(),
+        Some(table) => {
+            let columns: Vec<&str> = table
+                .get("columns")
+                .and_then(Value::as_array)
+                .map(|cols| {
+                    cols.iter()
+                        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows = table
+                .get("rows")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            rows.iter()
+                .enumerate()
+                .filter_map(|(i, row)| {
+                    let cells = row.as_array()?;
+                    let object: Map<String, Value> = columns
+                        .iter()
+                        .zip(cells)
+                        .map(|(c, v)| ((*c).to_owned(), v.clone()))
+                        .collect();
+                    let value = Value::Object(object);
+                    is_resource(&value).then(|| ExportItem {
+                        value: Cow::Owned(value),
+                        pointer: format!("/data/rows/{i}"),
+                    })
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The resource type of an export item: its `type`, else derived from its id.
+pub fn resource_type(value: &Value) -> String {
+    if let Some(t) = value.get("type").and_then(Value::as_str) {
+        return t.to_owned();
+    }
+    let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
+    type_from_id(id)
+}
+
+/// `/subscriptions/s/resourceGroups/g/providers/NS/t1/n1/t2/n2` -> `NS/t1/t2`.
+pub fn type_from_id(id: &str) -> String {
+    let Some((_, tail)) = id.rsplit_once("/providers/") else {
+        return String::new();
+    };
+    let mut parts = tail.split('/');
+    let namespace = parts.next().unwrap_or_default();
+    let types: Vec<&str> = parts.step_by(2).collect();
+    std::iter::once(namespace)
+        .chain(types)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shapes_are_told_apart() {
+        let id =
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n";
+        assert_eq!(
+            sniff(
+                &json!({"id": id, "type": "Microsoft.Network/networkSecurityGroups", "properties": {}})
+            ),
+            Some(ExportShape::RestResource)
+        );
+        assert_eq!(
+            sniff(&json!({"value": [{"id": id}], "nextLink": null})),
+            Some(ExportShape::RestList)
+        );
+        assert_eq!(
+            sniff(&json!([{"id": id, "resourceGroup": "g", "securityRules": []}])),
+            Some(ExportShape::AzCli)
+        );
+        assert_eq!(
+            sniff(
+                &json!([{"id": id, "type": "microsoft.network/networksecuritygroups", "properties": {}, "subscriptionId": "s"}])
+            ),
+            Some(ExportShape::ResourceGraph)
+        );
+        assert_eq!(
+            sniff(&json!({"count": 1, "data": [{"id": id}]})),
+            Some(ExportShape::ResourceGraph)
+        );
+        assert_eq!(
+            sniff(&json!({"data": {"columns": [{"name": "id"}], "rows": [[id]]}})),
+            Some(ExportShape::ResourceGraph)
+        );
+        assert_eq!(
+            sniff(&json!({"value": [{"effectiveSecurityRules": []}]})),
+            Some(ExportShape::EffectiveNsg)
+        );
+        assert_eq!(sniff(&json!({"a": 1})), None);
+        assert_eq!(sniff(&json!([1, 2])), None);
+    }
+
+    #[test]
+    fn table_rows_become_objects() {
+        let id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm";
+        let doc =
+            json!({"data": {"columns": [{"name": "id"}, {"name": "name"}], "rows": [[id, "vm"]]}});
+        let found = items(&doc, ExportShape::ResourceGraph);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].value["name"], "vm");
+        assert_eq!(found[0].pointer, "/data/rows/0");
+    }
+
+    #[test]
+    fn types_derive_from_ids() {
+        assert_eq!(type_from_id("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/a"), "Microsoft.Network/virtualNetworks/subnets");
+    }
+}
