@@ -12,7 +12,7 @@ use crate::eval::nsg::Source;
 use crate::eval::trace::{trace_port, ConfigTrace};
 use crate::model::{key, Vm};
 use crate::rules::{find_rule, Rule, REGISTRY};
-use crate::scan::{inventories, ScanOptions};
+use crate::scan::{environments, ScanOptions};
 
 /// The help of a rule, as plain text.
 pub fn rule_help(rule: &Rule) -> String {
@@ -48,11 +48,12 @@ pub fn explain_vm(
     port: Option<u16>,
     source: Option<IpAddr>,
 ) -> Result<String, String> {
-    let environments = inventories(options);
+    let environments = environments(options);
     let wanted = key(vm);
     let mut out = String::new();
     let mut found = 0;
-    for (_, inventory) in &environments {
+    for env in &environments {
+        let inventory = &env.inventory;
         for candidate in inventory
             .vms
             .iter()

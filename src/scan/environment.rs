@@ -1,0 +1,103 @@
+//! SCAN: environments, the sets of resources evaluated together: one per template (with its
+//! parameters and linked templates), one for all exports. Built in parallel.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::inputs::LoadedInputs;
+use super::ScanOptions;
+use crate::arm::{expand_template, ArmExpansion};
+use crate::diagnostic::InputProblem;
+use crate::export::{self, ExportShape};
+use crate::load::{Document, DocumentKind, Loaded};
+use crate::model::compute::Declared;
+use crate::model::{Inventory, Origin};
+
+/// Resources evaluated together, with the problems found building them.
+#[derive(Debug)]
+pub struct Environment {
+    /// The linked resources.
+    pub inventory: Inventory,
+    /// Problems of expansion, linking and modelling.
+    pub problems: Vec<InputProblem>,
+    /// The template it comes from (None for the export environment).
+    pub owner: Option<String>,
+}
+
+/// Builds every environment of the loaded inputs.
+pub(crate) fn build(loaded: &LoadedInputs, options: &ScanOptions) -> Vec<Environment> {
+    let templates: Vec<&Arc<Document>> = loaded
+        .files
+        .iter()
+        .filter_map(|f| match &f.loaded {
+            Loaded::Parsed(doc, DocumentKind::Template) => Some(doc),
+            _ => None,
+        })
+        .collect();
+    let mut envs: Vec<Environment> = templates
+        .par_iter()
+        .map(|doc| {
+            let params = loaded.parameters_for(&doc.display);
+            let (inventory, problems) = build_inventory(doc, params.as_deref(), options);
+            Environment {
+                inventory,
+                problems,
+                owner: Some(doc.display.clone()),
+            }
+        })
+        .collect();
+    let exports: Vec<(Arc<Document>, ExportShape)> = loaded
+        .files
+        .iter()
+        .filter_map(|f| match &f.loaded {
+            Loaded::Parsed(doc, DocumentKind::Export(shape)) => Some((Arc::clone(doc), *shape)),
+            _ => None,
+        })
+        .collect();
+    if !exports.is_empty() {
+        let (inventory, problems) = export::build_inventory(&exports);
+        envs.push(Environment {
+            inventory,
+            problems,
+            owner: None,
+        });
+    }
+    envs
+}
+
+/// Every environment under `options.paths` (for `explain` and `policy`).
+pub fn environments(options: &ScanOptions) -> Vec<Environment> {
+    build(&super::inputs::load(options), options)
+}
+
+/// Expands a template and builds its linked inventory; problems of expansion and modelling.
+pub(crate) fn build_inventory(
+    doc: &Arc<Document>,
+    params: Option<&Document>,
+    options: &ScanOptions,
+) -> (Inventory, Vec<InputProblem>) {
+    let ArmExpansion {
+        resources,
+        mut problems,
+        ..
+    } = expand_template(doc, params, &options.context);
+    let mut inventory = Inventory::default();
+    for r in &resources {
+        let declared = Declared {
+            id: &r.id,
+            name: &r.name,
+            declared_name: &r.declared_name,
+            value: &r.value,
+            origin: Origin {
+                document: Arc::clone(&r.document),
+                pointer: r.pointer.clone(),
+            },
+            assumptions: &r.assumptions,
+        };
+        inventory.add(&r.resource_type, &declared);
+    }
+    inventory.finish();
+    problems.append(&mut inventory.problems);
+    (inventory, problems)
+}

@@ -1,0 +1,301 @@
+//! SCAN: which files were found and what became of each: the `inputs` account of a report.
+//!
+//! Loads every file once, pairs templates with parameters files, and at the end records each
+//! file as scanned, skipped (with why) or failed (with diagnostics). Never evaluates.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::environment::Environment;
+use super::ScanOptions;
+use crate::classify::VmResult;
+use crate::diagnostic::InputProblem;
+use crate::export::ExportShape;
+use crate::load::{self, sniff::is_parameters_name, Document, DocumentKind, Loaded, LoadedFile};
+
+/// Outcome of one input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InputStatus {
+    /// Read and used.
+    Scanned,
+    /// Not an input jitscan reads (the reason says why).
+    Skipped,
+    /// Could not be read or parsed.
+    Failed,
+}
+
+impl InputStatus {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scanned => "scanned",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// The account of one input file.
+#[derive(Debug, Clone)]
+pub struct InputRecord {
+    /// Display path.
+    pub path: String,
+    /// Kind (`armTemplate`, `armParameters`, `other`, `unknown`).
+    pub kind: String,
+    /// Status.
+    pub status: InputStatus,
+    /// Why skipped, or what it was used for.
+    pub reason: Option<String>,
+    /// sha256 of the bytes.
+    pub sha256: String,
+    /// Problems found in it.
+    pub problems: Vec<InputProblem>,
+    /// VMs and scale sets it declares.
+    pub vm_count: usize,
+}
+
+/// Every file loaded, with the pairing of templates and parameters.
+pub(crate) struct LoadedInputs {
+    /// Files found and loaded, sorted by path.
+    pub files: Vec<LoadedFile>,
+    /// Records made before scanning (unreadable paths, the --parameters file).
+    pub early: BTreeMap<String, InputRecord>,
+    /// Template display path -> parameters display path.
+    pub pairing: HashMap<String, String>,
+    /// The --parameters document, when given and readable.
+    pub override_params: Option<Arc<Document>>,
+}
+
+impl LoadedInputs {
+    /// The parameters document for a template.
+    pub fn parameters_for(&self, template: &str) -> Option<Arc<Document>> {
+        if let Some(p) = &self.override_params {
+            return Some(Arc::clone(p));
+        }
+        let paired = self.pairing.get(template)?;
+        self.files
+            .iter()
+            .find(|f| &f.found.display == paired)
+            .and_then(|f| match &f.loaded {
+                Loaded::Parsed(d, _) => Some(Arc::clone(d)),
+                _ => None,
+            })
+    }
+}
+
+/// Loads everything under the scan paths.
+pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
+    let (files, walk_problems) = load::load_all(&options.paths);
+    let mut early = BTreeMap::new();
+    for problem in walk_problems {
+        early.insert(problem.path.clone(), failed_record(problem));
+    }
+    let override_params = options
+        .parameters
+        .as_ref()
+        .and_then(|p| load_override(p, &mut early));
+    let pairing = pair_parameters(&files);
+    LoadedInputs {
+        files,
+        early,
+        pairing,
+        override_params,
+    }
+}
+
+/// The final account: every file with its status, problems and VM count.
+pub(crate) fn account(
+    loaded: LoadedInputs,
+    envs: Vec<Environment>,
+    vms: &[VmResult],
+) -> Vec<InputRecord> {
+    let known: std::collections::HashSet<&str> = loaded
+        .files
+        .iter()
+        .map(|f| f.found.display.as_str())
+        .collect();
+    let mut problems_by_path: HashMap<String, Vec<InputProblem>> = HashMap::new();
+    for env in envs {
+        for problem in env.problems {
+            let owner = match &env.owner {
+                Some(owner) if !known.contains(problem.path.as_str()) => owner.clone(),
+                _ => problem.path.clone(),
+            };
+            problems_by_path.entry(owner).or_default().push(problem);
+        }
+    }
+    let mut vm_counts: HashMap<&str, usize> = HashMap::new();
+    for vm in vms {
+        *vm_counts.entry(vm.origin.path()).or_default() += 1;
+    }
+    let mut records = loaded.early;
+    for file in &loaded.files {
+        let mut record = record_for(file, &loaded.pairing, loaded.override_params.is_some());
+        record.problems.extend(
+            problems_by_path
+                .remove(&file.found.display)
+                .unwrap_or_default(),
+        );
+        record.vm_count = vm_counts
+            .get(file.found.display.as_str())
+            .copied()
+            .unwrap_or(0);
+        records.insert(record.path.clone(), record);
+    }
+    records.into_values().collect()
+}
+
+fn failed_record(problem: InputProblem) -> InputRecord {
+    InputRecord {
+        path: problem.path.clone(),
+        kind: "unknown".to_owned(),
+        status: InputStatus::Failed,
+        reason: Some(problem.message.clone()),
+        sha256: String::new(),
+        problems: vec![problem],
+        vm_count: 0,
+    }
+}
+
+/// Loads the `--parameters` file; a failure is recorded and templates fall back to pairing.
+fn load_override(
+    path: &Path,
+    records: &mut BTreeMap<String, InputRecord>,
+) -> Option<Arc<Document>> {
+    let found = load::FoundFile {
+        path: path.to_path_buf(),
+        display: load::display_path(path),
+    };
+    let file = load::load_file(found);
+    let mut record = record_for(&file, &HashMap::new(), false);
+    let doc = match &file.loaded {
+        Loaded::Parsed(doc, _) => {
+            record.status = InputStatus::Scanned;
+            record.kind = DocumentKind::Parameters.as_str().to_owned();
+            record.reason = Some("parameters for every template (--parameters)".to_owned());
+            Some(Arc::clone(doc))
+        }
+        _ => {
+            record.status = InputStatus::Failed;
+            None
+        }
+    };
+    records.insert(record.path.clone(), record);
+    doc
+}
+
+/// Pairs each template with its parameters file: `<name>.parameters.json` beside `<name>.json`;
+/// else, when a folder holds exactly one template and one parameters file, those two.
+pub(crate) fn pair_parameters(files: &[LoadedFile]) -> HashMap<String, String> {
+    let mut by_dir: BTreeMap<PathBuf, (Vec<&LoadedFile>, Vec<&LoadedFile>)> = BTreeMap::new();
+    for file in files {
+        let dir = file
+            .found
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        match &file.loaded {
+            Loaded::Parsed(_, DocumentKind::Template) => {
+                by_dir.entry(dir).or_default().0.push(file)
+            }
+            Loaded::Parsed(_, DocumentKind::Parameters) => {
+                by_dir.entry(dir).or_default().1.push(file)
+            }
+            _ => {}
+        }
+    }
+    let mut pairs = HashMap::new();
+    for (templates, params) in by_dir.values() {
+        for template in templates {
+            let stem = template
+                .found
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let wanted = format!("{stem}.parameters.json");
+            let by_name = params.iter().find(|p| {
+                p.found
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&wanted))
+            });
+            let alone = (templates.len() == 1 && params.len() == 1)
+                .then(|| params.first())
+                .flatten();
+            if let Some(p) = by_name.or(alone) {
+                pairs.insert(template.found.display.clone(), p.found.display.clone());
+            }
+        }
+    }
+    pairs
+}
+
+fn record_for(
+    file: &LoadedFile,
+    pairing: &HashMap<String, String>,
+    overridden: bool,
+) -> InputRecord {
+    let (kind, status, reason) = match &file.loaded {
+        Loaded::Parsed(_, DocumentKind::Template) => {
+            let reason = match (overridden, pairing.get(&file.found.display)) {
+                (true, _) => Some("ARM template, with the --parameters file".to_owned()),
+                (false, Some(p)) => Some(format!("ARM template, with parameters from {p}")),
+                (false, None) => Some("ARM template, with parameter defaults".to_owned()),
+            };
+            ("armTemplate", InputStatus::Scanned, reason)
+        }
+        Loaded::Parsed(_, DocumentKind::Parameters) => {
+            let users: Vec<&str> = pairing
+                .iter()
+                .filter(|(_, p)| **p == file.found.display)
+                .map(|(t, _)| t.as_str())
+                .collect();
+            if users.is_empty() || overridden {
+                ("armParameters", InputStatus::Skipped, Some("parameters file with no template paired to it (expected <name>.parameters.json beside <name>.json)".to_owned()))
+            } else {
+                (
+                    "armParameters",
+                    InputStatus::Scanned,
+                    Some(format!("parameters for {}", users.join(", "))),
+                )
+            }
+        }
+        Loaded::Parsed(_, DocumentKind::Export(shape)) => (
+            shape.kind(),
+            InputStatus::Scanned,
+            Some(if *shape == ExportShape::EffectiveNsg {
+                "effective security rules of a network interface (authoritative for it)".to_owned()
+            } else {
+                "export of live resources, scanned with every other export as one environment"
+                    .to_owned()
+            }),
+        ),
+        Loaded::Parsed(_, DocumentKind::Unsupported(reason)) | Loaded::Skipped(reason) => {
+            let kind = if is_parameters_name(&file.found.path) {
+                "armParameters"
+            } else {
+                "other"
+            };
+            (kind, InputStatus::Skipped, Some(reason.clone()))
+        }
+        Loaded::Failed => (
+            "unknown",
+            InputStatus::Failed,
+            file.problems.first().map(|p| p.message.clone()),
+        ),
+    };
+    InputRecord {
+        path: file.found.display.clone(),
+        kind: kind.to_owned(),
+        status,
+        reason,
+        sha256: file.sha256.clone(),
+        problems: file.problems.clone(),
+        vm_count: 0,
+    }
+}

@@ -1,0 +1,116 @@
+//! The pipeline: load -> (ARM expansion | export linking) -> model -> evaluate -> classify
+//! -> findings, for every input.
+//!
+//! Each template (with its parameters file and linked templates) is its own environment; all
+//! exports together form one more. Environments are built and evaluated in parallel; results are
+//! sorted so output is deterministic. Every file found is accounted for (see `inputs`).
+
+mod environment;
+mod inputs;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::arm::DeploymentContext;
+use crate::classify::{classify, VmResult};
+use crate::config::{Config, Date};
+use crate::eval::evaluate_vm;
+use crate::model::Inventory;
+use crate::rules::{self, Finding};
+use crate::suppress;
+pub use environment::{environments, Environment};
+pub use inputs::{InputRecord, InputStatus};
+
+/// The default management ports: SSH, RDP, WinRM over HTTP and HTTPS.
+pub const DEFAULT_PORTS: [u16; 4] = [22, 3389, 5985, 5986];
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files and directories.
+    pub paths: Vec<PathBuf>,
+    /// Management ports to check.
+    pub ports: Vec<u16>,
+    /// Parameters file to use for every template instead of the paired one.
+    pub parameters: Option<PathBuf>,
+    /// Placeholder deployment context.
+    pub context: DeploymentContext,
+    /// Settings from jitscan.yaml (suppressions).
+    pub config: Config,
+    /// The day suppression expiry is judged against.
+    pub today: Date,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            ports: DEFAULT_PORTS.to_vec(),
+            parameters: None,
+            context: DeploymentContext::default(),
+            config: Config::default(),
+            today: Date::today(),
+        }
+    }
+}
+
+/// Everything one scan found.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    /// Every file found, sorted by path.
+    pub inputs: Vec<InputRecord>,
+    /// Every VM and scale set, sorted.
+    pub vms: Vec<VmResult>,
+    /// Findings of every rule, in VM order (suppressed ones included, marked).
+    pub findings: Vec<Finding>,
+    /// Ports checked.
+    pub ports: Vec<u16>,
+    /// Deployment context used for templates.
+    pub context: DeploymentContext,
+}
+
+impl ScanResult {
+    /// True when some input failed.
+    pub fn any_input_failed(&self) -> bool {
+        self.inputs.iter().any(|i| i.status == InputStatus::Failed)
+    }
+}
+
+/// Runs a scan.
+pub fn scan(options: &ScanOptions) -> ScanResult {
+    let loaded = inputs::load(options);
+    let envs = environment::build(&loaded, options);
+    let per_env: Vec<Vec<VmResult>> = envs
+        .par_iter()
+        .map(|env| evaluate_inventory(&env.inventory, &options.ports))
+        .collect();
+    let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
+    let records = inputs::account(loaded, envs, &vms);
+    vms.sort_by(|a, b| {
+        (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
+            b.origin.path(),
+            &b.name,
+            &b.id,
+            &b.origin.pointer,
+        ))
+    });
+    let mut findings = rules::findings(&vms);
+    suppress::apply(&mut findings, &vms, &options.config, options.today);
+    ScanResult {
+        inputs: records,
+        vms,
+        findings,
+        ports: options.ports.clone(),
+        context: options.context.clone(),
+    }
+}
+
+/// Evaluates and classifies every VM of an inventory, in parallel.
+pub fn evaluate_inventory(inventory: &Inventory, ports: &[u16]) -> Vec<VmResult> {
+    inventory
+        .vms
+        .par_iter()
+        .map(|vm| classify(evaluate_vm(inventory, vm, ports)))
+        .collect()
+}
