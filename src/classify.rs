@@ -95,6 +95,10 @@ pub struct VmResult {
     pub tags: Vec<(String, String)>,
     /// Power state, when known.
     pub power_state: Option<String>,
+    /// Azure region, when known.
+    pub location: Option<String>,
+    /// True when declared in an ARM template.
+    pub from_template: bool,
 }
 
 impl VmResult {
@@ -188,6 +192,8 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         assumptions: vm.assumptions.clone(),
         tags: vm.tags.clone(),
         power_state: vm.power_state.clone(),
+        location: vm.location.clone(),
+        from_template: vm.from_template,
     }
 }
 

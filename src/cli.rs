@@ -25,8 +25,25 @@ pub enum Command {
     /// Explain a rule (`explain JIT001`), or how one VM's ports are decided
     /// (`explain PATH... --vm NAME [--port N] [--source IP]`).
     Explain(ExplainArgs),
+    /// Write suggested JIT policies (ARM template and REST forms) and a remediation plan, proven
+    /// by re-evaluation, for every unhealthy VM.
+    Policy(PolicyArgs),
     /// Print the JSON Schema of the JSON report.
     Schema,
+}
+
+/// Arguments of `jitscan policy`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// Files and directories to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Directory to write the documents to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Inputs and evaluation settings.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Output formats.

@@ -101,6 +101,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Suppressions, in file order.
     pub suppressions: Vec<SuppressionEntry>,
+    /// Settings of suggested JIT policies.
+    pub policy: crate::policy::settings::PolicySettings,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -198,6 +200,16 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
             &[][..]
         }
     };
+    if let Some(policy) = map.get("policy") {
+        match crate::policy::settings::parse(policy, text) {
+            Ok(settings) => config.policy = settings,
+            Err(found) => problems.extend(
+                found
+                    .into_iter()
+                    .map(|(line, message, help)| problem(line, 1, message, help)),
+            ),
+        }
+    }
     let item_lines = list_item_lines(text, "suppressions");
     for (i, entry) in entries.iter().enumerate() {
         let line = item_lines.get(i).copied().unwrap_or(1);
@@ -311,7 +323,7 @@ fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<Field
 }
 
 /// 1-based lines of the `- ` items of the top-level list `key`.
-fn list_item_lines(text: &str, key: &str) -> Vec<usize> {
+pub(crate) fn list_item_lines(text: &str, key: &str) -> Vec<usize> {
     let mut lines = Vec::new();
     let mut inside = false;
     let mut indent: Option<usize> = None;
@@ -334,14 +346,14 @@ fn list_item_lines(text: &str, key: &str) -> Vec<usize> {
 }
 
 /// 1-based line of the first `key:` at or after line index `from`.
-fn line_of_key(text: &str, key: &str, from: usize) -> Option<usize> {
+pub(crate) fn line_of_key(text: &str, key: &str, from: usize) -> Option<usize> {
     text.lines().enumerate().skip(from).find_map(|(i, line)| {
         let t = line.trim_start().trim_start_matches("- ");
         t.starts_with(&format!("{key}:")).then_some(i + 1)
     })
 }
 
-fn span_at(text: &str, line: usize, column: usize) -> Span {
+pub(crate) fn span_at(text: &str, line: usize, column: usize) -> Span {
     let offset: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))

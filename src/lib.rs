@@ -10,6 +10,7 @@ pub mod explain;
 pub mod export;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;

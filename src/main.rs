@@ -10,12 +10,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use jitscan::classify::Classification;
-use jitscan::cli::{pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, ScanArgs};
+use jitscan::cli::{
+    pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, PolicyArgs, ScanArgs,
+};
 use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
 use jitscan::report::{json, table};
 use jitscan::scan::{scan, ScanOptions, ScanResult};
-use jitscan::{config, explain};
+use jitscan::{config, explain, policy};
 
 fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Explain(args) => run_explain(&args),
+        Command::Policy(args) => run_policy(&args),
         Command::Schema => {
             print!("{}", json::SCHEMA);
             ExitCode::SUCCESS
@@ -204,6 +207,33 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn run_policy(args: &PolicyArgs) -> ExitCode {
+    let options = match options_for(&args.input, &args.paths) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let output = policy::run(&options);
+    match policy::write(&output, &args.out) {
+        Ok(files) => {
+            print!("{}", policy::summary(&output));
+            println!("Wrote {} file(s) to {}", files.len(), args.out.display());
+        }
+        Err(err) => {
+            eprintln!("error: cannot write to {}: {err}", args.out.display());
+            return ExitCode::from(2);
+        }
+    }
+    if output
+        .plans
+        .iter()
+        .all(|p| p.proof == policy::remediation::Proof::Proven)
+    {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

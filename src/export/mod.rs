@@ -95,6 +95,7 @@ pub fn build_inventory(
                 pointer: seen.pointer.clone(),
             },
             assumptions: &[],
+            from_template: false,
         };
         inventory.add(&shape::resource_type(value), &declared);
     }

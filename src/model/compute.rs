@@ -20,6 +20,8 @@ pub struct Declared<'a> {
     pub origin: Origin,
     /// Things assumed to deploy it.
     pub assumptions: &'a [String],
+    /// True when it comes from an ARM template (false for exports).
+    pub from_template: bool,
 }
 
 /// Builds a virtual machine.
@@ -44,6 +46,8 @@ pub fn vm(d: &Declared<'_>) -> Vm {
         inline_nics,
         tags: tags(d.value),
         power_state: power_state(d.value),
+        location: super::location_of(d.value),
+        from_template: d.from_template,
         assumptions: d.assumptions.to_vec(),
         origin: d.origin.clone(),
     }
@@ -64,6 +68,8 @@ pub fn vmss(d: &Declared<'_>) -> Vm {
         inline_nics: inline_nic_configs(d.id, network, &d.origin),
         tags: tags(d.value),
         power_state: None,
+        location: super::location_of(d.value),
+        from_template: d.from_template,
         assumptions: d.assumptions.to_vec(),
         origin: d.origin.clone(),
     }

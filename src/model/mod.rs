@@ -26,7 +26,7 @@ use compute::Declared;
 pub use types::*;
 
 /// Everything one environment deploys, linked by lower-case id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Inventory {
     /// VMs and scale sets, in declaration order.
     pub vms: Vec<Vm>,

@@ -417,6 +417,10 @@ pub struct Vm {
     pub tags: Vec<(String, String)>,
     /// Power state when the export says (`VM running`, `VM deallocated`).
     pub power_state: Option<String>,
+    /// Azure region, when known.
+    pub location: Option<String>,
+    /// True when declared in an ARM template (ids then hold deployment placeholders).
+    pub from_template: bool,
     /// Things assumed to deploy it.
     pub assumptions: Vec<String>,
     /// Declaration.

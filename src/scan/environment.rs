@@ -94,6 +94,7 @@ pub(crate) fn build_inventory(
                 pointer: r.pointer.clone(),
             },
             assumptions: &r.assumptions,
+            from_template: true,
         };
         inventory.add(&r.resource_type, &declared);
     }

@@ -1,0 +1,259 @@
+//! `jitscan policy`: the suggested JIT policies match the Swagger schema of
+//! Microsoft.Security/locations/jitNetworkAccessPolicies (2020-01-01), and the remediation
+//! plan is proven by re-evaluation, where a naive deny at priority 4096 is not.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use jitscan::model::{key, Access, Decided};
+use jitscan::policy::remediation::{self, Action, Proof};
+use jitscan::policy::settings::iso8601_seconds;
+use jitscan::scan::{environments, ScanOptions};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The schema excerpt, made strict: every object definition closed with additionalProperties.
+fn strict_validator() -> jsonschema::Validator {
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/policy/jit-policy.schema.json")).unwrap(),
+    )
+    .unwrap();
+    for name in [
+        "JitNetworkAccessPolicy",
+        "JitNetworkAccessPolicyProperties",
+        "JitNetworkAccessPolicyVirtualMachine",
+        "JitNetworkAccessPortRule",
+    ] {
+        schema["definitions"][name]["additionalProperties"] = Value::Bool(false);
+    }
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn run_policy(paths: &[&str], extra: &[&str]) -> (tempfile::TempDir, std::process::Output) {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("jitscan")
+        .unwrap()
+        .current_dir(root())
+        .arg("policy")
+        .args(paths)
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .unwrap();
+    (out, output)
+}
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn every_emitted_policy_validates_against_the_jit_schema() {
+    let (out, output) = run_policy(&["fixtures/arm"], &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let validator = strict_validator();
+    let dir = out.path().join("jit-policies");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let doc = read_json(&path);
+        let policy = if path.to_string_lossy().ends_with(".rest.json") {
+            assert_eq!(doc["method"], "PUT");
+            let request_path = doc["path"].as_str().unwrap();
+            assert!(
+                request_path.contains("/providers/Microsoft.Security/locations/")
+                    && request_path
+                        .ends_with("/jitNetworkAccessPolicies/default?api-version=2020-01-01"),
+                "{request_path}"
+            );
+            doc["body"].clone()
+        } else {
+            let resource = &doc["resources"][0];
+            assert_eq!(
+                resource["type"],
+                "Microsoft.Security/locations/jitNetworkAccessPolicies"
+            );
+            assert_eq!(resource["apiVersion"], "2020-01-01");
+            serde_json::json!({ "kind": resource["kind"], "properties": resource["properties"] })
+        };
+        let errors: Vec<String> = validator
+            .iter_errors(&policy)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        for vm in policy["properties"]["virtualMachines"].as_array().unwrap() {
+            for port in vm["ports"].as_array().unwrap() {
+                assert!(
+                    port.get("allowedSourceAddressPrefix").is_some()
+                        != port.get("allowedSourceAddressPrefixes").is_some(),
+                    "exactly one source form"
+                );
+                let secs =
+                    iso8601_seconds(port["maxRequestAccessDuration"].as_str().unwrap()).unwrap();
+                assert!((300..=86_400).contains(&secs));
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn the_schema_check_can_fail() {
+    let validator = strict_validator();
+    let bad = serde_json::json!({"kind": "Basic", "properties": {"virtualMachines": [{"id": "x", "ports": [{"number": 22, "protocol": "ICMP", "maxRequestAccessDuration": "PT3H"}]}]}});
+    assert!(!validator.is_valid(&bad));
+    let typo = serde_json::json!({"kind": "Basic", "properties": {"virtualMachines": [{"id": "x", "ports": [{"number": 22, "protocol": "*", "maxRequestDuration": "PT3H"}]}]}});
+    assert!(!validator.is_valid(&typo));
+}
+
+#[test]
+fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
+    let options = ScanOptions {
+        paths: vec![root().join("fixtures/arm/ssh-open-to-any-with-public-ip.json")],
+        ..ScanOptions::default()
+    };
+    let envs = environments(&options);
+    let inventory = &envs[0].inventory;
+    let vm = &inventory.vms[0];
+    let nsg = inventory.nsgs.values().next().unwrap();
+    let allow = nsg
+        .rules
+        .iter()
+        .find(|r| r.access == Decided::Known(Access::Allow))
+        .unwrap();
+    let naive = Action::AddDenyRule {
+        nsg_id: nsg.id.clone(),
+        nsg: nsg.name.clone(),
+        level: "nic",
+        rule: "jit-deny-22".to_owned(),
+        priority: 4096,
+        port: 22,
+        destination: "*".to_owned(),
+        ahead_of: String::new(),
+    };
+    assert!(matches!(
+        remediation::prove(inventory, vm, &[naive], &options.ports),
+        Proof::NotProven(_)
+    ));
+    let plans = remediation::plan_environment(inventory, &options.ports);
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].proof, Proof::Proven);
+    let allow_priority = *allow.priority.known().unwrap();
+    let taken: Vec<u32> = nsg
+        .rules
+        .iter()
+        .filter_map(|r| r.priority.known().copied())
+        .collect();
+    for action in &plans[0].actions {
+        match action {
+            Action::AddDenyRule {
+                priority, nsg_id, ..
+            } => {
+                assert!(
+                    *priority < allow_priority && *priority >= 100 && !taken.contains(priority)
+                );
+                assert_eq!(key(nsg_id), key(&nsg.id));
+            }
+            Action::RemoveRule { rule, .. } => assert_eq!(
+                rule, &allow.name,
+                "removal only when no priority is free ahead"
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_fixture_plan_is_proven_and_healthy_vms_get_none() {
+    let options = ScanOptions {
+        paths: vec![root().join("fixtures/arm")],
+        ..ScanOptions::default()
+    };
+    let output = jitscan::policy::run(&options);
+    assert!(output.plans.len() >= 20);
+    for plan in &output.plans {
+        assert_eq!(
+            plan.proof,
+            Proof::Proven,
+            "{}: {:?}",
+            plan.vm_name,
+            plan.actions
+        );
+    }
+    // vm-web-1 and vm-web-2 share vm-web-0's NSG: its change closes them too.
+    let web: Vec<usize> = ["vm-web-0", "vm-web-1", "vm-web-2"]
+        .iter()
+        .map(|n| {
+            output
+                .plans
+                .iter()
+                .find(|p| p.vm_name == *n)
+                .unwrap()
+                .actions
+                .len()
+        })
+        .collect();
+    assert!(web[0] > 0 && web[1] == 0 && web[2] == 0, "{web:?}");
+    assert!(!output
+        .plans
+        .iter()
+        .any(|p| p.vm_name == "vm-closed" || p.vm_name == "vm-jit"));
+}
+
+#[test]
+fn config_settings_shape_the_policy_and_bad_settings_point_at_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/arm/ssh-open-to-any-with-public-ip.json"),
+        dir.path().join("vm.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("jitscan.yaml"), "policy:\n  maxRequestTime: PT1H\n  vms:\n    - match: vm-ssh-*\n      allowedSources: [203.0.113.0/24, 198.51.100.7]\n      protocol: tcp\n").unwrap();
+    let (out, output) = run_policy(&[dir.path().to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let rest = std::fs::read_dir(out.path().join("jit-policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".rest.json"))
+        .unwrap();
+    let port = read_json(&rest)["body"]["properties"]["virtualMachines"][0]["ports"][0].clone();
+    assert_eq!(port["maxRequestAccessDuration"], "PT1H");
+    assert_eq!(port["protocol"], "TCP");
+    assert_eq!(
+        port["allowedSourceAddressPrefixes"],
+        serde_json::json!(["203.0.113.0/24", "198.51.100.7"])
+    );
+
+    std::fs::write(
+        dir.path().join("jitscan.yaml"),
+        "policy:\n  maxRequestTime: PT2M\n  ports: [70000]\n",
+    )
+    .unwrap();
+    let (_, output) = run_policy(&[dir.path().to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("jitscan.yaml:2:1") && stderr.contains("outside 5 minutes to 24 hours"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("jitscan.yaml:3:1") && stderr.contains("70000"),
+        "{stderr}"
+    );
+}
