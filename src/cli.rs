@@ -53,6 +53,8 @@ pub enum Format {
     Table,
     /// JSON report (schema version 1).
     Json,
+    /// SARIF 2.1.0 log (GitHub code scanning and other SARIF viewers).
+    Sarif,
 }
 
 impl Format {
@@ -65,6 +67,7 @@ impl Format {
             .as_deref()
         {
             Some("json") => Self::Json,
+            Some("sarif") => Self::Sarif,
             _ => Self::Table,
         }
     }

@@ -15,7 +15,7 @@ use jitscan::cli::{
 };
 use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
-use jitscan::report::{json, table};
+use jitscan::report::{json, sarif, table};
 use jitscan::scan::{scan, ScanOptions, ScanResult};
 use jitscan::{config, explain, policy};
 
@@ -142,6 +142,7 @@ fn render(format: Format, result: &ScanResult, colour: bool) -> String {
     match format {
         Format::Table => table::render(result, colour),
         Format::Json => json::render(result),
+        Format::Sarif => sarif::render(result),
     }
 }
 

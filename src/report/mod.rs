@@ -4,4 +4,5 @@
 //! terminal view. Reports never evaluate: they only arrange what the scan decided.
 
 pub mod json;
+pub mod sarif;
 pub mod table;
