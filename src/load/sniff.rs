@@ -35,7 +35,13 @@ impl DocumentKind {
 
 /// Sniffs a parsed document.
 pub fn sniff(json: &Value, path: &Path) -> DocumentKind {
-    let is_template = json.get("resources").is_some()
+    // A REST resource may carry a `resources` array too (a VM's extensions); a template never
+    // has a top-level resource id.
+    let is_resource = json
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id.contains("/providers/"));
+    let is_template = (json.get("resources").is_some() && !is_resource)
         || json
             .get("$schema")
             .and_then(Value::as_str)

@@ -170,15 +170,35 @@ fn tags(value: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// The power state as a short word (`running`, `deallocated`, `stopped`...), from az CLI's
+/// `powerState` ("VM deallocated"), a REST instance view status ("PowerState/deallocated") or
+/// Resource Graph's `properties.extended.instanceView.powerState.code`.
 fn power_state(value: &Value) -> Option<String> {
+    let normalise = |s: &str| {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("PowerState/")
+            .or_else(|| s.strip_prefix("VM "))
+            .unwrap_or(s);
+        s.to_ascii_lowercase()
+    };
     if let Some(Decided::Known(s)) = text(value, "powerState") {
-        return Some(s);
+        return Some(normalise(&s));
     }
-    let view = get_ci(props(value), "instanceView")?;
+    let p = props(value);
+    let extended = get_ci(p, "extended")
+        .and_then(|e| get_ci(e, "instanceView"))
+        .and_then(|v| get_ci(v, "powerState"));
+    if let Some(code) = extended
+        .and_then(|s| get_ci(s, "code"))
+        .and_then(Value::as_str)
+    {
+        return Some(normalise(code));
+    }
+    let view = get_ci(p, "instanceView")?;
     items(view, "statuses").iter().find_map(|s| {
         let code = get_ci(s, "code")?.as_str()?;
-        code.strip_prefix("PowerState/")
-            .map(|state| format!("VM {state}"))
+        code.starts_with("PowerState/").then(|| normalise(code))
     })
 }
 

@@ -269,18 +269,19 @@ pub fn build(result: &ScanResult) -> Report {
 }
 
 fn missing(result: &ScanResult) -> Vec<MissingEntry> {
-    let mut by_reference: std::collections::BTreeMap<&str, Vec<String>> =
+    // Keyed case-insensitively: ids of one resource differ in case between sources.
+    let mut by_reference: std::collections::BTreeMap<String, (&str, Vec<String>)> =
         std::collections::BTreeMap::new();
     for vm in &result.vms {
         for reference in &vm.missing {
-            by_reference
-                .entry(reference.as_str())
-                .or_default()
-                .push(vm.name.clone());
+            let entry = by_reference
+                .entry(reference.to_ascii_lowercase())
+                .or_insert((reference.as_str(), Vec::new()));
+            entry.1.push(vm.name.clone());
         }
     }
     by_reference
-        .into_iter()
+        .into_values()
         .map(|(reference, mut vms)| {
             vms.sort();
             vms.dedup();

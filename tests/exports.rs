@@ -1,0 +1,148 @@
+//! Export fixtures (`fixtures/exports/`): each case is scanned as one environment and its JSON
+//! report compared with `fixtures/exports/expected/<case>.yaml`, verdicts worked out by hand.
+//! One environment exported three ways (REST, Resource Graph, az CLI) must give identical
+//! verdicts; the missing-reference case must list what is missing in the scope.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{compare_vm, files_in, root, scan_json};
+use serde_json::Value;
+
+fn expectations() -> Vec<(String, serde_yaml::Value)> {
+    files_in(&root().join("fixtures/exports/expected"), "yaml")
+        .into_iter()
+        .map(|f| {
+            (
+                f.file_stem().unwrap().to_string_lossy().to_string(),
+                serde_yaml::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn check_case(name: &str, expected: &serde_yaml::Value, report: &Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    let want = expected["vms"].as_sequence().unwrap();
+    let got = report["vms"].as_array().unwrap();
+    let mut want_names: Vec<&str> = want.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let mut got_names: Vec<&str> = got.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    want_names.sort_unstable();
+    got_names.sort_unstable();
+    if want_names != got_names {
+        return vec![format!(
+            "{name}: VMs: expected {want_names:?}, got {got_names:?}"
+        )];
+    }
+    for w in want {
+        let vm_name = w["name"].as_str().unwrap();
+        let g = got.iter().find(|v| v["name"] == vm_name).unwrap();
+        failures.extend(compare_vm(&format!("{name}/{vm_name}"), g, w));
+        if let Some(state) = w.get("powerState").and_then(|s| s.as_str()) {
+            if g["powerState"] != state {
+                failures.push(format!(
+                    "{name}/{vm_name}: powerState expected {state}, got {}",
+                    g["powerState"]
+                ));
+            }
+        }
+    }
+    let missing: Vec<String> = report["missingReferences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["reference"].as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    let want_missing: Vec<String> = expected
+        .get("missing")
+        .and_then(|m| m.as_sequence())
+        .map(|m| {
+            m.iter()
+                .map(|v| v.as_str().unwrap().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    if missing.len() != want_missing.len()
+        || !want_missing
+            .iter()
+            .all(|id| missing.iter().any(|m| m.contains(id.as_str())))
+    {
+        failures.push(format!(
+            "{name}: missing references: expected {want_missing:?}, got {missing:?}"
+        ));
+    }
+    if report["summary"]["inputsFailed"] != 0 {
+        failures.push(format!("{name}: an input failed"));
+    }
+    failures
+}
+
+#[test]
+fn every_export_case_matches_its_hand_derived_verdicts() {
+    let cases = expectations();
+    assert!(cases.len() >= 8, "only {} export cases", cases.len());
+    let mut failures = Vec::new();
+    for (name, expected) in &cases {
+        let folder = root()
+            .join("fixtures")
+            .join(expected["fixture"].as_str().unwrap());
+        let report = scan_json(std::slice::from_ref(&folder), None);
+        failures.extend(check_case(name, expected, &report));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn one_environment_exported_three_ways_gives_identical_verdicts() {
+    let verdicts = |shape: &str| -> Vec<Value> {
+        let report = scan_json(
+            &[root().join("fixtures/exports/env-three-ways").join(shape)],
+            None,
+        );
+        let mut vms: Vec<Value> = report["vms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| serde_json::json!({
+                "id": v["id"].as_str().unwrap().to_ascii_lowercase(),
+                "classification": v["classification"],
+                "confidence": v["confidence"],
+                "ports": v["ports"].as_array().unwrap().iter().map(|p| (p["port"].clone(), p["nsgVerdict"].clone(), p["internetExposed"].clone())).collect::<Vec<_>>(),
+            }))
+            .collect();
+        vms.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        vms
+    };
+    let rest = verdicts("rest");
+    assert!(rest.len() >= 9);
+    assert_eq!(
+        rest,
+        verdicts("resource-graph"),
+        "Resource Graph differs from REST"
+    );
+    assert_eq!(rest, verdicts("az-cli"), "az CLI differs from REST");
+}
+
+#[test]
+fn inputs_are_reported_with_their_export_kind() {
+    let report = scan_json(&[root().join("fixtures/exports/env-three-ways")], None);
+    let kinds: std::collections::BTreeSet<&str> = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["restExport", "resourceGraphExport", "azCliExport"] {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+}
