@@ -108,6 +108,9 @@ pub struct InputArgs {
     /// Location returned by resourceGroup().location for templates.
     #[arg(long, value_name = "REGION")]
     pub location: Option<String>,
+    /// Worker threads for parsing and evaluation (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
