@@ -74,7 +74,9 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
 fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, ExitCode> {
     if let Some(jobs) = input.jobs {
         // Only fails when a pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(usize::from(jobs)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global();
     }
     let mut options = input.to_options(paths);
     let config_path = input.config.clone().or_else(|| config::discover(paths));

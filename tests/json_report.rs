@@ -63,19 +63,39 @@ fn same_input_gives_byte_identical_reports() {
 
 #[test]
 fn every_finding_matches_its_rules_declared_metadata() {
-    let options = ScanOptions { paths: vec![root().join("fixtures/arm"), root().join("fixtures/exports")], ..ScanOptions::default() };
+    let options = ScanOptions {
+        paths: vec![root().join("fixtures/arm"), root().join("fixtures/exports")],
+        ..ScanOptions::default()
+    };
     let result = scan(&options);
     let mut seen = std::collections::BTreeSet::new();
     for finding in &result.findings {
         let rule = jitscan::rules::find_rule(finding.rule.id).unwrap();
-        assert!(std::ptr::eq(rule, finding.rule), "{} is not the registered rule", finding.rule.id);
-        assert_eq!(finding.level, rule.level, "{} emitted at a level other than its default", rule.id);
-        assert!(finding.message.contains(&finding.vm_name), "{}: the message names the VM", rule.id);
+        assert!(
+            std::ptr::eq(rule, finding.rule),
+            "{} is not the registered rule",
+            finding.rule.id
+        );
+        assert_eq!(
+            finding.level, rule.level,
+            "{} emitted at a level other than its default",
+            rule.id
+        );
+        assert!(
+            finding.message.contains(&finding.vm_name),
+            "{}: the message names the VM",
+            rule.id
+        );
         if let Some(port) = finding.port {
-            assert!(finding.message.contains(&port.to_string()), "{}: the message names the port", rule.id);
+            assert!(
+                finding.message.contains(&port.to_string()),
+                "{}: the message names the port",
+                rule.id
+            );
         }
         seen.insert(rule.id);
     }
-    let all: std::collections::BTreeSet<&str> = jitscan::rules::REGISTRY.iter().map(|r| r.id).collect();
+    let all: std::collections::BTreeSet<&str> =
+        jitscan::rules::REGISTRY.iter().map(|r| r.id).collect();
     assert_eq!(seen, all, "every rule fires on at least one fixture");
 }

@@ -60,9 +60,9 @@ fn read_json(path: &std::path::Path) -> Value {
 #[test]
 fn every_emitted_policy_validates_against_the_jit_schema() {
     let (out, output) = run_policy(&["fixtures/arm"], &[]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
+    // 1: some plan is not proven (a VM whose inputs are incomplete); the documents are written.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -187,14 +187,32 @@ fn every_fixture_plan_is_proven_and_healthy_vms_get_none() {
     };
     let output = jitscan::policy::run(&options);
     assert!(output.plans.len() >= 20);
+    let scanned = jitscan::scan::scan(&options);
     for plan in &output.plans {
-        assert_eq!(
-            plan.proof,
-            Proof::Proven,
-            "{}: {:?}",
-            plan.vm_name,
-            plan.actions
-        );
+        let vm = scanned
+            .vms
+            .iter()
+            .find(|v| {
+                v.id == plan.vm_id && v.name == plan.vm_name && v.origin.path() == plan.source
+            })
+            .unwrap();
+        if vm.missing.is_empty() {
+            assert_eq!(
+                plan.proof,
+                Proof::Proven,
+                "{}: {:?}",
+                plan.vm_name,
+                plan.actions
+            );
+        } else {
+            // What the input lacks cannot be proven closed; the plan must say so, not pretend.
+            assert!(
+                matches!(&plan.proof, Proof::NotProven(why) if why.contains("not in the input")),
+                "{}: {:?}",
+                plan.vm_name,
+                plan.proof
+            );
+        }
     }
     // vm-web-1 and vm-web-2 share vm-web-0's NSG: its change closes them too.
     let web: Vec<usize> = ["vm-web-0", "vm-web-1", "vm-web-2"]

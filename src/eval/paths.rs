@@ -80,6 +80,9 @@ pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -
     nat_paths(inv, config, &label, port, &mut out);
     rule_paths(inv, config, &label, port, &mut out);
     for firewall in &inv.firewalls {
+        if let Some(path) = unknown_policy_path(inv, firewall, config, &label) {
+            out.push(path);
+        }
         let policy_rules = firewall
             .policy
             .as_ref()
@@ -295,6 +298,34 @@ fn dnat_path(
     };
     path.firewall_source = Some(firewall_source(inv, firewall));
     path.origin = Some(rule.origin.clone());
+    Some(path)
+}
+
+/// A firewall whose policy rules are not (all) in the input may DNAT to anything it reaches:
+/// an unknown path, never a silent "no DNAT".
+fn unknown_policy_path(
+    inv: &Inventory,
+    firewall: &Firewall,
+    config: &IpConfig,
+    label: &str,
+) -> Option<PathIn> {
+    let policy_id = match &firewall.policy {
+        Some(Decided::Known(id)) => id.clone(),
+        Some(Decided::Unknown(reason)) => format!("(unknown: {reason})"),
+        None => return None,
+    };
+    let missing = match inv.firewall_policies.get(&crate::model::key(&policy_id)) {
+        Some(policy) => policy.missing_rules(&policy_id)?,
+        None => format!("firewall policy {policy_id} is not in the input"),
+    };
+    vnet_match(inv, firewall, config)?;
+    let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
+    path.rule = Some("(policy rules not in the input)".to_owned());
+    path.sources = vec!["?".to_owned()];
+    path.internet_wide = Match::Maybe(Level::Unknown, missing.clone());
+    path.reaches = Match::Maybe(Level::Unknown, missing);
+    path.firewall_source = Some(firewall_source(inv, firewall));
+    path.origin = Some(firewall.origin.clone());
     Some(path)
 }
 

@@ -189,6 +189,19 @@ pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> Classif
                 firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
         }
     }
+    for port in &port_results {
+        for (path, _) in &port.paths {
+            if let (PathKind::FirewallDnat, Match::Maybe(Level::Unknown, reason)) =
+                (path.kind, &path.reaches)
+            {
+                if path.rule.as_deref() == Some("(policy rules not in the input)")
+                    && !missing.contains(reason)
+                {
+                    missing.push(reason.clone());
+                }
+            }
+        }
+    }
     let vm_key = key(&vm.id);
     let jit = inv
         .jit_policies

@@ -143,16 +143,19 @@ impl Inventory {
                 .firewalls
                 .push(edge::firewall(id, short, value, origin)),
             "microsoft.network/firewallpolicies" => {
-                self.firewall_policies.entry(key(id)).or_default();
+                let policy = self.firewall_policies.entry(key(id)).or_default();
+                policy.present = true;
+                policy.listed_groups = access::reference_keys(props(value), "ruleCollectionGroups");
+                policy
+                    .listed_groups
+                    .extend(access::reference_keys(props(value), "ruleGroups"));
             }
             "microsoft.network/firewallpolicies/rulecollectiongroups"
             | "microsoft.network/firewallpolicies/rulegroups" => {
                 let rules = edge::policy_dnat_rules(value, &origin);
-                self.firewall_policies
-                    .entry(parent_key(id))
-                    .or_default()
-                    .dnat
-                    .extend(rules);
+                let policy = self.firewall_policies.entry(parent_key(id)).or_default();
+                policy.dnat.extend(rules);
+                policy.seen_groups.push(key(id));
             }
             "microsoft.network/routetables" => {
                 self.route_tables

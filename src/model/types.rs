@@ -345,6 +345,38 @@ pub struct Firewall {
 pub struct FirewallPolicy {
     /// DNAT rules from its rule collection groups / rule groups.
     pub dnat: Vec<DnatRule>,
+    /// True when the policy resource itself is in the input.
+    pub present: bool,
+    /// Rule collection groups the policy resource lists (keys; exports list them).
+    pub listed_groups: Vec<String>,
+    /// Rule collection groups / rule groups found in the input (keys).
+    pub seen_groups: Vec<String>,
+}
+
+impl FirewallPolicy {
+    /// What of the policy's rules is not in the input, if anything: then its DNAT rules are
+    /// unknown. A template declares its groups as child resources, so a present policy that
+    /// lists no group has none.
+    pub fn missing_rules(&self, id: &str) -> Option<String> {
+        if !self.present && self.seen_groups.is_empty() {
+            return Some(format!("firewall policy {id} is not in the input"));
+        }
+        let absent: Vec<&String> = self
+            .listed_groups
+            .iter()
+            .filter(|g| !self.seen_groups.contains(g))
+            .collect();
+        (!absent.is_empty()).then(|| {
+            format!(
+                "rule collection group(s) {} of firewall policy {id} are not in the input",
+                absent
+                    .iter()
+                    .map(|g| super::access::last_segment(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
 }
 
 /// A route in a route table.

@@ -145,14 +145,19 @@ pub fn suggest(vms: &[VmResult], settings: &PolicySettings) -> Vec<SuggestedPoli
 fn port_json(rule: &PortRule) -> Value {
     let (key, value) = match &rule.allowed {
         AllowedSources::PerRequest => ("allowedSourceAddressPrefix", json!("*")),
-        AllowedSources::Prefixes(list) if list.len() == 1 => ("allowedSourceAddressPrefix", json!(list.first())),
+        AllowedSources::Prefixes(list) if list.len() == 1 => {
+            ("allowedSourceAddressPrefix", json!(list.first()))
+        }
         AllowedSources::Prefixes(list) => ("allowedSourceAddressPrefixes", json!(list)),
     };
     let mut port = serde_json::Map::new();
     port.insert("number".to_owned(), json!(rule.number));
     port.insert("protocol".to_owned(), json!(rule.protocol));
     port.insert(key.to_owned(), value);
-    port.insert("maxRequestAccessDuration".to_owned(), json!(rule.max_request_time));
+    port.insert(
+        "maxRequestAccessDuration".to_owned(),
+        json!(rule.max_request_time),
+    );
     Value::Object(port)
 }
 

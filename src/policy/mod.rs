@@ -47,7 +47,7 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
         vms.extend(v);
         plans.extend(p);
     }
-    plans.sort_by(|a, b| (&a.vm_name, &a.vm_id).cmp(&(&b.vm_name, &b.vm_id)));
+    plans.sort_by(|a, b| (&a.vm_name, &a.source, &a.vm_id).cmp(&(&b.vm_name, &b.source, &b.vm_id)));
     PolicyOutput {
         policies: document::suggest(&vms, &options.config.policy),
         plans,
@@ -95,6 +95,7 @@ pub fn plans_json(plans: &[VmPlan]) -> Value {
                 json!({
                     "vmId": p.vm_id,
                     "vmName": p.vm_name,
+                    "source": p.source,
                     "actions": p.actions.iter().map(|a| json!({ "change": describe(a) })).collect::<Vec<_>>(),
                     "proven": proven,
                     "proof": detail,
@@ -146,7 +147,11 @@ pub fn summary(output: &PolicyOutput) -> String {
             Proof::Proven => "proven".to_owned(),
             Proof::NotProven(why) => format!("NOT proven: {why}"),
         };
-        let _ = writeln!(out, "### {} ({status})\n", plan.vm_name);
+        let _ = writeln!(
+            out,
+            "### {} ({status})\n\nDeclared in `{}`.\n",
+            plan.vm_name, plan.source
+        );
         for action in &plan.actions {
             let _ = writeln!(out, "- {}", describe(action));
         }

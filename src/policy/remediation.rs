@@ -92,6 +92,8 @@ pub struct VmPlan {
     pub vm_id: String,
     /// VM name.
     pub vm_name: String,
+    /// The file that declares the VM (ids from different templates may coincide).
+    pub source: String,
     /// Changes, in order.
     pub actions: Vec<Action>,
     /// Outcome of re-evaluation with every plan of the environment applied.
@@ -115,6 +117,7 @@ pub fn plan_environment(inventory: &Inventory, ports: &[u16]) -> Vec<VmPlan> {
         plans.push(VmPlan {
             vm_id: vm.id.clone(),
             vm_name: vm.name.clone(),
+            source: vm.origin.path().to_owned(),
             actions,
             proof: Proof::Proven,
         });
@@ -126,11 +129,9 @@ pub fn plan_environment(inventory: &Inventory, ports: &[u16]) -> Vec<VmPlan> {
     let mut proved = inventory.clone();
     apply(&mut proved, &all);
     for plan in &mut plans {
-        plan.proof = match inventory
-            .vms
-            .iter()
-            .find(|v| v.id == plan.vm_id && v.name == plan.vm_name)
-        {
+        plan.proof = match inventory.vms.iter().find(|v| {
+            v.id == plan.vm_id && v.name == plan.vm_name && v.origin.path() == plan.source
+        }) {
             Some(vm) => verdict_after(&proved, vm, ports),
             None => Proof::NotProven("the VM is not in the environment".to_owned()),
         };
@@ -214,7 +215,10 @@ fn actions_for_port(inventory: &Inventory, vm: &Vm, result: &VmResult, port: u16
     };
     let mut out = Vec::new();
     for (path, reaches) in &evaluation.paths {
-        if *reaches && path.kind == PathKind::FirewallDnat {
+        // A DNAT whose rules are not in the input cannot be named, so not removed.
+        let known_rule = !matches!(path.reaches, crate::eval::nsg::Match::Maybe(..))
+            || path.rule.as_deref() != Some("(policy rules not in the input)");
+        if *reaches && path.kind == PathKind::FirewallDnat && known_rule {
             out.push(Action::RemoveDnatRule {
                 firewall_id: path.via_id.clone(),
                 firewall: path.via.clone(),
