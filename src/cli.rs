@@ -55,6 +55,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 log (GitHub code scanning and other SARIF viewers).
     Sarif,
+    /// Self-contained HTML audit report.
+    Html,
 }
 
 impl Format {
@@ -68,6 +70,7 @@ impl Format {
         {
             Some("json") => Self::Json,
             Some("sarif") => Self::Sarif,
+            Some("html" | "htm") => Self::Html,
             _ => Self::Table,
         }
     }

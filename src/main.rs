@@ -15,7 +15,7 @@ use jitscan::cli::{
 };
 use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
-use jitscan::report::{json, sarif, table};
+use jitscan::report::{html, json, sarif, table};
 use jitscan::scan::{scan, ScanOptions, ScanResult};
 use jitscan::{config, explain, policy};
 
@@ -108,7 +108,14 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         let colour = output.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let text = render(*format, &result, colour);
+        let text = match render(*format, &result, colour) {
+            Ok(text) => text,
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+                continue;
+            }
+        };
         match output {
             Some(path) if is_input(path, &result) => {
                 eprintln!(
@@ -144,11 +151,14 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
     }
 }
 
-fn render(format: Format, result: &ScanResult, colour: bool) -> String {
+fn render(format: Format, result: &ScanResult, colour: bool) -> Result<String, String> {
     match format {
-        Format::Table => table::render(result, colour),
-        Format::Json => json::render(result),
-        Format::Sarif => sarif::render(result),
+        Format::Table => Ok(table::render(result, colour)),
+        Format::Json => Ok(json::render(result)),
+        Format::Sarif => Ok(sarif::render(result)),
+        Format::Html => {
+            html::render(result).map_err(|e| format!("cannot render the HTML report: {e}"))
+        }
     }
 }
 

@@ -222,3 +222,27 @@ fn explain_a_rule_and_a_vm() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn html_and_sarif_reports_come_from_the_same_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (html, sarif) = (dir.path().join("r.html"), dir.path().join("r.sarif"));
+    jitscan()
+        .args(["scan", OPEN_VM, "--format", "html", "--output"])
+        .arg(&html)
+        .args(["--format", "sarif", "--output"])
+        .arg(&sarif)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("vm-ssh-open"));
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["ruleId"] == "JIT001"));
+}

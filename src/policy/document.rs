@@ -63,6 +63,21 @@ fn os_default_ports(os: Option<OsType>) -> &'static [u16] {
     }
 }
 
+/// The ports a policy covers by default: those that are (or may be) open, plus the defaults
+/// for the VM's OS (3389, 5985, 5986 for Windows; 22 for Linux), sorted.
+pub fn default_ports(vm: &VmResult) -> Vec<u16> {
+    let mut open: Vec<u16> = vm
+        .ports
+        .iter()
+        .filter(|p| p.open.value || p.open.confidence == crate::eval::Confidence::Unknown)
+        .map(|p| p.port)
+        .collect();
+    open.extend_from_slice(os_default_ports(vm.os));
+    open.sort_unstable();
+    open.dedup();
+    open
+}
+
 /// `(subscription, resource group)` of a resource id.
 pub fn scope_of(id: &str) -> (String, String) {
     let parts: Vec<&str> = id.split('/').collect();
@@ -87,18 +102,7 @@ pub fn suggest(vms: &[VmResult], settings: &PolicySettings) -> Vec<SuggestedPoli
         let s = settings.for_vm(&vm.name, &vm.id);
         let mut numbers: Vec<u16> = match &s.ports {
             Some(ports) => ports.clone(),
-            None => {
-                let mut open: Vec<u16> = vm
-                    .ports
-                    .iter()
-                    .filter(|p| {
-                        p.open.value || p.open.confidence == crate::eval::Confidence::Unknown
-                    })
-                    .map(|p| p.port)
-                    .collect();
-                open.extend_from_slice(os_default_ports(vm.os));
-                open
-            }
+            None => default_ports(vm),
         };
         numbers.sort_unstable();
         numbers.dedup();

@@ -3,6 +3,7 @@
 //! `json` is the versioned contract (frozen DTOs separate from internal types); `table` is the
 //! terminal view. Reports never evaluate: they only arrange what the scan decided.
 
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod table;
