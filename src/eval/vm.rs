@@ -124,6 +124,26 @@ pub struct PortEvaluation {
     pub specific_sources: Vec<SpecificSource>,
 }
 
+impl PortEvaluation {
+    /// The port's confidence: the least sure of its verdict, openness and exposure, with the
+    /// reason of that one.
+    pub fn overall_confidence(&self) -> (Confidence, Option<String>) {
+        [
+            &self.nsg_verdict.confidence,
+            &self.open.confidence,
+            &self.internet_exposed.confidence,
+        ]
+        .into_iter()
+        .zip([
+            &self.nsg_verdict.reason,
+            &self.open.reason,
+            &self.internet_exposed.reason,
+        ])
+        .max_by_key(|(c, _)| **c)
+        .map_or((Confidence::Certain, None), |(c, r)| (*c, r.clone()))
+    }
+}
+
 const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
 
 fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {

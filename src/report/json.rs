@@ -6,13 +6,13 @@
 
 use serde::Serialize;
 
-use crate::classify::{port_name, Classification, VmResult};
+use crate::classify::{port_name, VmResult};
 use crate::diagnostic::{InputProblem, Severity};
 use crate::eval::vm::PortEvaluation;
-use crate::eval::{Confidence, NsgEvidence};
+use crate::eval::NsgEvidence;
 use crate::model::{OsType, VmKind};
 use crate::rules::Finding;
-use crate::scan::{InputRecord, InputStatus, ScanResult};
+use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -229,17 +229,13 @@ struct SpecificSourceEntry {
 
 /// Builds the report DTO.
 pub fn build(result: &ScanResult) -> Report {
-    let count = |c: Classification| {
-        result
-            .vms
-            .iter()
-            .filter(|v| v.classification.value == c)
-            .count()
-    };
-    let status_count = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
+    let c = result.counts();
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "jitscan", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "jitscan",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         management_ports: result.ports.clone(),
         deployment_context: Context {
             subscription_id: result.context.subscription_id.clone(),
@@ -248,18 +244,18 @@ pub fn build(result: &ScanResult) -> Report {
             note: "placeholders used to build resource ids for ARM templates; exports keep their own ids",
         },
         summary: Summary {
-            vms: result.vms.len(),
-            healthy: count(Classification::Healthy),
-            unhealthy: count(Classification::Unhealthy),
-            not_applicable: count(Classification::NotApplicable),
-            internet_exposed: result.vms.iter().filter(|v| v.internet_exposed()).count(),
-            unknown_confidence: result.vms.iter().filter(|v| v.confidence().0 == Confidence::Unknown).count(),
-            findings: result.findings.len(),
-            suppressed_findings: result.findings.iter().filter(|f| f.suppression.is_some()).count(),
-            inputs: result.inputs.len(),
-            inputs_scanned: status_count(InputStatus::Scanned),
-            inputs_skipped: status_count(InputStatus::Skipped),
-            inputs_failed: status_count(InputStatus::Failed),
+            vms: c.vms,
+            healthy: c.healthy,
+            unhealthy: c.unhealthy,
+            not_applicable: c.not_applicable,
+            internet_exposed: c.internet_exposed,
+            unknown_confidence: c.unknown_confidence,
+            findings: c.findings,
+            suppressed_findings: c.suppressed_findings,
+            inputs: c.inputs,
+            inputs_scanned: c.inputs_scanned,
+            inputs_skipped: c.inputs_skipped,
+            inputs_failed: c.inputs_failed,
         },
         inputs: result.inputs.iter().map(input).collect(),
         missing_references: missing(result),
@@ -389,18 +385,7 @@ fn vm_entry(vm: &VmResult) -> VmEntry {
 }
 
 fn port_entry(port: &PortEvaluation) -> PortEntry {
-    let judged = [
-        (port.nsg_verdict.confidence, &port.nsg_verdict.reason),
-        (port.open.confidence, &port.open.reason),
-        (
-            port.internet_exposed.confidence,
-            &port.internet_exposed.reason,
-        ),
-    ];
-    let (confidence, reason) = judged
-        .iter()
-        .max_by_key(|(c, _)| *c)
-        .map_or((Confidence::Certain, None), |(c, r)| (*c, (*r).clone()));
+    let (confidence, reason) = port.overall_confidence();
     PortEntry {
         port: port.port,
         service: port_name(port.port),

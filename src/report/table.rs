@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::classify::{Classification, VmResult};
 use crate::eval::{Confidence, NsgVerdict};
 use crate::model::VmKind;
-use crate::scan::{InputStatus, ScanResult};
+use crate::scan::ScanResult;
 
 const RED: &str = "\u{1b}[31m";
 const GREEN: &str = "\u{1b}[32m";
@@ -168,25 +168,11 @@ fn attention(out: &mut String, result: &ScanResult, colour: bool) {
 }
 
 fn summary(out: &mut String, result: &ScanResult) {
-    let count = |c: Classification| {
-        result
-            .vms
-            .iter()
-            .filter(|v| v.classification.value == c)
-            .count()
-    };
-    let status = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
+    let c = result.counts();
     let _ = writeln!(
         out,
         "\n{} VMs: {} unhealthy, {} notApplicable, {} healthy; {} reachable from the Internet. Inputs: {} scanned, {} skipped, {} failed.",
-        result.vms.len(),
-        count(Classification::Unhealthy),
-        count(Classification::NotApplicable),
-        count(Classification::Healthy),
-        result.vms.iter().filter(|v| v.internet_exposed()).count(),
-        status(InputStatus::Scanned),
-        status(InputStatus::Skipped),
-        status(InputStatus::Failed),
+        c.vms, c.unhealthy, c.not_applicable, c.healthy, c.internet_exposed, c.inputs_scanned, c.inputs_skipped, c.inputs_failed,
     );
 }
 

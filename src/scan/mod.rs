@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::arm::DeploymentContext;
-use crate::classify::{classify, VmResult};
+use crate::classify::{classify, Classification, VmResult};
 use crate::config::{Config, Date};
-use crate::eval::evaluate_vm;
+use crate::eval::{evaluate_vm, Confidence};
 use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
@@ -70,7 +70,69 @@ pub struct ScanResult {
     pub context: DeploymentContext,
 }
 
+/// The numbers every report shows, computed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// VMs and scale sets.
+    pub vms: usize,
+    /// Classified healthy.
+    pub healthy: usize,
+    /// Classified unhealthy.
+    pub unhealthy: usize,
+    /// Classified notApplicable.
+    pub not_applicable: usize,
+    /// With a management port reachable from the Internet (certain or assumed).
+    pub internet_exposed: usize,
+    /// Whose verdict depends on a value the input does not decide.
+    pub unknown_confidence: usize,
+    /// Findings, suppressed ones included.
+    pub findings: usize,
+    /// Suppressed findings.
+    pub suppressed_findings: usize,
+    /// Files found.
+    pub inputs: usize,
+    /// Files scanned.
+    pub inputs_scanned: usize,
+    /// Files skipped.
+    pub inputs_skipped: usize,
+    /// Files that failed.
+    pub inputs_failed: usize,
+}
+
 impl ScanResult {
+    /// The summary counts.
+    pub fn counts(&self) -> Counts {
+        let class = |c: Classification| {
+            self.vms
+                .iter()
+                .filter(|v| v.classification.value == c)
+                .count()
+        };
+        let status = |s: InputStatus| self.inputs.iter().filter(|i| i.status == s).count();
+        Counts {
+            vms: self.vms.len(),
+            healthy: class(Classification::Healthy),
+            unhealthy: class(Classification::Unhealthy),
+            not_applicable: class(Classification::NotApplicable),
+            internet_exposed: self.vms.iter().filter(|v| v.internet_exposed()).count(),
+            unknown_confidence: self
+                .vms
+                .iter()
+                .filter(|v| v.confidence().0 == Confidence::Unknown)
+                .count(),
+            findings: self.findings.len(),
+            suppressed_findings: self
+                .findings
+                .iter()
+                .filter(|f| f.suppression.is_some())
+                .count(),
+            inputs: self.inputs.len(),
+            inputs_scanned: status(InputStatus::Scanned),
+            inputs_skipped: status(InputStatus::Skipped),
+            inputs_failed: status(InputStatus::Failed),
+        }
+    }
+
     /// True when some input failed.
     pub fn any_input_failed(&self) -> bool {
         self.inputs.iter().any(|i| i.status == InputStatus::Failed)

@@ -6,9 +6,8 @@
 
 use super::vm::VmView;
 use crate::classify::Classification;
-use crate::eval::Confidence;
 use crate::rules::REGISTRY;
-use crate::scan::{InputStatus, ScanResult};
+use crate::scan::ScanResult;
 
 /// Width of the longest bar, in SVG user units.
 const BAR_MAX: u32 = 300;
@@ -122,29 +121,20 @@ pub(crate) struct AttentionRow {
 
 /// Builds the summary; `vms` are the views in display order (for the attention list).
 pub(crate) fn summary(result: &ScanResult, vms: &[VmView]) -> Summary {
-    let status = |s: InputStatus| result.inputs.iter().filter(|i| i.status == s).count();
-    let suppressed = result
-        .findings
-        .iter()
-        .filter(|f| f.suppression.is_some())
-        .count();
+    let c = result.counts();
     Summary {
-        vms: result.vms.len(),
-        unhealthy: count(result, Classification::Unhealthy),
-        exposed: exposed(result),
-        unknown_confidence: result
-            .vms
-            .iter()
-            .filter(|v| v.confidence().0 == Confidence::Unknown)
-            .count(),
+        vms: c.vms,
+        unhealthy: c.unhealthy,
+        exposed: c.internet_exposed,
+        unknown_confidence: c.unknown_confidence,
         charts: charts(result, vms),
         rules: rule_counts(result),
-        findings: result.findings.len() - suppressed,
-        suppressed,
-        inputs: result.inputs.len(),
-        scanned: status(InputStatus::Scanned),
-        skipped: status(InputStatus::Skipped),
-        failed: status(InputStatus::Failed),
+        findings: c.findings - c.suppressed_findings,
+        suppressed: c.suppressed_findings,
+        inputs: c.inputs,
+        scanned: c.inputs_scanned,
+        skipped: c.inputs_skipped,
+        failed: c.inputs_failed,
         attention: attention(vms),
     }
 }

@@ -230,18 +230,7 @@ fn yes_no(judged: &Judged<bool>) -> &'static str {
 }
 
 fn port_view(port: &PortEvaluation) -> PortView {
-    let judged = [
-        (port.nsg_verdict.confidence, &port.nsg_verdict.reason),
-        (port.open.confidence, &port.open.reason),
-        (
-            port.internet_exposed.confidence,
-            &port.internet_exposed.reason,
-        ),
-    ];
-    let (confidence, reason) = judged
-        .iter()
-        .max_by_key(|(c, _)| *c)
-        .map_or((Confidence::Certain, None), |(c, r)| (*c, (*r).clone()));
+    let (confidence, reason) = port.overall_confidence();
     PortView {
         port: port.port,
         service: port_name(port.port),
