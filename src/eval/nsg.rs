@@ -126,15 +126,22 @@ pub struct Decision<'n> {
 /// priority (custom, then default), first match wins. An unknown priority or access is placed
 /// where it opens (Open) or closes (Closed) the most.
 pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
-    let mut ordered: Vec<(u64, &SecurityRule)> = nsg
-        .rules
-        .iter()
-        .chain(nsg.default_rules.iter())
-        .map(|rule| (effective_priority(rule, mode), rule))
-        .collect();
-    ordered.sort_by_key(|(priority, _)| *priority);
+    // The model keeps rules sorted by priority; only unknown priorities need a per-mode order.
+    let all_known = nsg.rules.iter().all(|r| r.priority.known().is_some());
+    let ordered: Vec<&SecurityRule> = if all_known && is_sorted(&nsg.rules) {
+        nsg.rules.iter().chain(nsg.default_rules.iter()).collect()
+    } else {
+        let mut keyed: Vec<(u64, &SecurityRule)> = nsg
+            .rules
+            .iter()
+            .chain(nsg.default_rules.iter())
+            .map(|rule| (effective_priority(rule, mode), rule))
+            .collect();
+        keyed.sort_by_key(|(priority, _)| *priority);
+        keyed.into_iter().map(|(_, rule)| rule).collect()
+    };
     let mut uncertain = Vec::new();
-    for (_, rule) in ordered {
+    for rule in ordered {
         let access = match &rule.access {
             Decided::Known(a) => *a,
             Decided::Unknown(reason) => {
@@ -183,6 +190,13 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
             uncertain,
         },
     }
+}
+
+fn is_sorted(rules: &[SecurityRule]) -> bool {
+    rules.windows(2).all(|w| match w {
+        [a, b] => a.priority.known() <= b.priority.known(),
+        _ => true,
+    })
 }
 
 /// Azure's DenyAllInBound, for NSGs (from exports) that list no default rules at all.

@@ -221,10 +221,8 @@ fn nat_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &m
 
 fn pools_of(inv: &Inventory, config: &IpConfig) -> Vec<String> {
     let mut pools = config.backend_pools.clone();
-    for (pool, members) in &inv.pool_members {
-        if members.contains(&config.key) {
-            pools.push(pool.clone());
-        }
+    if let Some(named) = inv.member_pools.get(&config.key) {
+        pools.extend(named.iter().cloned());
     }
     pools.sort();
     pools.dedup();

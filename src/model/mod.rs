@@ -56,8 +56,8 @@ pub struct Inventory {
     pub inferred_ips: HashMap<String, IpAddr>,
     /// LB NAT key -> (LB key, index in `nats`).
     pub nat_index: HashMap<String, (String, usize)>,
-    /// Backend pool key -> ipConfiguration keys named on the LB side.
-    pub pool_members: HashMap<String, Vec<String>>,
+    /// ipConfiguration key -> backend pool keys that name it on the LB side (exports).
+    pub member_pools: HashMap<String, Vec<String>>,
     /// ipConfiguration key -> NAT keys named on the LB side.
     pub nat_members: HashMap<String, Vec<String>>,
     /// Effective NSG views from `az network nic list-effective-nsg`.
@@ -218,6 +218,7 @@ impl Inventory {
                 .push(route);
         }
         self.check_duplicate_priorities();
+        self.sort_rules();
         self.index_load_balancers();
         self.infer_dynamic_ips();
     }
@@ -249,6 +250,20 @@ impl Inventory {
         }
     }
 
+    /// Rules in priority order (stable: equal priorities keep file order), once, so evaluation
+    /// never sorts. Unknown priorities go last; evaluation places them per mode.
+    fn sort_rules(&mut self) {
+        let by_priority = |r: &SecurityRule| r.priority.known().copied().unwrap_or(u32::MAX);
+        for nsg in self
+            .nsgs
+            .values_mut()
+            .chain(self.effective.iter_mut().map(|e| &mut e.nsg))
+        {
+            nsg.rules.sort_by_key(by_priority);
+            nsg.default_rules.sort_by_key(by_priority);
+        }
+    }
+
     fn index_load_balancers(&mut self) {
         for (lb_key, lb) in &self.load_balancers {
             for (i, nat) in lb.nats.iter().enumerate() {
@@ -261,10 +276,10 @@ impl Inventory {
                 }
             }
             for (pool, member) in &lb.pool_members {
-                self.pool_members
-                    .entry(pool.clone())
+                self.member_pools
+                    .entry(member.clone())
                     .or_default()
-                    .push(member.clone());
+                    .push(pool.clone());
             }
         }
     }
@@ -273,7 +288,7 @@ impl Inventory {
     /// four are reserved), in creation order, skipping addresses taken statically. jitscan takes
     /// declaration order for creation order: an assumption, reported as such.
     fn infer_dynamic_ips(&mut self) {
-        let mut taken: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        let mut taken: HashMap<String, std::collections::HashSet<IpAddr>> = HashMap::new();
         let mut dynamic: Vec<(String, String)> = Vec::new();
         for nic_key in &self.nic_order {
             let Some(nic) = self.nics.get(nic_key) else {
@@ -284,13 +299,16 @@ impl Inventory {
                     continue;
                 };
                 match config.private_ip {
-                    PrivateIp::Static(ip) => taken.entry(key(subnet)).or_default().push(ip),
+                    PrivateIp::Static(ip) => {
+                        taken.entry(key(subnet)).or_default().insert(ip);
+                    }
                     PrivateIp::Dynamic => dynamic.push((key(subnet), config.key.clone())),
                     PrivateIp::Unknown(_) => {}
                 }
             }
         }
-        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut next: HashMap<String, u64> = HashMap::new();
+        let none = std::collections::HashSet::new();
         for (subnet_key, config_key) in dynamic {
             let Some(IpNet::V4(net)) = self
                 .subnets
@@ -300,11 +318,14 @@ impl Inventory {
             else {
                 continue;
             };
-            let base = u32::from(net.network());
+            let base = u64::from(u32::from(net.network()));
+            // u64: a /0 subnet holds 2^32 addresses, which overflows a u32 shift.
+            let size = 1u64 << (32 - u32::from(net.prefix_len()));
             let offset = next.entry(subnet_key.clone()).or_insert(4);
-            let reserved = taken.get(&subnet_key).cloned().unwrap_or_default();
-            while *offset < 1 << (32 - u32::from(net.prefix_len())) {
-                let candidate = IpAddr::V4(std::net::Ipv4Addr::from(base.wrapping_add(*offset)));
+            let reserved = taken.get(&subnet_key).unwrap_or(&none);
+            while *offset < size {
+                let address = u32::try_from((base + *offset) & u64::from(u32::MAX)).unwrap_or(0);
+                let candidate = IpAddr::V4(std::net::Ipv4Addr::from(address));
                 *offset += 1;
                 if !reserved.contains(&candidate) {
                     self.inferred_ips.insert(config_key, candidate);
