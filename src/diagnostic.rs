@@ -6,6 +6,8 @@
 //! terminal renders them with miette (see `main.rs`); JSON, SARIF and HTML list them in the
 //! inputs section. This module holds data only: no I/O, no printing.
 
+pub mod render;
+
 use std::sync::Arc;
 
 /// Stable codes for input problems. The string form is part of the JSON report contract.
@@ -143,88 +145,6 @@ impl InputProblem {
             path: path.to_owned(),
             span: None,
             source: None,
-        }
-    }
-}
-
-/// Turns problems into miette diagnostics for the terminal.
-pub mod render {
-    use std::fmt;
-    use std::sync::Arc;
-
-    use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
-
-    use super::{InputProblem, Severity};
-
-    /// One problem, ready for a miette report handler.
-    #[derive(Debug)]
-    pub struct RenderedProblem {
-        code: &'static str,
-        message: String,
-        help: String,
-        severity: Severity,
-        source: Option<NamedSource<Arc<str>>>,
-        span: Option<(usize, usize)>,
-        location: String,
-    }
-
-    impl From<&InputProblem> for RenderedProblem {
-        fn from(problem: &InputProblem) -> Self {
-            let location = match &problem.span {
-                Some(span) => format!("{}:{}:{}", problem.path, span.line, span.column),
-                None => problem.path.clone(),
-            };
-            Self {
-                code: problem.code.as_str(),
-                message: problem.message.clone(),
-                help: problem.help.clone(),
-                severity: problem.severity,
-                source: problem
-                    .source
-                    .as_ref()
-                    .map(|text| NamedSource::new(problem.path.clone(), Arc::clone(text))),
-                span: problem.span.as_ref().map(|s| (s.offset, s.len)),
-                location,
-            }
-        }
-    }
-
-    impl fmt::Display for RenderedProblem {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "{}: {}", self.location, self.message)
-        }
-    }
-
-    impl std::error::Error for RenderedProblem {}
-
-    impl Diagnostic for RenderedProblem {
-        fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-            Some(Box::new(self.code))
-        }
-
-        fn severity(&self) -> Option<miette::Severity> {
-            Some(match self.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-            })
-        }
-
-        fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-            Some(Box::new(&self.help))
-        }
-
-        fn source_code(&self) -> Option<&dyn SourceCode> {
-            self.source.as_ref().map(|s| s as &dyn SourceCode)
-        }
-
-        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-            let (offset, len) = self.span?;
-            self.source.as_ref()?;
-            Some(Box::new(std::iter::once(LabeledSpan::new(
-                Some("here".to_owned()),
-                offset,
-                len,
-            ))))
         }
     }
 }

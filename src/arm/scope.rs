@@ -1,32 +1,39 @@
 //! ARM: the evaluation scope of one template: parameters, variables, copy indices, reference().
 //!
 //! Parameters resolve from the parameters file, else the (evaluated) default, else an unknown.
-//! Variables are evaluated lazily, once, with cycle detection. Problems found while evaluating
-//! are collected with the JSON pointer of the string that caused them; this module never
-//! decides what a resource is.
+//! Variables are evaluated lazily and cached, with cycle detection; a variable that reads the
+//! index of an enclosing copy loop is re-evaluated per iteration, every other one once.
+//! Problems found while evaluating are collected with the JSON pointer of the string that
+//! caused them. Every node evaluated is charged to the expansion's [`Budget`]. This module
+//! never decides what a resource is.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod copies;
+mod reference;
+mod values;
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use super::budget::{Budget, NODE_WEIGHT};
 use super::context::DeploymentContext;
-use super::expr::{self, ExprError, ExprErrorCode, Scope};
-use super::unknown::{dynamic_private_ip, unknown};
+use super::expr::{self, Scope, MAX_TOTAL_DEPTH};
+use super::problems::{PendingProblem, ProblemLog};
+use super::unknown::unknown;
+use crate::diagnostic::ProblemCode;
+use crate::load::locate::escape_pointer_token;
 
-/// Upper bound on nested evaluation (variables using variables, defaults using parameters).
-const MAX_EVAL_DEPTH: usize = 64;
+/// Deepest JSON nesting evaluated (the loader refuses deeper documents anyway).
+const MAX_TREE_DEPTH: usize = 128;
 
-/// A problem found while evaluating, located by pointer within the template document.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingProblem {
-    pub pointer: String,
-    pub error: ExprError,
-}
+/// The reason of values left unknown once the budget is spent.
+pub(crate) const BUDGET_REASON: &str =
+    "not evaluated: the template needs more work than jitscan allows for one template";
 
 #[derive(Debug, Clone)]
 enum Slot {
-    Pending,
     InProgress,
     Done(Value),
 }
@@ -39,6 +46,13 @@ struct LoopLevel {
     resource_loop: bool,
 }
 
+/// Parameters or variables, for caches, pointers and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Parameter,
+    Variable,
+}
+
 /// The scope of one template (or of an inner-scoped nested template).
 pub(crate) struct TemplateScope<'t> {
     ctx: DeploymentContext,
@@ -49,21 +63,34 @@ pub(crate) struct TemplateScope<'t> {
     params: RefCell<HashMap<String, Slot>>,
     var_decls: HashMap<String, (String, &'t Value)>,
     vars: RefCell<HashMap<String, Slot>>,
+    /// Parameters and variables being resolved, outermost first (for cycle messages).
+    resolving: RefCell<Vec<(Kind, String)>>,
+    reported_cycles: RefCell<HashSet<String>>,
     loops: RefCell<Vec<LoopLevel>>,
-    depth: RefCell<usize>,
-    problems: RefCell<Vec<PendingProblem>>,
-    references: RefCell<HashMap<String, Value>>,
-    reference_misses: RefCell<usize>,
+    /// Lowest loop level `copyIndex()` read since the last mark (`usize::MAX`: none), and
+    /// whether a `copyIndex()` found no loop.
+    loop_reads: Cell<(usize, bool)>,
+    depth: Cell<usize>,
+    /// Levels of evaluation open right now (JSON levels and the expression levels around
+    /// lookups), counted against `expr::MAX_TOTAL_DEPTH`.
+    open: Cell<usize>,
+    problems: RefCell<ProblemLog>,
+    references: RefCell<HashMap<String, Rc<Value>>>,
+    reference_misses: Cell<usize>,
+    /// Whether the template's text calls `reference()` (else nothing is kept for it).
+    uses_reference: bool,
+    budget: Rc<Budget>,
 }
 
 impl<'t> TemplateScope<'t> {
     /// Builds the scope for `template` with the given parameter values (from a parameters
-    /// file or a nested deployment's `parameters`).
+    /// file or a nested deployment's `parameters`), charging its work to `budget`.
     pub fn new(
         template: &'t Value,
         base_pointer: &str,
         param_values: HashMap<String, Value>,
         ctx: DeploymentContext,
+        budget: &Rc<Budget>,
     ) -> Self {
         let decls = |key: &str| -> HashMap<String, (String, &'t Value)> {
             template
@@ -87,36 +114,40 @@ impl<'t> TemplateScope<'t> {
             params: RefCell::default(),
             var_decls: decls("variables"),
             vars: RefCell::default(),
+            resolving: RefCell::default(),
+            reported_cycles: RefCell::default(),
             loops: RefCell::default(),
-            depth: RefCell::new(0),
+            loop_reads: Cell::new((usize::MAX, false)),
+            depth: Cell::new(0),
+            open: Cell::new(0),
             problems: RefCell::default(),
             references: RefCell::default(),
-            reference_misses: RefCell::new(0),
+            reference_misses: Cell::new(0),
+            uses_reference: true,
+            budget: Rc::clone(budget),
         }
     }
 
-    /// Parameter names given a value that the template does not declare.
-    pub fn undeclared_parameter_values(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .param_values
-            .keys()
-            .filter(|k| !self.param_decls.contains_key(*k))
-            .cloned()
-            .collect();
-        names.sort();
-        names
+    /// Keeps resources for `reference()` only when `used` (a template that never calls it
+    /// needs no copies of its resources).
+    pub fn tracking_references(mut self, used: bool) -> Self {
+        self.uses_reference = used;
+        self
     }
 
     /// Takes the problems collected so far.
     pub fn take_problems(&self) -> Vec<PendingProblem> {
-        std::mem::take(&mut *self.problems.borrow_mut())
+        self.problems.borrow_mut().take()
     }
 
-    /// Records a problem at `pointer`.
-    pub fn report(&self, pointer: String, error: ExprError) {
-        self.problems
-            .borrow_mut()
-            .push(PendingProblem { pointer, error });
+    /// Records a problem (once, however many loop iterations meet it).
+    pub fn report(&self, problem: PendingProblem) {
+        self.problems.borrow_mut().push(problem);
+    }
+
+    /// True once the expansion's budget is spent.
+    pub fn budget_exhausted(&self) -> bool {
+        self.budget.exhausted()
     }
 
     /// Enters a copy loop level; pair with [`Self::pop_loop`].
@@ -133,16 +164,21 @@ impl<'t> TemplateScope<'t> {
         self.loops.borrow_mut().pop();
     }
 
-    /// Makes an expanded resource available to `reference()` by id and by name.
-    pub fn register_reference(&self, id: &str, name: &str, resource: Value) {
+    /// Makes an expanded resource available to `reference()` by id and by name (a copy is
+    /// kept only when the template calls `reference()` at all).
+    pub fn register_reference(&self, id: &str, name: &str, resource: &Value) {
+        if !self.uses_reference {
+            return;
+        }
+        let resource = Rc::new(resource.clone());
         let mut refs = self.references.borrow_mut();
-        refs.insert(id.to_ascii_lowercase(), resource.clone());
+        refs.insert(id.to_ascii_lowercase(), Rc::clone(&resource));
         refs.insert(name.to_ascii_lowercase(), resource);
     }
 
     /// How many `reference()` calls found nothing (a second pass may resolve them).
     pub fn reference_misses(&self) -> usize {
-        *self.reference_misses.borrow()
+        self.reference_misses.get()
     }
 
     /// Evaluates a JSON tree: expressions in strings, property `copy` arrays in objects.
@@ -152,9 +188,32 @@ impl<'t> TemplateScope<'t> {
     }
 
     fn evaluate_at(&self, value: &Value, pointer: &str, depth: usize) -> Value {
-        if depth > 128 {
-            return unknown("nesting deeper than 128 levels");
+        if depth > MAX_TREE_DEPTH {
+            return unknown(format!("nesting deeper than {MAX_TREE_DEPTH} levels"));
         }
+        if self.open.get() >= MAX_TOTAL_DEPTH {
+            let message = format!("expressions, variables and parameters nest deeper than {MAX_TOTAL_DEPTH} levels in all");
+            self.report(PendingProblem::at(
+                pointer,
+                ProblemCode::TooLarge,
+                message.clone(),
+            ));
+            return unknown(message);
+        }
+        let weight = match value {
+            Value::String(s) => NODE_WEIGHT.saturating_add(s.len()),
+            _ => NODE_WEIGHT,
+        };
+        if !self.budget.spend(weight) {
+            return unknown(BUDGET_REASON);
+        }
+        self.open.set(self.open.get() + 1);
+        let result = self.evaluate_node(value, pointer, depth);
+        self.open.set(self.open.get().saturating_sub(1));
+        result
+    }
+
+    fn evaluate_node(&self, value: &Value, pointer: &str, depth: usize) -> Value {
         match value {
             Value::String(text) => self.evaluate_text(text, pointer),
             Value::Array(items) => Value::Array(
@@ -173,11 +232,15 @@ impl<'t> TemplateScope<'t> {
         if !text.starts_with('[') {
             return Value::String(text.to_owned());
         }
-        match expr::evaluate_string(text, self) {
+        let (result, work) = expr::evaluate_string_metered(text, self);
+        if !self.budget.spend(work) {
+            return unknown(BUDGET_REASON);
+        }
+        match result {
             Ok(value) => value,
             Err(error) => {
                 let reason = format!("expression error: {}", error.message);
-                self.report(pointer.to_owned(), error);
+                self.report(PendingProblem::expression(pointer, text, error));
                 unknown(reason)
             }
         }
@@ -186,10 +249,7 @@ impl<'t> TemplateScope<'t> {
     fn evaluate_object(&self, map: &Map<String, Value>, pointer: &str, depth: usize) -> Value {
         let mut out = Map::with_capacity(map.len());
         for (key, value) in map {
-            let child = format!(
-                "{pointer}/{}",
-                crate::load::locate::escape_pointer_token(key)
-            );
+            let child = format!("{pointer}/{}", escape_pointer_token(key));
             if key.eq_ignore_ascii_case("copy") && value.is_array() {
                 for (name, items) in self.expand_property_copies(value, &child, depth) {
                     out.insert(name, items);
@@ -201,192 +261,28 @@ impl<'t> TemplateScope<'t> {
         Value::Object(out)
     }
 
-    /// `"copy": [{"name", "count", "input"}]` inside an object: one array property per entry.
-    fn expand_property_copies(
-        &self,
-        specs: &Value,
-        pointer: &str,
-        depth: usize,
-    ) -> Vec<(String, Value)> {
-        let mut out = Vec::new();
-        let Some(specs) = specs.as_array() else {
-            return out;
+    /// Pointer of a parameter's or variable's declaration (its value, for a variable).
+    fn decl_pointer(&self, kind: Kind, key: &str) -> String {
+        let (section, decls) = match kind {
+            Kind::Parameter => ("parameters", &self.param_decls),
+            Kind::Variable => ("variables", &self.var_decls),
         };
-        for (i, spec) in specs.iter().enumerate() {
-            let spec_pointer = format!("{pointer}/{i}");
-            let Some(name) = spec.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let count = self.copy_count(spec.get("count"), &format!("{spec_pointer}/count"));
-            let Some(input) = spec.get("input") else {
-                continue;
-            };
-            let items = match count {
-                Ok(count) => (0..count)
-                    .map(|index| {
-                        self.push_loop(name, index, false);
-                        let item =
-                            self.evaluate_at(input, &format!("{spec_pointer}/input"), depth + 1);
-                        self.pop_loop();
-                        item
-                    })
-                    .collect(),
-                Err(reason) => vec![unknown(reason)],
-            };
-            out.push((name.to_owned(), Value::Array(items)));
-        }
-        out
+        let name = decls.get(key).map_or("copy", |(name, _)| name.as_str());
+        format!(
+            "{}/{section}/{}",
+            self.base_pointer,
+            escape_pointer_token(name)
+        )
     }
-
-    /// Evaluates a copy `count`: 0..=800 (ARM's limit). Err(reason) when unknown or invalid
-    /// (invalid counts are also reported as problems).
-    pub fn copy_count(&self, count: Option<&Value>, pointer: &str) -> Result<i64, String> {
-        let value = match count {
-            Some(raw) => self.evaluate_at(raw, pointer, 0),
-            None => return Err("copy without count".to_owned()),
-        };
-        if let Some(reason) = super::unknown::unknown_reason(&value) {
-            return Err(format!("copy count is unknown: {reason}"));
-        }
-        let parsed = value
-            .as_i64()
-            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
-        match parsed {
-            Some(n) if (0..=800).contains(&n) => Ok(n),
-            Some(n) => {
-                self.report(
-                    pointer.to_owned(),
-                    ExprError {
-                        code: ExprErrorCode::TooLarge,
-                        message: format!("copy count {n} is outside 0..=800, ARM's limit"),
-                        offset: 0,
-                    },
-                );
-                Err(format!("copy count {n} is outside ARM's limit of 800"))
-            }
-            None => Err(format!("copy count {value} is not an integer")),
-        }
-    }
-
-    fn enter(&self) -> Result<(), String> {
-        let mut depth = self.depth.borrow_mut();
-        if *depth >= MAX_EVAL_DEPTH {
-            return Err(format!(
-                "parameters/variables nest deeper than {MAX_EVAL_DEPTH} levels"
-            ));
-        }
-        *depth += 1;
-        Ok(())
-    }
-
-    fn leave(&self) {
-        let mut depth = self.depth.borrow_mut();
-        *depth = depth.saturating_sub(1);
-    }
-
-    fn resolve_parameter(&self, key: &str) -> Result<Value, String> {
-        let Some((name, decl)) = self.param_decls.get(key) else {
-            return Err(format!("the template declares no parameter '{key}'"));
-        };
-        if let Some(value) = self.param_values.get(key) {
-            return Ok(parameter_file_value(name, value));
-        }
-        match decl.get("defaultValue") {
-            Some(default) => {
-                let pointer = format!("{}/parameters/{}/defaultValue", self.base_pointer, name);
-                self.enter()?;
-                let value = self.evaluate_at(default, &pointer, 0);
-                self.leave();
-                Ok(value)
-            }
-            None => Ok(unknown(format!(
-                "parameter '{name}' has no default value and no value was supplied"
-            ))),
-        }
-    }
-
-    fn resolve_variable(&self, key: &str) -> Result<Value, String> {
-        if key == "copy" {
-            return Err("'copy' is not a variable name".to_owned());
-        }
-        if let Some((name, decl)) = self.var_decls.get(key) {
-            let pointer = format!("{}/variables/{}", self.base_pointer, name);
-            self.enter()?;
-            let value = self.evaluate_at(decl, &pointer, 0);
-            self.leave();
-            return Ok(value);
-        }
-        // Variable copy loops: "variables": {"copy": [{"name", "count", "input"}]}.
-        if let Some((_, specs)) = self.var_decls.get("copy") {
-            let pointer = format!("{}/variables/copy", self.base_pointer);
-            self.enter()?;
-            let found = self
-                .expand_property_copies(specs, &pointer, 0)
-                .into_iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(key));
-            self.leave();
-            if let Some((_, value)) = found {
-                return Ok(value);
-            }
-        }
-        Err(format!("the template declares no variable '{key}'"))
-    }
-
-    fn cached(
-        cache: &RefCell<HashMap<String, Slot>>,
-        key: String,
-        kind: &str,
-        compute: impl FnOnce() -> Result<Value, String>,
-    ) -> Result<Value, String> {
-        match cache.borrow().get(&key) {
-            Some(Slot::Done(value)) => return Ok(value.clone()),
-            Some(Slot::InProgress) => {
-                return Err(format!("{kind} '{key}' refers to itself (a cycle)"))
-            }
-            Some(Slot::Pending) | None => {}
-        }
-        cache.borrow_mut().insert(key.clone(), Slot::InProgress);
-        let result = compute();
-        match &result {
-            Ok(value) => cache.borrow_mut().insert(key, Slot::Done(value.clone())),
-            Err(_) => cache.borrow_mut().insert(key, Slot::Pending),
-        };
-        result
-    }
-}
-
-/// A parameters-file entry: `{"value": v}` or a Key Vault `{"reference": ...}`.
-fn parameter_file_value(name: &str, entry: &Value) -> Value {
-    if let Some(value) = entry.get("value") {
-        return value.clone();
-    }
-    if entry.get("reference").is_some() {
-        return unknown(format!(
-            "parameter '{name}' comes from a Key Vault secret, not available offline"
-        ));
-    }
-    unknown(format!("parameter '{name}' has an entry without 'value'"))
 }
 
 impl Scope for TemplateScope<'_> {
     fn parameter(&self, name: &str) -> Result<Value, String> {
-        let key = name.to_ascii_lowercase();
-        // Copy-loop-dependent values are never cached: parameters and variables are not.
-        Self::cached(&self.params, key.clone(), "parameter", || {
-            self.resolve_parameter(&key)
-        })
+        self.resolve_cached(Kind::Parameter, &name.to_ascii_lowercase())
     }
 
     fn variable(&self, name: &str) -> Result<Value, String> {
-        let key = name.to_ascii_lowercase();
-        if !self.loops.borrow().is_empty() {
-            // A variable evaluated inside a loop may use copyIndex of a variable copy; do not
-            // cache across iterations.
-            return self.resolve_variable(&key);
-        }
-        Self::cached(&self.vars, key.clone(), "variable", || {
-            self.resolve_variable(&key)
-        })
+        self.resolve_cached(Kind::Variable, &name.to_ascii_lowercase())
     }
 
     fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, String> {
@@ -394,22 +290,45 @@ impl Scope for TemplateScope<'_> {
         let found = match loop_name {
             Some(name) => {
                 let name = name.to_ascii_lowercase();
-                loops.iter().rev().find(|l| l.name == name)
+                loops.iter().rposition(|l| l.name == name)
             }
             None => loops
                 .iter()
-                .rev()
-                .find(|l| l.resource_loop)
-                .or_else(|| loops.last()),
+                .rposition(|l| l.resource_loop)
+                .or_else(|| loops.len().checked_sub(1)),
         };
-        found.map(|l| l.index).ok_or_else(|| match loop_name {
-            Some(name) => format!("copyIndex('{name}') is used outside a copy loop named '{name}'"),
-            None => "copyIndex() is used outside a copy loop".to_owned(),
-        })
+        let (lowest, missed) = self.loop_reads.get();
+        match found.and_then(|level| Some((level, loops.get(level)?.index))) {
+            Some((level, index)) => {
+                self.loop_reads.set((lowest.min(level), missed));
+                Ok(index)
+            }
+            None => {
+                self.loop_reads.set((lowest, true));
+                Err(match loop_name {
+                    Some(name) => {
+                        format!("copyIndex('{name}') is used outside a copy loop named '{name}'")
+                    }
+                    None => "copyIndex() is used outside a copy loop".to_owned(),
+                })
+            }
+        }
     }
 
     fn context(&self) -> &DeploymentContext {
         &self.ctx
+    }
+
+    fn open_levels(&self) -> usize {
+        self.open.get()
+    }
+
+    fn open_levels_by(&self, levels: usize) {
+        self.open.set(self.open.get().saturating_add(levels));
+    }
+
+    fn close_levels_by(&self, levels: usize) {
+        self.open.set(self.open.get().saturating_sub(levels));
     }
 
     fn reference(&self, target: &Value, full: bool) -> Value {
@@ -418,60 +337,15 @@ impl Scope for TemplateScope<'_> {
         };
         let found = self.references.borrow().get(&key).cloned();
         match found {
-            Some(resource) => reference_view(&resource, full),
+            Some(resource) => reference::reference_view(&resource, full),
             None => {
-                *self.reference_misses.borrow_mut() += 1;
+                self.reference_misses
+                    .set(self.reference_misses.get().saturating_add(1));
                 unknown(format!(
                     "reference('{}'): runtime state of a resource not declared in this template",
                     target.as_str().unwrap_or_default()
                 ))
             }
         }
-    }
-}
-
-/// What `reference()` returns for a resource declared in the template: its properties, with
-/// the runtime-only values that matter here (dynamic private IPs, public IP addresses) made
-/// explicit unknowns, and the object marked so other missing properties read as unknown.
-fn reference_view(resource: &Value, full: bool) -> Value {
-    let id = resource
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let mut properties = resource
-        .get("properties")
-        .cloned()
-        .unwrap_or(Value::Object(Map::new()));
-    if let Some(configs) = properties
-        .get_mut("ipConfigurations")
-        .and_then(Value::as_array_mut)
-    {
-        for config in configs {
-            let name = config
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            if let Some(props) = config.get_mut("properties").and_then(Value::as_object_mut) {
-                if !props.contains_key("privateIPAddress") {
-                    let config_id = format!("{id}/ipConfigurations/{name}");
-                    props.insert(
-                        "privateIPAddress".to_owned(),
-                        dynamic_private_ip(&config_id),
-                    );
-                }
-            }
-        }
-    }
-    super::unknown::mark_runtime_state(&mut properties, id);
-    if full {
-        let mut whole = resource.clone();
-        if let Some(map) = whole.as_object_mut() {
-            map.insert("properties".to_owned(), properties);
-        }
-        super::unknown::mark_runtime_state(&mut whole, id);
-        whole
-    } else {
-        properties
     }
 }

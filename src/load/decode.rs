@@ -33,6 +33,33 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, DecodeError> {
     decode_utf8(bytes, 0)
 }
 
+/// [`decode_text`] without copying UTF-8 input: the buffer becomes the text. On failure the
+/// bytes come back with the error, for the diagnostic.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<String, (DecodeError, Vec<u8>)> {
+    let utf8_bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+    if !utf8_bom && (bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])) {
+        return decode_text(&bytes).map_err(|err| (err, bytes));
+    }
+    let mut bytes = bytes;
+    if utf8_bom {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let offset = err.utf8_error().valid_up_to() + if utf8_bom { 3 } else { 0 };
+        let mut bytes = err.into_bytes();
+        if utf8_bom {
+            bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
+        }
+        (
+            DecodeError::InvalidEncoding {
+                encoding: "UTF-8",
+                offset,
+            },
+            bytes,
+        )
+    })
+}
+
 fn decode_utf8(bytes: &[u8], bom_len: usize) -> Result<String, DecodeError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -73,6 +100,63 @@ fn decode_utf16(
         }
     }
     Ok(text)
+}
+
+/// The text for a diagnostic about bytes that did not decode: invalid sequences replaced by
+/// U+FFFD, and the byte offset in that text of the first replacement (so the snippet points at
+/// the bad byte while everything before it keeps its line and column).
+pub fn decode_lossy(bytes: &[u8]) -> (String, usize) {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return lossy_utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return lossy_utf16(rest, u16::from_be_bytes);
+    }
+    let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let bad = match std::str::from_utf8(rest) {
+        Ok(text) => text.len(),
+        Err(err) => err.valid_up_to(),
+    };
+    (String::from_utf8_lossy(rest).into_owned(), bad)
+}
+
+fn lossy_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> (String, usize) {
+    let units = bytes.chunks_exact(2).map(|pair| {
+        unit([
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ])
+    });
+    let mut text = String::with_capacity(bytes.len() / 2);
+    let mut bad = None;
+    for decoded in char::decode_utf16(units) {
+        let ch = decoded.unwrap_or_else(|_| {
+            bad.get_or_insert(text.len());
+            char::REPLACEMENT_CHARACTER
+        });
+        text.push(ch);
+    }
+    if bytes.len() % 2 != 0 {
+        bad.get_or_insert(text.len());
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    let bad = bad.unwrap_or(text.len());
+    (text, bad)
+}
+
+/// What undecodable bytes look like, for the message: binary data (a NUL byte, which no JSON
+/// text holds outside UTF-16), UTF-16 without a byte-order mark, or text in another encoding.
+pub fn describe_undecodable(bytes: &[u8]) -> Option<String> {
+    let head = bytes.get(..bytes.len().min(8192)).unwrap_or(bytes);
+    let nul = head.iter().position(|b| *b == 0)?;
+    let utf16_like = head.len() >= 4
+        && (head.iter().skip(1).step_by(2).take(16).all(|b| *b == 0)
+            || head.iter().step_by(2).take(16).all(|b| *b == 0));
+    Some(if utf16_like {
+        "the file looks like UTF-16 without a byte-order mark".to_owned()
+    } else {
+        format!("the file holds binary data (a NUL byte at offset {nul}), not JSON text")
+    })
 }
 
 /// Replaces `//` line comments and `/* */` block comments outside strings with spaces
@@ -167,6 +251,22 @@ mod tests {
                 offset: 5
             }
         );
+    }
+
+    #[test]
+    fn lossy_decoding_points_at_the_first_bad_byte() {
+        assert_eq!(decode_lossy(b"ab\n\xFFc"), ("ab\n\u{FFFD}c".to_owned(), 3));
+        let (text, bad) = decode_lossy(&[0xFF, 0xFE, b'{', 0, 0x00, 0xD8, b'}', 0]);
+        assert_eq!((text.as_str(), bad), ("{\u{FFFD}}", 1));
+        assert!(describe_undecodable(&[0x7B, 0, 0x22, 0, 0x61, 0])
+            .unwrap()
+            .contains("UTF-16"));
+        assert!(
+            describe_undecodable(&[0x89, b'P', b'N', b'G', 0, 1, 2, 3, 4, 5])
+                .unwrap()
+                .contains("binary")
+        );
+        assert_eq!(describe_undecodable(b"{\"a\": 1}"), None);
     }
 
     #[test]

@@ -1,13 +1,34 @@
 //! LOAD: turn a symbolic location (file + JSON pointer) into a line and column.
 //!
 //! Findings keep locations symbolic (a path of keys into the document) and resolve them only
-//! when a report needs them. This module walks the already-validated JSON text to the byte
-//! offset of a pointer; it never builds a tree and never interprets values.
+//! when a report needs them. [`LineIndex`] holds what makes that cheap on any file, however
+//! big or however long its lines (a minified export is one line): line starts, character
+//! counts at fixed byte intervals, and the entry indexes of long containers (see `pointer`).
+//! This module never builds a tree and never interprets values.
 
-/// A text with its line starts, for offset -> line/column conversion.
-#[derive(Debug, Clone)]
+use super::pointer::{self, ContainerCache};
+
+/// Character counts are remembered every this many bytes, so a column on a very long line
+/// costs at most one block of counting.
+const CHAR_MARK_BYTES: usize = 4096;
+
+/// A text's line starts and location caches, for offset -> line/column and pointer -> offset.
+#[derive(Debug)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// Number of characters before byte `i * CHAR_MARK_BYTES`.
+    char_marks: Vec<usize>,
+    containers: ContainerCache,
+}
+
+impl Clone for LineIndex {
+    fn clone(&self) -> Self {
+        Self {
+            line_starts: self.line_starts.clone(),
+            char_marks: self.char_marks.clone(),
+            containers: ContainerCache::default(),
+        }
+    }
 }
 
 impl LineIndex {
@@ -20,21 +41,51 @@ impl LineIndex {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        Self { line_starts }
+        let mut char_marks = Vec::with_capacity(text.len() / CHAR_MARK_BYTES + 1);
+        let mut chars = 0usize;
+        for block in text.as_bytes().chunks(CHAR_MARK_BYTES) {
+            char_marks.push(chars);
+            chars += block.iter().filter(|b| !is_continuation(**b)).count();
+        }
+        Self {
+            line_starts,
+            char_marks,
+            containers: ContainerCache::default(),
+        }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
         let line = match self.line_starts.binary_search(&offset) {
             Ok(exact) => exact,
             Err(next) => next.saturating_sub(1),
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = text
-            .get(start..offset.min(text.len()))
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        (line + 1, column)
+        let column = self
+            .chars_before(text, offset)
+            .saturating_sub(self.chars_before(text, start));
+        (line + 1, column + 1)
     }
+
+    /// Byte offset where the value at `pointer` starts in `text` (the text this index was
+    /// built from). Missing tokens stop at the deepest value found.
+    pub fn pointer_offset(&self, text: &str, pointer: &str) -> usize {
+        pointer::resolve(text, pointer, &self.containers)
+    }
+
+    /// Number of characters in `text[..offset]`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / CHAR_MARK_BYTES;
+        let base = self.char_marks.get(block).copied().unwrap_or(0);
+        let from = block * CHAR_MARK_BYTES;
+        let tail = text.as_bytes().get(from.min(offset)..offset).unwrap_or(&[]);
+        base + tail.iter().filter(|b| !is_continuation(**b)).count()
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    (0x80..0xC0).contains(&byte)
 }
 
 /// Escapes one key for use in a JSON pointer (RFC 6901).
@@ -42,130 +93,12 @@ pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn unescape_pointer_token(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
 /// Byte offset where the value at `pointer` starts in `text` (which must be valid JSON with
 /// comments already blanked). Returns the deepest offset reached when a token is missing, so a
-/// location is always usable.
+/// location is always usable. For repeated lookups in one document use
+/// [`LineIndex::pointer_offset`], which remembers what it scanned.
 pub fn pointer_offset(text: &str, pointer: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut pos = skip_ws(bytes, 0);
-    if pointer.is_empty() {
-        return pos;
-    }
-    for raw in pointer.split('/').skip(1) {
-        let token = unescape_pointer_token(raw);
-        let next = match bytes.get(pos) {
-            Some(b'{') => find_member(bytes, pos, &token),
-            Some(b'[') => token
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| find_element(bytes, pos, index)),
-            _ => None,
-        };
-        match next {
-            Some(found) => pos = found,
-            None => return pos,
-        }
-    }
-    pos
-}
-
-fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
-    while matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        pos += 1;
-    }
-    pos
-}
-
-/// End (exclusive) of the string starting at `pos` (which holds the opening quote).
-fn skip_string(bytes: &[u8], pos: usize) -> usize {
-    let mut i = pos + 1;
-    while let Some(b) = bytes.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// End (exclusive) of the value starting at `pos`. Iterative, so nesting depth costs no stack.
-fn skip_value(bytes: &[u8], pos: usize) -> usize {
-    let mut depth = 0usize;
-    let mut i = pos;
-    while let Some(b) = bytes.get(i) {
-        match b {
-            b'"' => {
-                i = skip_string(bytes, i);
-                if depth == 0 {
-                    return i;
-                }
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                if depth <= 1 {
-                    return i + 1;
-                }
-                depth -= 1;
-            }
-            b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return i,
-            _ => {}
-        }
-        i += 1;
-    }
-    bytes.len()
-}
-
-fn find_member(bytes: &[u8], object_start: usize, key: &str) -> Option<usize> {
-    let mut pos = skip_ws(bytes, object_start + 1);
-    while bytes.get(pos) == Some(&b'"') {
-        let key_end = skip_string(bytes, pos);
-        let raw_key = bytes.get(pos + 1..key_end.saturating_sub(1))?;
-        let matches = if raw_key.contains(&b'\\') {
-            std::str::from_utf8(raw_key)
-                .ok()
-                .and_then(|k| serde_json::from_str::<String>(&format!("\"{k}\"")).ok())
-                .is_some_and(|k| k == key)
-        } else {
-            raw_key == key.as_bytes()
-        };
-        pos = skip_ws(bytes, key_end);
-        if bytes.get(pos) != Some(&b':') {
-            return None;
-        }
-        pos = skip_ws(bytes, pos + 1);
-        if matches {
-            return Some(pos);
-        }
-        pos = skip_ws(bytes, skip_value(bytes, pos));
-        if bytes.get(pos) == Some(&b',') {
-            pos = skip_ws(bytes, pos + 1);
-        }
-    }
-    None
-}
-
-fn find_element(bytes: &[u8], array_start: usize, index: usize) -> Option<usize> {
-    let mut pos = skip_ws(bytes, array_start + 1);
-    for _ in 0..index {
-        if matches!(bytes.get(pos), Some(b']') | None) {
-            return None;
-        }
-        pos = skip_ws(bytes, skip_value(bytes, pos));
-        if bytes.get(pos) != Some(&b',') {
-            return None;
-        }
-        pos = skip_ws(bytes, pos + 1);
-    }
-    match bytes.get(pos) {
-        Some(b']') | None => None,
-        Some(_) => Some(pos),
-    }
+    pointer::resolve(text, pointer, &ContainerCache::default())
 }
 
 #[cfg(test)]
@@ -199,5 +132,16 @@ mod tests {
         let doc = r#"{"a\"b": 1, "c": 2}"#;
         assert_eq!(pointer_offset(doc, "/c"), 17);
         assert_eq!(pointer_offset(doc, "/a\"b"), 9);
+    }
+
+    #[test]
+    fn columns_on_a_long_line_count_characters() {
+        let text = format!("{}x", "é".repeat(10_000));
+        let index = LineIndex::new(&text);
+        assert_eq!(index.line_col(&text, 20_000), (1, 10_001));
+        assert_eq!(index.line_col(&text, 8_192), (1, 4_097));
+        let text = format!("ab\n{}", "é".repeat(5_000));
+        let index = LineIndex::new(&text);
+        assert_eq!(index.line_col(&text, 3 + 9_000), (2, 4_501));
     }
 }

@@ -7,6 +7,9 @@
 pub mod decode;
 pub mod discover;
 pub mod locate;
+mod pointer;
+mod problems;
+pub mod read;
 pub mod sniff;
 
 use std::path::{Path, PathBuf};
@@ -16,14 +19,11 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span};
+use crate::diagnostic::{InputProblem, Span};
 pub use discover::{display_path, find_files, FoundFile};
 use locate::LineIndex;
+pub use read::{read_bounded, MAX_FILE_BYTES};
 pub use sniff::DocumentKind;
-
-/// Files larger than this are not parsed (an ARM template is limited to 4 MB by Azure; exports
-/// can be large, so the bound is generous).
-const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// A parsed JSON document with the text it came from.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct Document {
     pub display: String,
     /// Decoded text, comments blanked (offsets match the file).
     pub text: Arc<str>,
-    /// Line starts of `text`.
+    /// Line starts of `text` and location caches.
     pub lines: Arc<LineIndex>,
     /// The parsed JSON.
     pub json: Value,
@@ -43,15 +43,41 @@ pub struct Document {
 impl Document {
     /// Line and column of a JSON pointer inside this document.
     pub fn line_col(&self, pointer: &str) -> (usize, usize) {
-        let offset = locate::pointer_offset(&self.text, pointer);
+        let offset = self.lines.pointer_offset(&self.text, pointer);
         self.lines.line_col(&self.text, offset)
     }
 
-    /// A span at the value a pointer designates, with an extra byte offset inside it (for a
-    /// character inside a string value: +1 for the opening quote is added by the caller).
+    /// A span at the value a pointer designates, `extra` bytes into its text, `len` long.
     pub fn span_at(&self, pointer: &str, extra: usize, len: usize) -> Span {
-        let offset = locate::pointer_offset(&self.text, pointer) + extra;
+        let offset = self.lines.pointer_offset(&self.text, pointer);
+        self.span_of_bytes(offset.saturating_add(extra), len)
+    }
+
+    /// A span over the value at `pointer`: the whole of a scalar (up to 200 bytes), the
+    /// opening bracket of an object or array.
+    pub fn span_of_value(&self, pointer: &str) -> Span {
+        let offset = self.lines.pointer_offset(&self.text, pointer);
+        self.span_of_bytes(offset, pointer::scalar_len(&self.text, offset, 200))
+    }
+
+    /// A span over bytes `start..end` of the *decoded* value of the JSON string at `pointer`
+    /// (an ARM expression's own offsets), mapped back through the string's escapes (`\"`,
+    /// `\u0041`) to the characters in the file. A value that is not a string gets a span at
+    /// its start.
+    pub fn span_in_string(&self, pointer: &str, start: usize, end: usize) -> Span {
+        let quote = self.lines.pointer_offset(&self.text, pointer);
+        if self.text.as_bytes().get(quote) != Some(&b'"') {
+            return self.span_of_bytes(quote, 1);
+        }
+        let from = pointer::raw_offset_in_string(&self.text, quote, start);
+        let to = pointer::raw_offset_in_string(&self.text, quote, end.max(start));
+        self.span_of_bytes(from, to.saturating_sub(from).max(1))
+    }
+
+    /// A span of `len` bytes at byte `offset` of the text, clamped to the text.
+    fn span_of_bytes(&self, offset: usize, len: usize) -> Span {
         let offset = offset.min(self.text.len());
+        let len = len.min(self.text.len() - offset);
         let (line, column) = self.lines.line_col(&self.text, offset);
         Span {
             offset,
@@ -106,15 +132,15 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
         file.loaded = Loaded::Skipped("not a .json file".to_owned());
         return file;
     }
-    let bytes = match read_bounded(&file.found.path) {
+    let bytes = match read_bounded(&file.found.path, &display) {
         Ok(bytes) => bytes,
         Err(problem) => {
-            file.problems.push(problem.with_path(&display));
+            file.problems.push(*problem);
             return file;
         }
     };
     file.sha256 = hex_sha256(&bytes);
-    match parse_document(&file.found.path, &display, &bytes) {
+    match parse_document(&file.found.path, &display, bytes) {
         Ok(doc) => {
             file.loaded = match sniff::sniff(&doc.json, &file.found.path) {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
@@ -130,26 +156,14 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
 pub fn parse_document(
     path: &Path,
     display: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
 ) -> Result<Document, Box<InputProblem>> {
-    let text = decode::decode_text(bytes).map_err(|err| {
-        let decode::DecodeError::InvalidEncoding { encoding, offset } = err;
-        Box::new(InputProblem {
-            span: Some(Span {
-                offset: 0,
-                len: 0,
-                line: 1,
-                column: 1,
-            }),
-            ..InputProblem::whole_file(
-                ProblemCode::Encoding,
-                Severity::Error,
-                display,
-                format!("invalid {encoding} at byte {offset}"),
-                "save the file as UTF-8 (or UTF-16 with a byte-order mark)",
-            )
-        })
-    })?;
+    let text = match decode::decode_owned(bytes) {
+        Ok(text) => text,
+        Err((err, bytes)) => {
+            return Err(Box::new(problems::encoding_problem(display, &bytes, &err)))
+        }
+    };
     let text: Arc<str> = Arc::from(decode::blank_comments(text));
     let lines = Arc::new(LineIndex::new(&text));
     match serde_json::from_str::<Value>(&text) {
@@ -160,93 +174,17 @@ pub fn parse_document(
             lines,
             json,
         }),
-        Err(err) => Err(Box::new(json_problem(display, &text, &lines, &err))),
+        Err(err) => Err(Box::new(problems::json_problem(
+            display, &text, &lines, &err,
+        ))),
     }
 }
 
-fn json_problem(
-    display: &str,
-    text: &Arc<str>,
-    lines: &LineIndex,
-    err: &serde_json::Error,
-) -> InputProblem {
-    let line = err.line().max(1);
-    let column = err.column().max(1);
-    let offset = offset_of_line_col(text, lines, line, column);
-    let full = err.to_string();
-    let message = full
-        .rsplit_once(" at line ")
-        .map_or(full.as_str(), |(head, _)| head)
-        .to_owned();
-    let help = match err.classify() {
-        serde_json::error::Category::Eof => {
-            "the file ends before the JSON does: it may be truncated; check that every { and [ is closed"
-        }
-        _ => "fix the JSON at this position (a missing comma, an extra trailing comma, or an unquoted key are common causes)",
-    };
-    let (line, column) = lines.line_col(text, offset);
-    InputProblem {
-        span: Some(Span {
-            offset,
-            len: 1,
-            line,
-            column,
-        }),
-        source: Some(Arc::clone(text)),
-        ..InputProblem::whole_file(
-            ProblemCode::MalformedJson,
-            Severity::Error,
-            display,
-            format!("malformed JSON: {message}"),
-            help,
-        )
-    }
-}
-
-/// Byte offset of serde_json's 1-based line and (byte) column.
-fn offset_of_line_col(text: &str, lines: &LineIndex, line: usize, column: usize) -> usize {
-    let _ = lines;
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (start + column.saturating_sub(1)).min(text.len())
-}
-
-fn looks_like_json_name(path: &Path) -> bool {
+/// `*.json` or `*.jsonc` (any case): the names jitscan reads.
+pub(crate) fn looks_like_json_name(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
-}
-
-fn read_bounded(path: &Path) -> Result<Vec<u8>, Box<InputProblem>> {
-    let too_big = std::fs::metadata(path).map(|m| m.len() > MAX_FILE_BYTES);
-    if let Ok(true) = too_big {
-        return Err(Box::new(InputProblem::whole_file(
-            ProblemCode::TooLarge,
-            Severity::Error,
-            "",
-            format!("file is larger than {MAX_FILE_BYTES} bytes"),
-            "split the export into several files",
-        )));
-    }
-    std::fs::read(path).map_err(|err| {
-        Box::new(InputProblem::whole_file(
-            ProblemCode::Unreadable,
-            Severity::Error,
-            "",
-            format!("cannot read file: {err}"),
-            "check that the file exists and is readable (it may have been removed during the scan)",
-        ))
-    })
-}
-
-impl InputProblem {
-    fn with_path(mut self, display: &str) -> Self {
-        self.path = display.to_owned();
-        self
-    }
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {

@@ -1,13 +1,15 @@
 //! MODEL: build NSGs (and their rules), subnets, NICs, public IPs and route tables from
 //! evaluated resources. Strict parsing: a bad prefix, port range or priority is a diagnostic
-//! located at the rule, and the affected value becomes unknown rather than guessed.
+//! located at the property that holds it (see `fields`), and the affected value becomes
+//! unknown rather than guessed.
+
+mod fields;
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
 use serde_json::Value;
 
-use super::access::{get_ci, items, props, reference_id, reference_keys, string_list, text};
+use super::access::{get_ci, items, props, reference_id, reference_keys, text};
 use super::address::AddressItem;
 use super::ports::PortSet;
 use super::types::{
@@ -15,6 +17,7 @@ use super::types::{
     RouteTable, SecurityRule, Subnet,
 };
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
+pub use fields::push_unique;
 
 /// Problems found while building, collected by the caller.
 pub type Problems = Vec<InputProblem>;
@@ -22,7 +25,7 @@ pub type Problems = Vec<InputProblem>;
 /// A warning located at `origin`.
 pub fn located(origin: &Origin, code: ProblemCode, message: String, help: &str) -> InputProblem {
     InputProblem {
-        span: Some(origin.document.span_at(&origin.pointer, 0, 1)),
+        span: Some(origin.document.span_of_value(&origin.pointer)),
         source: Some(std::sync::Arc::clone(&origin.document.text)),
         ..InputProblem::whole_file(code, Severity::Warning, origin.path(), message, help)
     }
@@ -135,24 +138,7 @@ pub fn security_rule(
         .and_then(Value::as_str)
         .unwrap_or("(unnamed)")
         .to_owned();
-    let priority = match text(p, "priority") {
-        Some(Decided::Known(s)) => match s.trim().parse::<u32>() {
-            Ok(n) => {
-                if !is_default && !(100..=4096).contains(&n) {
-                    problems.push(located(
-                        &origin,
-                        ProblemCode::BadPriority,
-                        format!("rule '{name}' has priority {n}, outside 100-4096"),
-                        "use a priority from 100 (evaluated first) to 4096",
-                    ));
-                }
-                Decided::Known(n)
-            }
-            Err(_) => Decided::Unknown(format!("priority '{s}' is not a number")),
-        },
-        Some(Decided::Unknown(r)) => Decided::Unknown(r),
-        None => Decided::Unknown(format!("rule '{name}' has no priority")),
-    };
+    let priority = fields::priority(value, p, &name, &origin, is_default, problems);
     let direction = enum_field(p, "direction", &name, |s| {
         match s.to_ascii_lowercase().as_str() {
             "inbound" => Some(Direction::Inbound),
@@ -172,36 +158,42 @@ pub fn security_rule(
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("rule '{name}' has no protocol")),
     };
-    let sources = addresses(
+    let sources = fields::addresses(
+        value,
         p,
-        "sourceAddressPrefix",
-        "sourceAddressPrefixes",
-        "sourceApplicationSecurityGroups",
+        [
+            "sourceAddressPrefix",
+            "sourceAddressPrefixes",
+            "sourceApplicationSecurityGroups",
+        ],
         &name,
         &origin,
         problems,
     );
-    let destinations = addresses(
+    let destinations = fields::addresses(
+        value,
         p,
-        "destinationAddressPrefix",
-        "destinationAddressPrefixes",
-        "destinationApplicationSecurityGroups",
+        [
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            "destinationApplicationSecurityGroups",
+        ],
         &name,
         &origin,
         problems,
     );
-    let source_ports = ports(
+    let source_ports = fields::ports(
+        value,
         p,
-        "sourcePortRange",
-        "sourcePortRanges",
+        ["sourcePortRange", "sourcePortRanges"],
         &name,
         &origin,
         problems,
     );
-    let destination_ports = ports(
+    let destination_ports = fields::ports(
+        value,
         p,
-        "destinationPortRange",
-        "destinationPortRanges",
+        ["destinationPortRange", "destinationPortRanges"],
         &name,
         &origin,
         problems,
@@ -234,77 +226,6 @@ fn enum_field<T>(
         ),
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         None => Decided::Unknown(format!("rule '{rule}' has no {field}")),
-    }
-}
-
-fn addresses(
-    p: &Value,
-    single: &str,
-    plural: &str,
-    asgs: &str,
-    rule: &str,
-    origin: &Origin,
-    problems: &mut Problems,
-) -> Decided<Vec<AddressItem>> {
-    let mut texts = Vec::new();
-    for field in [single, plural] {
-        match string_list(p, field) {
-            Some(Decided::Known(list)) => texts.extend(list),
-            Some(Decided::Unknown(reason)) => {
-                return Decided::Unknown(format!("{field} of rule '{rule}': {reason}"))
-            }
-            None => {}
-        }
-    }
-    let mut out = Vec::with_capacity(texts.len());
-    for t in &texts {
-        match AddressItem::parse(t) {
-            Ok(item) => out.push(item),
-            Err(message) => {
-                problems.push(located(origin, ProblemCode::BadPrefix, format!("rule '{rule}': {message}"), "use a CIDR such as 203.0.113.0/24, an address, '*' or a service tag such as Internet"));
-                return Decided::Unknown(format!("rule '{rule}' has an invalid prefix '{t}'"));
-            }
-        }
-    }
-    out.extend(reference_keys(p, asgs).into_iter().map(AddressItem::Asg));
-    if out.is_empty() {
-        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
-    }
-    Decided::Known(out)
-}
-
-fn ports(
-    p: &Value,
-    single: &str,
-    plural: &str,
-    rule: &str,
-    origin: &Origin,
-    problems: &mut Problems,
-) -> Decided<PortSet> {
-    let mut texts = Vec::new();
-    for field in [single, plural] {
-        match string_list(p, field) {
-            Some(Decided::Known(list)) => texts.extend(list),
-            Some(Decided::Unknown(reason)) => {
-                return Decided::Unknown(format!("{field} of rule '{rule}': {reason}"))
-            }
-            None => {}
-        }
-    }
-    if texts.is_empty() {
-        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
-    }
-    match PortSet::parse_list(texts.iter().map(String::as_str)) {
-        Ok(set) => Decided::Known(set),
-        Err(err) => {
-            problems.push(located(
-                origin,
-                ProblemCode::BadPortRange,
-                format!("rule '{rule}': port '{}' {}", err.text, err.reason),
-                "write a port (22), a range (20-25), a list, or '*'",
-            ));
-            Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text))
-        }
     }
 }
 
@@ -346,22 +267,7 @@ pub fn subnet(
     problems: &mut Problems,
 ) -> Subnet {
     let p = props(value);
-    let mut prefixes = Vec::new();
-    for field in ["addressPrefix", "addressPrefixes"] {
-        if let Some(Decided::Known(list)) = string_list(p, field) {
-            for t in list {
-                match t.trim().parse::<IpNet>() {
-                    Ok(net) => prefixes.push(net.trunc()),
-                    Err(_) => problems.push(located(
-                        &origin,
-                        ProblemCode::BadPrefix,
-                        format!("subnet '{name}' has an invalid address prefix '{t}'"),
-                        "use a CIDR such as 10.0.1.0/24",
-                    )),
-                }
-            }
-        }
-    }
+    let prefixes = fields::subnet_prefixes(value, p, name, &origin, problems);
     Subnet {
         id: id.to_owned(),
         name: name.to_owned(),

@@ -14,7 +14,7 @@ use super::functions::{self, Kind, Lazy, Spec, Unknowns};
 use super::value::{as_int, deep_equal, find_key, measure, type_name};
 use super::{
     Expr, ExprError, ExprErrorCode, Scope, MAX_ARRAY_ELEMENTS, MAX_EVALUATION_WEIGHT,
-    MAX_STRING_BYTES, MAX_VALUE_DEPTH,
+    MAX_STRING_BYTES, MAX_TOTAL_DEPTH, MAX_VALUE_DEPTH,
 };
 use crate::arm::unknown::{
     first_unknown_inside, is_unknown, missing_runtime_property, runtime_view_unknown, unknown,
@@ -24,6 +24,8 @@ use crate::arm::unknown::{
 pub(crate) struct Evaluator<'a> {
     scope: &'a dyn Scope,
     used: Cell<usize>,
+    /// Levels of the tree being evaluated right now.
+    depth: Cell<usize>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -32,11 +34,33 @@ impl<'a> Evaluator<'a> {
         Self {
             scope,
             used: Cell::new(0),
+            depth: Cell::new(0),
         }
     }
 
-    /// Evaluates `expr`.
+    /// The work done so far, in the units of [`MAX_EVALUATION_WEIGHT`].
+    pub(crate) fn used(&self) -> usize {
+        self.used.get()
+    }
+
+    /// Evaluates `expr`, refusing to nest deeper than [`MAX_TOTAL_DEPTH`] levels counting
+    /// those already open in the scope.
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Value, ExprError> {
+        let depth = self.depth.get() + 1;
+        if depth.saturating_add(self.scope.open_levels()) > MAX_TOTAL_DEPTH {
+            return Err(ExprError::new(
+                ExprErrorCode::TooDeep,
+                expr.offset(),
+                format!("expressions, and the variables and parameters they read, nest deeper than {MAX_TOTAL_DEPTH} levels in all"),
+            ));
+        }
+        self.depth.set(depth);
+        let result = self.eval_node(expr);
+        self.depth.set(depth - 1);
+        result
+    }
+
+    fn eval_node(&self, expr: &Expr) -> Result<Value, ExprError> {
         match expr {
             Expr::String { value, .. } => Ok(Value::String(value.clone())),
             Expr::Int { value, .. } => Ok(Value::from(*value)),
@@ -81,7 +105,12 @@ impl<'a> Evaluator<'a> {
                 {
                     return Ok(found);
                 }
-                implementation(&args)?
+                // A lookup (parameters, variables) may evaluate more expressions inside.
+                let open = self.depth.get();
+                self.scope.open_levels_by(open);
+                let result = implementation(&args);
+                self.scope.close_levels_by(open);
+                result?
             }
         };
         self.charge(&result, name, offset)?;

@@ -31,6 +31,11 @@ use serde_json::Value;
 
 /// Deepest nesting of calls, property accesses and indexes a parsed expression may have.
 pub(crate) const MAX_PARSE_DEPTH: usize = 128;
+/// Deepest nesting in all of one chain of evaluation: expression levels, plus the JSON levels
+/// and expression levels of the variables and parameters it reads, and theirs. Each level is
+/// a few stack frames, so this bound (not the per-expression one) keeps a chain of variables
+/// whose expressions each nest deeply from exhausting the stack of a worker thread.
+pub const MAX_TOTAL_DEPTH: usize = 256;
 /// Longest expression string accepted, in bytes (1 MiB).
 pub(crate) const MAX_EXPRESSION_BYTES: usize = 1024 * 1024;
 /// Longest string an evaluation may produce, in bytes (16 MiB).
@@ -208,6 +213,17 @@ pub trait Scope {
     /// decides (e.g. the properties of a resource declared in the same template) or an unknown
     /// marker.
     fn reference(&self, target: &Value, full: bool) -> Value;
+    /// Levels of nesting already open around evaluations in this scope (an expression reading
+    /// a variable whose value holds another expression...), counted against
+    /// [`MAX_TOTAL_DEPTH`]. Scopes whose lookups never evaluate anything keep the default.
+    fn open_levels(&self) -> usize {
+        0
+    }
+    /// Opens `levels` more levels of nesting (an evaluator calling a function that may look
+    /// up a variable); pair with [`Scope::close_levels`].
+    fn open_levels_by(&self, _levels: usize) {}
+    /// Closes levels opened with [`Scope::open_levels_by`].
+    fn close_levels_by(&self, _levels: usize) {}
 }
 
 /// True when the JSON string is an expression: starts with '[' and ends with ']' and does not
@@ -218,7 +234,7 @@ pub fn is_expression(s: &str) -> bool {
 
 /// Parse a whole expression string including the outer brackets ("[concat('a', 'b')]").
 pub fn parse(s: &str) -> Result<Expr, ExprError> {
-    parse::parse_expression(s)
+    parse::parse_expression(s, MAX_PARSE_DEPTH)
 }
 
 /// Evaluate a parsed expression.
@@ -233,10 +249,27 @@ pub fn evaluate(expr: &Expr, scope: &dyn Scope) -> Result<Value, ExprError> {
 /// ARM only unescapes `[[` in a string that would otherwise be an expression (ending with `]`);
 /// `"[[abc"` is left as it is, exactly as Azure deploys it.
 pub fn evaluate_string(s: &str, scope: &dyn Scope) -> Result<Value, ExprError> {
+    evaluate_string_metered(s, scope).0
+}
+
+/// [`evaluate_string`], also returning the work the evaluation did (string bytes plus one per
+/// JSON node it read or produced, at least the expression's length), so a caller can bound
+/// the total work of many evaluations.
+pub fn evaluate_string_metered(s: &str, scope: &dyn Scope) -> (Result<Value, ExprError>, usize) {
     if is_expression(s) {
-        let expr = parse(s)?;
-        return evaluate(&expr, scope);
+        let room = MAX_TOTAL_DEPTH.saturating_sub(scope.open_levels());
+        let expr = match parse::parse_expression(s, MAX_PARSE_DEPTH.min(room)) {
+            Ok(expr) => expr,
+            Err(err) => return (Err(err), s.len()),
+        };
+        let evaluator = eval::Evaluator::new(scope);
+        let result = evaluator.eval(&expr);
+        return (result, evaluator.used().saturating_add(s.len()));
     }
+    (literal_string(s), s.len())
+}
+
+fn literal_string(s: &str) -> Result<Value, ExprError> {
     if s.starts_with("[[") && s.ends_with(']') {
         return Ok(Value::String(s.get(1..).unwrap_or_default().to_owned()));
     }

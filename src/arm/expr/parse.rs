@@ -16,7 +16,9 @@ use super::lex::{tokenize, Token};
 use super::{Expr, ExprError, ExprErrorCode, MAX_EXPRESSION_BYTES, MAX_PARSE_DEPTH};
 
 /// Parses a whole expression string including the outer brackets.
-pub(crate) fn parse_expression(s: &str) -> Result<Expr, ExprError> {
+/// Nesting deeper than `max_depth` (at most [`MAX_PARSE_DEPTH`]; less when the expression is
+/// evaluated inside other evaluations) is a `too-deep` error.
+pub(crate) fn parse_expression(s: &str, max_depth: usize) -> Result<Expr, ExprError> {
     if s.len() > MAX_EXPRESSION_BYTES {
         return Err(ExprError::new(
             ExprErrorCode::TooLarge,
@@ -37,7 +39,11 @@ pub(crate) fn parse_expression(s: &str) -> Result<Expr, ExprError> {
     let end = s.len() - 1;
     let inner = s.get(1..end).unwrap_or_default();
     let tokens = tokenize(inner, 1, end)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        max_depth: max_depth.min(MAX_PARSE_DEPTH),
+    };
     if parser.peek() == &Token::End {
         return Err(ExprError::new(
             ExprErrorCode::Syntax,
@@ -62,6 +68,7 @@ pub(crate) fn parse_expression(s: &str) -> Result<Expr, ExprError> {
 struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
+    max_depth: usize,
 }
 
 impl Parser {
@@ -99,7 +106,15 @@ impl Parser {
         ExprError::new(
             ExprErrorCode::TooDeep,
             self.offset(),
-            format!("expression nesting is deeper than {MAX_PARSE_DEPTH} levels"),
+            format!(
+                "expression nesting is deeper than {} levels{}",
+                self.max_depth,
+                if self.max_depth < MAX_PARSE_DEPTH {
+                    " (what is left inside the variables and parameters that use it)"
+                } else {
+                    ""
+                }
+            ),
         )
     }
 
@@ -109,7 +124,7 @@ impl Parser {
 
     /// `expr := primary postfix*`, at nesting `depth`.
     fn expr(&mut self, depth: usize) -> Result<Expr, ExprError> {
-        if depth > MAX_PARSE_DEPTH {
+        if depth > self.max_depth {
             return Err(self.too_deep());
         }
         let mut expr = self.primary(depth)?;
@@ -120,7 +135,7 @@ impl Parser {
                 _ => return Ok(expr),
             }
             level += 1;
-            if level > MAX_PARSE_DEPTH {
+            if level > self.max_depth {
                 return Err(self.too_deep());
             }
             expr = self.postfix(expr, level)?;

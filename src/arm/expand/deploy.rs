@@ -1,0 +1,185 @@
+//! ARM: nested deployments (inline templates, inner or outer expression scope) and linked
+//! templates resolved to local files.
+//!
+//! A deployment chain is followed at most [`MAX_DEPLOYMENT_DEPTH`] levels deep, so a template
+//! that links itself ends with one diagnostic, not a hang. A linked file is read once per
+//! expansion however many loop iterations link it, through the loader's bounded read (never a
+//! FIFO, never beyond the size limit), and only as a relative path: an absolute
+//! `relativePath` or a `uri` with `..` segments is not followed.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::{json_at, Expander, Place};
+use crate::arm::context::DeploymentContext;
+use crate::arm::expr::Scope as _;
+use crate::arm::parameters;
+use crate::arm::scope::TemplateScope;
+use crate::arm::unknown::unknown_reason;
+use crate::diagnostic::ProblemCode;
+use crate::load;
+
+/// Deepest chain of nested/linked deployments followed.
+const MAX_DEPLOYMENT_DEPTH: usize = 16;
+
+impl Expander {
+    pub(super) fn expand_deployment(
+        &mut self,
+        scope: &TemplateScope<'_>,
+        decl: &Map<String, Value>,
+        evaluated: &Value,
+        place: &Place<'_>,
+        depth: usize,
+    ) {
+        if depth >= MAX_DEPLOYMENT_DEPTH {
+            self.problem_once(
+                "deployment depth",
+                place.doc,
+                &place.pointer,
+                format!("nested deployments deeper than {MAX_DEPLOYMENT_DEPTH} levels were not followed; the resources they deploy are not scanned"),
+            );
+            return;
+        }
+        let props = decl.get("properties");
+        let inner = props
+            .and_then(|p| p.get("expressionEvaluationOptions"))
+            .and_then(|o| o.get("scope"))
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let params = evaluated
+            .get("properties")
+            .and_then(|p| p.get("parameters"))
+            .map(parameters::values)
+            .unwrap_or_default();
+        let mut ctx = scope.context().clone();
+        if let Some(rg) = evaluated.get("resourceGroup").and_then(Value::as_str) {
+            ctx.resource_group = rg.to_owned();
+        }
+        if props.and_then(|p| p.get("template")).is_some() {
+            let base = format!("{}/properties/template", place.pointer);
+            if inner {
+                let template = json_at(&place.doc.json, &base).unwrap_or(&Value::Null);
+                let inner_scope = TemplateScope::new(template, &base, params, ctx, &self.budget)
+                    .tracking_references(self.uses_reference(place.doc));
+                self.expand_template_body(&inner_scope, place.doc, &base, depth + 1);
+                self.collect(&inner_scope, place.doc);
+            } else {
+                self.expand_template_body(scope, place.doc, &base, depth + 1);
+            }
+            return;
+        }
+        if let Some(link) = evaluated
+            .get("properties")
+            .and_then(|p| p.get("templateLink"))
+        {
+            self.expand_linked(link, params, ctx, place, depth);
+        }
+    }
+
+    fn expand_linked(
+        &mut self,
+        link: &Value,
+        params: HashMap<String, Value>,
+        ctx: DeploymentContext,
+        place: &Place<'_>,
+        depth: usize,
+    ) {
+        let link_pointer = format!("{}/properties/templateLink", place.pointer);
+        let base_dir = place.doc.path.parent().unwrap_or(Path::new("."));
+        let Some((path, how)) = resolve_link(base_dir, link) else {
+            let what = link
+                .get("uri")
+                .or_else(|| link.get("relativePath"))
+                .map(|v| {
+                    unknown_reason(v).map_or_else(|| v.to_string(), |r| format!("unknown ({r})"))
+                })
+                .unwrap_or_else(|| "with no uri".to_owned());
+            self.problem(
+                place.doc,
+                &link_pointer,
+                ProblemCode::LinkedTemplate,
+                format!("linked template {what} is not available offline: the resources it deploys are not scanned"),
+            );
+            return;
+        };
+        let display = load::display_path(&path);
+        let loaded = self
+            .linked
+            .entry(path.clone())
+            .or_insert_with(|| {
+                load::read_bounded(&path, &display)
+                    .and_then(|bytes| load::parse_document(&path, &display, bytes))
+                    .map(Arc::new)
+                    .map_err(|p| p.message)
+            })
+            .clone();
+        match loaded {
+            Ok(doc) => {
+                let uses_reference = self.uses_reference(&doc);
+                let linked_scope = TemplateScope::new(&doc.json, "", params, ctx, &self.budget)
+                    .tracking_references(uses_reference);
+                let entry = format!("{display} ({how})");
+                if !self.out.linked_files.contains(&entry) {
+                    self.out.linked_files.push(entry);
+                }
+                self.expand_template_body(&linked_scope, &doc, "", depth + 1);
+                self.collect(&linked_scope, &doc);
+            }
+            Err(reason) => self.problem(
+                place.doc,
+                &link_pointer,
+                ProblemCode::LinkedTemplate,
+                format!("linked template {display} could not be read ({reason}); the resources it deploys are not scanned"),
+            ),
+        }
+    }
+}
+
+/// A local file for a `templateLink`: its `relativePath`, or the tail of its `uri` found
+/// beside the current file. Absolute paths and `..` in a uri are not followed.
+fn resolve_link(base_dir: &Path, link: &Value) -> Option<(PathBuf, &'static str)> {
+    if let Some(rel) = link.get("relativePath").and_then(Value::as_str) {
+        let rel = Path::new(rel);
+        let relative = rel.components().all(|c| {
+            matches!(
+                c,
+                Component::Normal(_) | Component::CurDir | Component::ParentDir
+            )
+        });
+        let path = base_dir.join(rel);
+        return (relative && path.is_file()).then_some((path, "relativePath"));
+    }
+    let uri = link.get("uri").and_then(Value::as_str)?;
+    let without_query = uri.split(['?', '#']).next().unwrap_or(uri);
+    let segments: Vec<&str> = without_query
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .collect();
+    (1..=segments.len().min(4)).rev().find_map(|k| {
+        let tail = segments.get(segments.len() - k..)?;
+        if tail.iter().any(|s| s.contains(['\\', ':'])) {
+            return None;
+        }
+        let path = tail.iter().fold(base_dir.to_path_buf(), |p, s| p.join(s));
+        path.is_file()
+            .then_some((path, "uri resolved to a local file by its path"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn absolute_and_escaping_links_are_not_followed() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert!(resolve_link(base, &json!({"relativePath": "/etc/passwd"})).is_none());
+        assert!(resolve_link(base, &json!({"uri": "https://x/../../etc/passwd"})).is_none());
+        assert!(resolve_link(base, &json!({"relativePath": "Cargo.toml"})).is_some());
+        assert!(resolve_link(base, &json!({"uri": "https://x/y/Cargo.toml?sas=1"})).is_some());
+    }
+}

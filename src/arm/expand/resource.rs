@@ -1,0 +1,92 @@
+//! ARM: one declaration turned into a concrete resource: its full type and name (children
+//! are relative to their parent) and its evaluated body (without child resources, copy and
+//! condition; a deployment's inline template is left for its own scope).
+
+use serde_json::{Map, Value};
+
+use super::Place;
+use crate::arm::scope::TemplateScope;
+use crate::arm::unknown::unknown_reason;
+use crate::load::locate::escape_pointer_token;
+
+/// Full type, full name and declared name of a declaration (children are relative to parent).
+pub(super) fn names_of(
+    scope: &TemplateScope<'_>,
+    map: &Map<String, Value>,
+    place: &Place<'_>,
+    parent: Option<(&str, &str)>,
+) -> (String, String, String) {
+    let text = |key: &str| -> String {
+        let raw = map.get(key).cloned().unwrap_or(Value::Null);
+        let value = scope.evaluate_tree(&raw, &format!("{}/{key}", place.pointer));
+        match value {
+            Value::String(s) => s,
+            other => unknown_reason(&other)
+                .map_or_else(|| other.to_string(), |r| format!("(unknown: {r})")),
+        }
+    };
+    let declared_name = match map.get("name") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let own_type = text("type");
+    let own_name = text("name");
+    match parent {
+        Some((parent_type, parent_name)) if !own_type.contains('/') => (
+            format!("{parent_type}/{own_type}"),
+            format!("{parent_name}/{own_name}"),
+            declared_name,
+        ),
+        _ => (own_type, own_name, declared_name),
+    }
+}
+
+/// Evaluates a declaration (without child resources, copy, condition; a deployment's inline
+/// template is left for its own scope) and sets its `id`.
+pub(super) fn evaluate_resource(
+    scope: &TemplateScope<'_>,
+    map: &Map<String, Value>,
+    pointer: &str,
+    id: &str,
+    resource_type: &str,
+) -> Value {
+    let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+    let mut out = Map::with_capacity(map.len() + 1);
+    for (key, value) in map {
+        if matches!(
+            key.as_str(),
+            "resources" | "copy" | "condition" | "dependsOn" | "comments"
+        ) {
+            continue;
+        }
+        let child = format!("{pointer}/{}", escape_pointer_token(key));
+        let evaluated = if is_deployment && key == "properties" {
+            evaluate_deployment_properties(scope, value, &child)
+        } else {
+            scope.evaluate_tree(value, &child)
+        };
+        out.insert(key.clone(), evaluated);
+    }
+    out.insert("id".to_owned(), Value::String(id.to_owned()));
+    Value::Object(out)
+}
+
+fn evaluate_deployment_properties(
+    scope: &TemplateScope<'_>,
+    props: &Value,
+    pointer: &str,
+) -> Value {
+    let Some(map) = props.as_object() else {
+        return scope.evaluate_tree(props, pointer);
+    };
+    let mut out = Map::with_capacity(map.len());
+    for (key, value) in map {
+        if key == "template" {
+            continue; // evaluated in the nested deployment's own scope
+        }
+        let child = format!("{pointer}/{}", escape_pointer_token(key));
+        out.insert(key.clone(), scope.evaluate_tree(value, &child));
+    }
+    Value::Object(out)
+}

@@ -1,0 +1,259 @@
+//! ARM: references from one resource to another that the template does not declare.
+//!
+//! The links that decide a VM's exposure (VM -> NIC, NIC -> subnet, NSG and public IP,
+//! subnet -> NSG, scale-set NIC configuration -> subnet and NSG) must point at resources the
+//! scan can see. One that points elsewhere (a typo, or a resource deployed by another
+//! template) is a `dangling-reference` warning at the referencing property: the verdict that
+//! depends on it cannot be certain. Unknown ids are not reported (their reason already is).
+//! This module only compares ids; it never builds the model.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::expand::ArmResource;
+use super::problems::{to_input_problem, PendingProblem};
+use crate::diagnostic::{InputProblem, ProblemCode};
+use crate::load::locate::escape_pointer_token;
+
+/// Most dangling references reported per template; the rest are counted in one more.
+const MAX_REPORTED: usize = 200;
+
+/// One link to check: where it sits (keys from the resource), and what it should name.
+struct Link<'a> {
+    path: Vec<String>,
+    id: &'a str,
+    what: &'static str,
+}
+
+/// Dangling references among `resources`, one warning per referencing property.
+pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
+    let mut known: HashSet<String> = resources.iter().map(|r| key(&r.id)).collect();
+    for r in resources {
+        if r.resource_type
+            .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
+        {
+            for (_, subnet) in children(&r.value, &["properties", "subnets"]) {
+                if let Some(name) = get_ci(subnet, "name").and_then(|(_, v)| v.as_str()) {
+                    known.insert(key(&format!("{}/subnets/{name}", r.id)));
+                }
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut more = 0usize;
+    for r in resources {
+        for link in links(r) {
+            if known.contains(&key(link.id)) {
+                continue;
+            }
+            let pointer: String = link
+                .path
+                .iter()
+                .map(|k| format!("/{}", escape_pointer_token(k)))
+                .collect();
+            let pointer = format!("{}{pointer}", r.pointer);
+            if !seen.insert((Arc::as_ptr(&r.document), pointer.clone())) {
+                continue;
+            }
+            if out.len() >= MAX_REPORTED {
+                more += 1;
+                continue;
+            }
+            let message = format!(
+                "{} '{}' refers to the {} {}, which is not declared in the scanned input",
+                short_type(&r.resource_type),
+                r.name,
+                link.what,
+                link.id
+            );
+            out.push(to_input_problem(
+                &r.document,
+                PendingProblem::at(&pointer, ProblemCode::DanglingReference, message),
+            ));
+        }
+    }
+    if let (Some(first), true) = (resources.first(), more > 0) {
+        out.push(to_input_problem(
+            &first.document,
+            PendingProblem::at(
+                "",
+                ProblemCode::DanglingReference,
+                format!("{more} more references to resources not declared in the scanned input are not listed (at most {MAX_REPORTED} are)"),
+            ),
+        ));
+    }
+    out
+}
+
+/// The links of one resource that decide exposure.
+fn links(r: &ArmResource) -> Vec<Link<'_>> {
+    let t = r.resource_type.to_ascii_lowercase();
+    let v = &r.value;
+    let mut out = Vec::new();
+    match t.as_str() {
+        "microsoft.compute/virtualmachines" => {
+            for (path, nic) in children(v, &["properties", "networkProfile", "networkInterfaces"]) {
+                push_id(&mut out, path, nic, "network interface");
+            }
+        }
+        "microsoft.network/networkinterfaces" => {
+            push_ref(
+                &mut out,
+                v,
+                &["properties", "networkSecurityGroup"],
+                "network security group",
+            );
+            for (path, config) in children(v, &["properties", "ipConfigurations"]) {
+                nested_refs(
+                    &mut out,
+                    &path,
+                    config,
+                    &[
+                        ("subnet", "subnet"),
+                        ("publicIPAddress", "public IP address"),
+                    ],
+                );
+            }
+        }
+        "microsoft.network/virtualnetworks/subnets" => {
+            push_ref(
+                &mut out,
+                v,
+                &["properties", "networkSecurityGroup"],
+                "network security group",
+            );
+        }
+        "microsoft.network/virtualnetworks" => {
+            for (path, subnet) in children(v, &["properties", "subnets"]) {
+                nested_refs(
+                    &mut out,
+                    &path,
+                    subnet,
+                    &[("networkSecurityGroup", "network security group")],
+                );
+            }
+        }
+        "microsoft.compute/virtualmachinescalesets" => {
+            let configs = children(
+                v,
+                &[
+                    "properties",
+                    "virtualMachineProfile",
+                    "networkProfile",
+                    "networkInterfaceConfigurations",
+                ],
+            );
+            for (path, config) in configs {
+                nested_refs(
+                    &mut out,
+                    &path,
+                    config,
+                    &[("networkSecurityGroup", "network security group")],
+                );
+                for (sub, ip) in children(config, &["properties", "ipConfigurations"]) {
+                    let full: Vec<String> = path.iter().chain(&sub).cloned().collect();
+                    nested_refs(&mut out, &full, ip, &[("subnet", "subnet")]);
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `properties.<field>.id` of `value`, for each (field, what).
+fn nested_refs<'a>(
+    out: &mut Vec<Link<'a>>,
+    base: &[String],
+    value: &'a Value,
+    fields: &[(&str, &'static str)],
+) {
+    for (field, what) in fields {
+        let mut link = Vec::new();
+        push_ref(&mut link, value, &["properties", field], what);
+        for mut l in link {
+            l.path = base.iter().cloned().chain(l.path).collect();
+            out.push(l);
+        }
+    }
+}
+
+/// `<path>.id` of `value`.
+fn push_ref<'a>(out: &mut Vec<Link<'a>>, value: &'a Value, path: &[&str], what: &'static str) {
+    if let Some((keys, target)) = walk(value, path) {
+        push_id(out, keys, target, what);
+    }
+}
+
+/// A reference object `{"id": "..."}` (or a bare id string) at `keys`.
+fn push_id<'a>(
+    out: &mut Vec<Link<'a>>,
+    mut keys: Vec<String>,
+    target: &'a Value,
+    what: &'static str,
+) {
+    let id = match target {
+        Value::String(s) => Some(s.as_str()),
+        other => get_ci(other, "id").and_then(|(k, v)| {
+            keys.push(k.to_owned());
+            v.as_str()
+        }),
+    };
+    if let Some(id) = id.filter(|id| id.starts_with('/')) {
+        out.push(Link {
+            path: keys,
+            id,
+            what,
+        });
+    }
+}
+
+/// The value at a path of case-insensitive keys, with the keys as written.
+fn walk<'a>(value: &'a Value, path: &[&str]) -> Option<(Vec<String>, &'a Value)> {
+    let mut keys = Vec::with_capacity(path.len());
+    let mut at = value;
+    for step in path {
+        let (k, v) = get_ci(at, step)?;
+        keys.push(k.to_owned());
+        at = v;
+    }
+    Some((keys, at))
+}
+
+/// The elements of the array at `path`, each with its key path.
+fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<String>, &'a Value)> {
+    let Some((keys, Value::Array(items))) = walk(value, path) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut k = keys.clone();
+            k.push(i.to_string());
+            (k, item)
+        })
+        .collect()
+}
+
+fn get_ci<'a>(value: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
+    let map = value.as_object()?;
+    if let Some((k, v)) = map.get_key_value(name) {
+        return Some((k.as_str(), v));
+    }
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+/// Lower-case id without a trailing slash, the form ids are compared in.
+fn key(id: &str) -> String {
+    id.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+fn short_type(resource_type: &str) -> &str {
+    resource_type.rsplit('/').next().unwrap_or(resource_type)
+}

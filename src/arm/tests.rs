@@ -1,0 +1,154 @@
+//! Unit tests of template expansion under hostile or tricky input: per-iteration variables,
+//! cycles, copy counts, links that escape, the work budget.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{expand_template, ArmExpansion, DeploymentContext};
+use crate::diagnostic::ProblemCode;
+use crate::load::{parse_document, Document};
+
+fn doc(json: &Value) -> Arc<Document> {
+    let text = serde_json::to_string_pretty(json).unwrap();
+    Arc::new(parse_document(Path::new("t.json"), "t.json", text.into_bytes()).unwrap())
+}
+
+fn expand(json: &Value) -> ArmExpansion {
+    expand_template(&doc(json), None, &DeploymentContext::default())
+}
+
+fn names(expansion: &ArmExpansion) -> Vec<&str> {
+    expansion
+        .resources
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
+fn codes(expansion: &ArmExpansion) -> Vec<ProblemCode> {
+    expansion.problems.iter().map(|p| p.code).collect()
+}
+
+#[test]
+fn a_variable_reading_copy_index_is_evaluated_per_iteration() {
+    let expansion = expand(&json!({
+        "variables": {
+            "plain": "p",
+            "indexed": "[concat(variables('plain'), '-', string(copyIndex()))]",
+            "copy": [{"name": "list", "count": 2, "input": "[copyIndex('list')]"}]
+        },
+        "resources": [
+            // Read outside any loop first: copyIndex() fails there, which must not be cached.
+            {"type": "t", "name": "[variables('plain')]"},
+            {"type": "t", "name": "[concat(variables('indexed'), '/', string(variables('list')))]",
+             "copy": {"name": "c", "count": 3}}
+        ]
+    }));
+    assert_eq!(
+        names(&expansion),
+        vec!["p", "p-0/[0,1]", "p-1/[0,1]", "p-2/[0,1]"]
+    );
+    assert!(expansion.problems.is_empty(), "{:?}", expansion.problems);
+}
+
+#[test]
+fn a_variable_failing_outside_a_loop_still_works_inside_one() {
+    let expansion = expand(&json!({
+        "variables": {"i": "[copyIndex()]"},
+        "resources": [
+            {"type": "t", "name": "[string(variables('i'))]"},
+            {"type": "t", "name": "[string(variables('i'))]", "copy": {"name": "c", "count": 2}}
+        ]
+    }));
+    let names = names(&expansion);
+    assert_eq!(&names[1..], &["0", "1"]);
+    assert_eq!(codes(&expansion), vec![ProblemCode::Evaluation]);
+}
+
+#[test]
+fn a_cycle_is_one_problem_and_unknown_values() {
+    let expansion = expand(&json!({
+        "variables": {"a": "[variables('b')]", "b": "[variables('a')]", "self": "[variables('self')]"},
+        "resources": [
+            {"type": "t", "name": "[variables('a')]", "copy": {"name": "c", "count": 5}},
+            {"type": "t", "name": "[variables('b')]"},
+            {"type": "t", "name": "[variables('self')]"}
+        ]
+    }));
+    let cycles: Vec<&str> = expansion
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::VariableCycle)
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(cycles.len(), 2, "{cycles:?}");
+    assert!(cycles[0].contains("a -> b -> a"), "{cycles:?}");
+    assert!(cycles[1].contains("self -> self"), "{cycles:?}");
+    assert_eq!(codes(&expansion).len(), 2, "{:?}", expansion.problems);
+    assert!(names(&expansion)[0].contains("unknown"));
+}
+
+#[test]
+fn bad_copy_counts_are_copy_count_problems_and_one_instance() {
+    for count in [
+        json!(-1),
+        json!(801),
+        json!(1e30),
+        json!("many"),
+        json!(1.5),
+    ] {
+        let expansion = expand(&json!({
+            "resources": [{"type": "t", "name": "n", "copy": {"name": "c", "count": count}}]
+        }));
+        assert_eq!(codes(&expansion), vec![ProblemCode::CopyCount], "{count}");
+        assert_eq!(expansion.resources.len(), 1, "{count}");
+        assert!(!expansion.resources[0].assumptions.is_empty());
+    }
+}
+
+#[test]
+fn nested_property_copies_stop_at_the_budget() {
+    let mut input = json!({"v": "[copyIndex('p1')]"});
+    for i in 1..=4 {
+        input = json!({"copy": [{"name": format!("p{i}"), "count": 800, "input": input}]});
+    }
+    let expansion = expand(&json!({
+        "resources": [{"type": "t", "name": "n", "properties": {"x": input}}]
+    }));
+    assert!(
+        codes(&expansion).contains(&ProblemCode::TooLarge),
+        "{:?}",
+        expansion.problems
+    );
+    assert_eq!(expansion.resources.len(), 1);
+}
+
+#[test]
+fn references_to_undeclared_resources_are_dangling_once_per_property() {
+    let expansion = expand(&json!({
+        "resources": [
+            {"type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+             "properties": {"subnets": [{"name": "app", "properties": {}}]}},
+            {"type": "Microsoft.Network/networkInterfaces", "name": "[concat('nic', copyIndex())]",
+             "copy": {"name": "c", "count": 3},
+             "properties": {"ipConfigurations": [{"name": "ip", "properties": {
+                 "subnet": {"id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'app')]"},
+                 "publicIPAddress": {"id": "[resourceId('Microsoft.Network/publicIPAddresses', 'gone')]"}}}]}}
+        ]
+    }));
+    let dangling: Vec<_> = expansion
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::DanglingReference)
+        .collect();
+    assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
+    assert!(dangling[0].message.contains("publicIPAddresses/gone"));
+}

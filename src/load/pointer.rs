@@ -1,0 +1,310 @@
+//! LOAD: resolve a JSON pointer (RFC 6901) to the byte offset of its value in the JSON text.
+//!
+//! Findings and diagnostics keep locations symbolic and resolve them only when a report needs
+//! them, which can be once per VM, rule and problem. A walk from the top of the text for each
+//! one is quadratic on a big template (a 100 MB file with 100,000 resources), so containers
+//! whose text is long get an index of their entries the first time they are looked into, and
+//! later lookups jump straight to the entry. Everything here is iterative (nesting costs no
+//! stack) and tolerates any text: a missing token stops at the deepest value found.
+//! This module never parses values and never allocates more than the containers it indexes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Containers whose text is at least this long keep an index of their entries.
+const INDEX_MIN_BYTES: usize = 4096;
+
+/// Indexes of the entries of long containers, by the offset of their opening bracket.
+#[derive(Debug, Default)]
+pub(crate) struct ContainerCache {
+    entries: Mutex<HashMap<usize, Entries>>,
+}
+
+/// Where each entry of one container starts.
+#[derive(Debug)]
+enum Entries {
+    /// Offsets of an array's elements, in order.
+    Elements(Vec<usize>),
+    /// Offsets of an object's member values by decoded key (a repeated key: the last one, as
+    /// the parsed document keeps it).
+    Members(HashMap<String, usize>),
+}
+
+impl Entries {
+    fn find(&self, token: &str) -> Option<usize> {
+        match self {
+            Entries::Elements(starts) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| starts.get(index).copied()),
+            Entries::Members(members) => members.get(token).copied(),
+        }
+    }
+}
+
+/// Byte offset where the value at `pointer` starts in `text` (JSON with comments blanked).
+/// Returns the deepest offset reached when a token is missing, so a location is always usable.
+pub(crate) fn resolve(text: &str, pointer: &str, cache: &ContainerCache) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = skip_ws(bytes, 0);
+    if pointer.is_empty() {
+        return pos;
+    }
+    for raw in pointer.split('/').skip(1) {
+        let token = unescape_pointer_token(raw);
+        let next = match bytes.get(pos) {
+            Some(b'{' | b'[') => lookup(bytes, pos, &token, cache),
+            _ => None,
+        };
+        match next {
+            Some(found) => pos = found,
+            None => return pos,
+        }
+    }
+    pos
+}
+
+fn lookup(bytes: &[u8], start: usize, token: &str, cache: &ContainerCache) -> Option<usize> {
+    if let Ok(map) = cache.entries.lock() {
+        if let Some(entries) = map.get(&start) {
+            return entries.find(token);
+        }
+    }
+    let (entries, end) = scan_container(bytes, start);
+    let found = entries.find(token);
+    if end.saturating_sub(start) >= INDEX_MIN_BYTES {
+        if let Ok(mut map) = cache.entries.lock() {
+            map.insert(start, entries);
+        }
+    }
+    found
+}
+
+/// The entries of the container opening at `start`, and the offset just past it.
+fn scan_container(bytes: &[u8], start: usize) -> (Entries, usize) {
+    let is_object = bytes.get(start) == Some(&b'{');
+    let mut elements = Vec::new();
+    let mut members = HashMap::new();
+    let mut pos = skip_ws(bytes, start + 1);
+    loop {
+        match bytes.get(pos) {
+            None => break,
+            Some(b'}' | b']') => {
+                pos += 1;
+                break;
+            }
+            Some(_) => {}
+        }
+        let value_start = if is_object {
+            if bytes.get(pos) != Some(&b'"') {
+                break;
+            }
+            let key_end = skip_string(bytes, pos);
+            let key = decode_key(bytes.get(pos + 1..key_end.saturating_sub(1)).unwrap_or(&[]));
+            pos = skip_ws(bytes, key_end);
+            if bytes.get(pos) != Some(&b':') {
+                break;
+            }
+            let value_start = skip_ws(bytes, pos + 1);
+            members.insert(key, value_start);
+            value_start
+        } else {
+            elements.push(pos);
+            pos
+        };
+        pos = skip_ws(bytes, skip_value(bytes, value_start));
+        match bytes.get(pos) {
+            Some(b',') => pos = skip_ws(bytes, pos + 1),
+            Some(b'}' | b']') => {
+                pos += 1;
+                break;
+            }
+            _ => break,
+        }
+    }
+    let entries = if is_object {
+        Entries::Members(members)
+    } else {
+        Entries::Elements(elements)
+    };
+    (entries, pos)
+}
+
+/// The decoded text of a raw key (between its quotes).
+fn decode_key(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    if !raw.contains(&b'\\') {
+        return text.into_owned();
+    }
+    serde_json::from_str::<String>(&format!("\"{text}\"")).unwrap_or_else(|_| text.into_owned())
+}
+
+/// Unescapes one pointer token (`~1` is `/`, `~0` is `~`).
+pub(crate) fn unescape_pointer_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// End (exclusive) of the string starting at `pos` (which holds the opening quote).
+pub(crate) fn skip_string(bytes: &[u8], pos: usize) -> usize {
+    let mut i = pos + 1;
+    while let Some(b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// End (exclusive) of the value starting at `pos`. Iterative, so nesting depth costs no stack.
+fn skip_value(bytes: &[u8], pos: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = pos;
+    while let Some(b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                i = skip_string(bytes, i);
+                if depth == 0 {
+                    return i;
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                if depth <= 1 {
+                    return i + 1;
+                }
+                depth -= 1;
+            }
+            b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Length in bytes of the value starting at `pos`, for a label: a whole scalar (a quoted
+/// string, a number, `true`...) up to `max` bytes, or 1 for an object or array.
+pub(crate) fn scalar_len(text: &str, pos: usize, max: usize) -> usize {
+    let bytes = text.as_bytes();
+    let len = match bytes.get(pos) {
+        None => 0,
+        Some(b'{' | b'[') => 1,
+        Some(_) => skip_value(bytes, pos).saturating_sub(pos).max(1),
+    };
+    let mut len = len.min(max);
+    while len > 1 && !text.is_char_boundary(pos + len) {
+        len -= 1;
+    }
+    len
+}
+
+/// Byte offset in `text` of the character that starts at byte `decoded` of the decoded value
+/// of the JSON string whose opening quote is at `quote`. Escapes (`\"`, `\n`, `\u0041`, a
+/// surrogate pair) count as the character they stand for, so an offset inside an ARM
+/// expression lands on the character the user wrote. Offsets past the end clamp to the
+/// closing quote.
+pub(crate) fn raw_offset_in_string(text: &str, quote: usize, decoded: usize) -> usize {
+    let bytes = text.as_bytes();
+    if bytes.get(quote) != Some(&b'"') {
+        return quote.min(text.len());
+    }
+    let mut raw = quote + 1;
+    let mut seen = 0usize;
+    while seen < decoded {
+        match bytes.get(raw) {
+            None | Some(b'"') => break,
+            Some(b'\\') => {
+                let (raw_len, decoded_len) = escape_lengths(bytes, raw);
+                raw += raw_len;
+                seen += decoded_len;
+            }
+            Some(&b) => {
+                let len = utf8_len(b);
+                raw += len;
+                seen += len;
+            }
+        }
+    }
+    raw.min(text.len())
+}
+
+/// Raw and decoded byte lengths of the escape starting at `pos` (a backslash).
+fn escape_lengths(bytes: &[u8], pos: usize) -> (usize, usize) {
+    if bytes.get(pos + 1) != Some(&b'u') {
+        return (2, 1);
+    }
+    let unit = |at: usize| -> Option<u32> {
+        let hex = bytes.get(at..at + 4)?;
+        u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    match unit(pos + 2) {
+        Some(high @ 0xD800..=0xDBFF)
+            if bytes.get(pos + 6) == Some(&b'\\') && bytes.get(pos + 7) == Some(&b'u') =>
+        {
+            match unit(pos + 8) {
+                Some(0xDC00..=0xDFFF) => (12, 4),
+                _ => (6, char_len(high)),
+            }
+        }
+        Some(code) => (6, char_len(code)),
+        None => (2, 1),
+    }
+}
+
+fn char_len(code: u32) -> usize {
+    char::from_u32(code).map_or(3, char::len_utf8)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xFF => 4,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn escapes_map_back_to_the_raw_text() {
+        // The decoded value is `a"b[x]`; `[` is decoded byte 3.
+        let text = r#"{"k": "a\"b[x]"}"#;
+        let quote = text.find("\"a").unwrap();
+        assert_eq!(&text[raw_offset_in_string(text, quote, 3)..][..1], "[");
+        let text = r#"{"k": "\u0041\u00e9[x]"}"#;
+        let quote = text.find("\"\\u").unwrap();
+        // decoded: 'A' (1 byte), 'é' (2 bytes), '[' at byte 3.
+        assert_eq!(&text[raw_offset_in_string(text, quote, 3)..][..1], "[");
+        let text = r#"{"k": "\ud83d\ude00é["}"#;
+        let quote = text.find("\"\\u").unwrap();
+        assert_eq!(&text[raw_offset_in_string(text, quote, 6)..][..1], "[");
+        assert_eq!(raw_offset_in_string(text, quote, 999), text.len() - 2);
+    }
+
+    #[test]
+    fn big_containers_are_indexed_once() {
+        let items: Vec<String> = (0..2000).map(|i| format!("{{\"n\": {i}}}")).collect();
+        let text = format!("{{\"r\": [{}], \"z\": 1}}", items.join(", "));
+        let cache = ContainerCache::default();
+        let at = resolve(&text, "/r/1999/n", &cache);
+        assert_eq!(&text[at..at + 4], "1999");
+        assert_eq!(cache.entries.lock().unwrap().len(), 2);
+        let at = resolve(&text, "/z", &cache);
+        assert_eq!(&text[at..at + 1], "1");
+    }
+}

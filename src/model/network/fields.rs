@@ -1,0 +1,267 @@
+//! MODEL: strict parsing of the fields of an NSG security rule that decide verdicts
+//! (priority, address prefixes, port ranges).
+//!
+//! A value that does not parse is a diagnostic located at the property itself (the element of
+//! a list, when it is one), and the field becomes unknown rather than guessed. The same
+//! problem met again at the same place (every instance of a copy loop) is kept once.
+
+use ipnet::IpNet;
+use serde_json::Value;
+
+use super::super::access::{decided_text, string_list};
+use super::super::address::AddressItem;
+use super::super::ports::PortSet;
+use super::super::types::{Decided, Origin};
+use super::{located, props_pointer, Problems};
+use crate::diagnostic::{InputProblem, ProblemCode};
+
+/// How far back [`push_unique`] looks for the same problem.
+const RECENT_PROBLEMS: usize = 256;
+
+/// The lowest and highest priority of a custom rule.
+const PRIORITY_RANGE: std::ops::RangeInclusive<i128> = 100..=4096;
+
+/// Records `problem` unless one of the recent problems has the same file, place and code.
+pub fn push_unique(problems: &mut Problems, problem: InputProblem) {
+    let place = |p: &InputProblem| (p.path.clone(), p.span.as_ref().map(|s| s.offset), p.code);
+    let this = place(&problem);
+    if problems
+        .iter()
+        .rev()
+        .take(RECENT_PROBLEMS)
+        .any(|p| place(p) == this)
+    {
+        return;
+    }
+    problems.push(problem);
+}
+
+/// The key of `field` in `p` as written (case-insensitive lookup) and its value.
+fn field<'a>(p: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
+    let map = p.as_object()?;
+    map.get_key_value(name)
+        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+/// The origin of a property of the rule whose (resource-level) value is `rule`.
+fn at(origin: &Origin, rule: &Value, suffix: &str) -> Origin {
+    origin.child(&format!("{}{suffix}", props_pointer(rule)))
+}
+
+/// `priority`: a whole number; custom rules 100-4096 (out of range: warned, still used when
+/// it fits a u32; otherwise unknown).
+pub fn priority(
+    rule_value: &Value,
+    p: &Value,
+    name: &str,
+    origin: &Origin,
+    is_default: bool,
+    problems: &mut Problems,
+) -> Decided<u32> {
+    let Some((key, raw)) = field(p, "priority") else {
+        return Decided::Unknown(format!("rule '{name}' has no priority"));
+    };
+    let text = match decided_text(raw) {
+        Some(Decided::Known(s)) => s,
+        Some(Decided::Unknown(r)) => return Decided::Unknown(r),
+        None => return Decided::Unknown(format!("rule '{name}' has no priority")),
+    };
+    let parsed = text.trim().parse::<i128>().ok().or_else(|| {
+        let f = text.trim().parse::<f64>().ok()?;
+        (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
+    });
+    let problem_at = at(origin, rule_value, &format!("/{}", escape(key)));
+    let mut report = |message: String| {
+        push_unique(
+            problems,
+            located(
+                &problem_at,
+                ProblemCode::BadPriority,
+                message,
+                "use a whole number from 100 (evaluated first) to 4096",
+            ),
+        );
+    };
+    match parsed {
+        Some(n) if is_default || PRIORITY_RANGE.contains(&n) => match u32::try_from(n) {
+            Ok(n) => Decided::Known(n),
+            Err(_) => Decided::Unknown(format!("rule '{name}' has priority {n}")),
+        },
+        Some(n) => {
+            report(format!("rule '{name}' has priority {n}, outside 100-4096"));
+            match u32::try_from(n) {
+                Ok(n) => Decided::Known(n),
+                Err(_) => {
+                    Decided::Unknown(format!("rule '{name}' has priority {n}, outside 100-4096"))
+                }
+            }
+        }
+        None => {
+            report(format!(
+                "rule '{name}' has priority '{text}', which is not a whole number"
+            ));
+            Decided::Unknown(format!("priority '{text}' is not a number"))
+        }
+    }
+}
+
+/// The texts of a single field and its plural list, each with its pointer suffix.
+fn texts(p: &Value, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for name in names {
+        let Some((key, raw)) = field(p, name) else {
+            continue;
+        };
+        let key = escape(key);
+        match raw {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match decided_text(item) {
+                        Some(Decided::Known(s)) => out.push((s, format!("/{key}/{i}"))),
+                        Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
+                        None => {}
+                    }
+                }
+            }
+            Value::String(s) if s.is_empty() => {}
+            other => match decided_text(other) {
+                Some(Decided::Known(s)) => out.push((s, format!("/{key}"))),
+                Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
+                None => {}
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// Source or destination items: prefixes, service tags and application security groups.
+pub fn addresses(
+    rule_value: &Value,
+    p: &Value,
+    fields: [&str; 3],
+    rule: &str,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Decided<Vec<AddressItem>> {
+    let [single, plural, asgs] = fields;
+    let texts = match texts(p, [single, plural]) {
+        Ok(texts) => texts,
+        Err(reason) => return Decided::Unknown(format!("rule '{rule}': {reason}")),
+    };
+    let mut out = Vec::with_capacity(texts.len());
+    for (t, suffix) in &texts {
+        match AddressItem::parse(t) {
+            Ok(item) => out.push(item),
+            Err(message) => {
+                push_unique(
+                    problems,
+                    located(
+                        &at(origin, rule_value, suffix),
+                        ProblemCode::BadPrefix,
+                        format!("rule '{rule}': {message}"),
+                        "use a CIDR such as 203.0.113.0/24, an address, '*' or a service tag such as Internet",
+                    ),
+                );
+                return Decided::Unknown(format!("rule '{rule}' has an invalid prefix '{t}'"));
+            }
+        }
+    }
+    out.extend(
+        super::super::access::reference_keys(p, asgs)
+            .into_iter()
+            .map(AddressItem::Asg),
+    );
+    if out.is_empty() {
+        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
+    }
+    Decided::Known(out)
+}
+
+/// Source or destination ports.
+pub fn ports(
+    rule_value: &Value,
+    p: &Value,
+    fields: [&str; 2],
+    rule: &str,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Decided<PortSet> {
+    let [single, _] = fields;
+    let texts = match texts(p, fields) {
+        Ok(texts) => texts,
+        Err(reason) => return Decided::Unknown(format!("rule '{rule}': {reason}")),
+    };
+    if texts.is_empty() {
+        return Decided::Unknown(format!("rule '{rule}' names no {single}"));
+    }
+    for (t, suffix) in &texts {
+        if let Err(err) = PortSet::parse_list(std::iter::once(t.as_str())) {
+            push_unique(
+                problems,
+                located(
+                    &at(origin, rule_value, suffix),
+                    ProblemCode::BadPortRange,
+                    format!("rule '{rule}': port '{}' {}", err.text, err.reason),
+                    "write a port (22), a range (20-25), a list, or '*'",
+                ),
+            );
+            return Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text));
+        }
+    }
+    match PortSet::parse_list(texts.iter().map(|(t, _)| t.as_str())) {
+        Ok(set) => Decided::Known(set),
+        Err(err) => Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text)),
+    }
+}
+
+fn escape(key: &str) -> String {
+    crate::load::locate::escape_pointer_token(key)
+}
+
+/// The address prefixes of a subnet; one that is not a CIDR Azure accepts for a subnet is a
+/// diagnostic at its place and left out.
+pub fn subnet_prefixes(
+    value: &Value,
+    p: &Value,
+    name: &str,
+    origin: &Origin,
+    problems: &mut Problems,
+) -> Vec<IpNet> {
+    let mut prefixes = Vec::new();
+    for field in ["addressPrefix", "addressPrefixes"] {
+        if let Some(Decided::Known(list)) = string_list(p, field) {
+            for (i, t) in list.iter().enumerate() {
+                match t.trim().parse::<IpNet>() {
+                    Ok(net) if fits_a_subnet(&net) => prefixes.push(net.trunc()),
+                    _ => {
+                        let at = if field.ends_with('s') {
+                            format!("{}/{field}/{i}", props_pointer(value))
+                        } else {
+                            format!("{}/{field}", props_pointer(value))
+                        };
+                        push_unique(
+                            problems,
+                            located(
+                                &origin.child(&at),
+                                ProblemCode::BadPrefix,
+                                format!("subnet '{name}' has an invalid address prefix '{t}'"),
+                                "use a CIDR such as 10.0.1.0/24 (an Azure subnet is at most a /2)",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    prefixes
+}
+
+/// Azure subnets are at most /2 (IPv4); a shorter prefix is not a subnet Azure creates, and
+/// address arithmetic on it would overflow.
+fn fits_a_subnet(net: &IpNet) -> bool {
+    match net {
+        IpNet::V4(v4) => v4.prefix_len() >= 2,
+        IpNet::V6(_) => true,
+    }
+}
