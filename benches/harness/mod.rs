@@ -1,0 +1,276 @@
+//! BENCH SUPPORT: a small timing harness (median of a few runs, bounded by a time budget),
+//! the scan under test, and peak-memory measurement of the release binary with GNU time.
+//!
+//! Plain `std::time::Instant` rather than criterion: the runs that matter take seconds, a
+//! median of a handful is what the targets are stated in, and the bench builds with no extra
+//! dependency on a 2-core machine shared with other builds.
+
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use jitscan::classify::Classification;
+use jitscan::scan::{scan, ScanOptions, ScanResult};
+
+/// Timings of one measured operation.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub median: Duration,
+    pub min: Duration,
+    pub runs: usize,
+}
+
+impl Stats {
+    /// Median in seconds.
+    pub fn secs(&self) -> f64 {
+        self.median.as_secs_f64()
+    }
+}
+
+/// Runs `f` up to `max_runs` times (at least once), stopping early once `budget` is spent.
+pub fn measure(max_runs: usize, budget: Duration, mut f: impl FnMut()) -> Stats {
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < max_runs.max(1) {
+        let t = Instant::now();
+        f();
+        times.push(t.elapsed());
+        if start.elapsed() >= budget {
+            break;
+        }
+    }
+    times.sort();
+    Stats {
+        median: times[times.len() / 2],
+        min: times[0],
+        runs: times.len(),
+    }
+}
+
+/// What one scan found, for the setup checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Census {
+    pub vms: usize,
+    pub healthy: usize,
+    pub unhealthy: usize,
+    pub not_applicable: usize,
+}
+
+/// Counts a scan's VMs by classification.
+pub fn census(result: &ScanResult) -> Census {
+    let count = |c| {
+        result
+            .vms
+            .iter()
+            .filter(|v| v.classification.value == c)
+            .count()
+    };
+    Census {
+        vms: result.vms.len(),
+        healthy: count(Classification::Healthy),
+        unhealthy: count(Classification::Unhealthy),
+        not_applicable: count(Classification::NotApplicable),
+    }
+}
+
+/// Scan options for `paths` with every default.
+pub fn options(paths: &[PathBuf]) -> ScanOptions {
+    ScanOptions {
+        paths: paths.to_vec(),
+        ..ScanOptions::default()
+    }
+}
+
+/// The end-to-end operation measured: scan, then render the JSON report (and drop it all).
+/// Returns the time each half took (the report's length is black-boxed so the work cannot be optimised away).
+pub fn scan_to_json(options: &ScanOptions) -> (Duration, Duration) {
+    let t = Instant::now();
+    let result = scan(options);
+    let scanned = t.elapsed();
+    std::hint::black_box(jitscan::report::json::render(&result).len());
+    // Dropping a big result is real work (a sizeable share with many small allocations):
+    // counted with the render, so the halves add up to the end-to-end time.
+    drop(result);
+    (scanned, t.elapsed() - scanned)
+}
+
+/// End-to-end timings with the scan and render halves of the same runs, and how many cores
+/// the process kept busy (CPU time / wall time, median): on a shared machine this tells a
+/// lack of parallelism from a lack of free cores.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub e2e: Stats,
+    pub scan: Stats,
+    pub render: Stats,
+    pub cores: f64,
+}
+
+/// CPU time (user + system) this process has used so far, from `/proc/self/stat` (in
+/// USER_HZ ticks of 1/100 s, fixed by the Linux ABI); zero where unavailable.
+pub fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the ')'.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// [`measure`] of [`scan_to_json`], keeping both halves and the cores used.
+pub fn measure_split(
+    max_runs: usize,
+    budget: Duration,
+    mut f: impl FnMut() -> (Duration, Duration),
+) -> Split {
+    let mut halves = Vec::new();
+    let mut cores = Vec::new();
+    let e2e = measure(max_runs, budget, || {
+        let (cpu, wall) = (cpu_time(), Instant::now());
+        halves.push(f());
+        cores.push((cpu_time() - cpu).as_secs_f64() / wall.elapsed().as_secs_f64());
+    });
+    let stats = |mut times: Vec<Duration>| {
+        times.sort();
+        Stats {
+            median: times[times.len() / 2],
+            min: times[0],
+            runs: times.len(),
+        }
+    };
+    cores.sort_by(f64::total_cmp);
+    Split {
+        e2e,
+        scan: stats(halves.iter().map(|h| h.0).collect()),
+        render: stats(halves.iter().map(|h| h.1).collect()),
+        cores: cores[cores.len() / 2],
+    }
+}
+
+/// Scans once and checks the input really exercises the scanner: `expected` VMs, some healthy
+/// and some unhealthy, no failed input. Err says what is wrong.
+pub fn verify(options: &ScanOptions, expected: usize) -> Result<Census, String> {
+    let result = scan(options);
+    let c = census(&result);
+    let failed = result
+        .inputs
+        .iter()
+        .find(|i| i.status == jitscan::scan::InputStatus::Failed)
+        .map(|i| format!("{}: {}", i.path, i.reason.as_deref().unwrap_or("failed")));
+    match failed {
+        Some(why) => Err(format!("input failed: {why}")),
+        None if c.vms != expected => Err(format!("{} VMs scanned, {expected} expected", c.vms)),
+        None if c.healthy == 0 || c.unhealthy == 0 => Err(format!("not a mix of verdicts: {c:?}")),
+        None => Ok(c),
+    }
+}
+
+/// Reads every file, for the parse floor (timed separately from the disk).
+pub fn read_all(files: &[PathBuf]) -> Vec<Vec<u8>> {
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+/// The parse floor: serde_json parsing the bytes into `Value`s, one file after another.
+/// Only parsing is timed: each tree is dropped untimed before the next file (dropping a big
+/// `Value` costs about as much again, and keeping a thousand trees alive would time page
+/// faults, not parsing).
+pub fn parse_floor(contents: &[Vec<u8>]) -> Duration {
+    let mut took = Duration::ZERO;
+    for bytes in contents {
+        let t = Instant::now();
+        let tree: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        took += t.elapsed();
+        drop(std::hint::black_box(tree));
+    }
+    took
+}
+
+/// Like [`measure`], for an operation that times itself (to leave set-up or tear-down out).
+pub fn measure_timed(max_runs: usize, budget: Duration, mut f: impl FnMut() -> Duration) -> Stats {
+    let mut times = Vec::new();
+    measure(max_runs, budget, || times.push(f()));
+    times.sort();
+    Stats {
+        median: times[times.len() / 2],
+        min: times[0],
+        runs: times.len(),
+    }
+}
+
+/// Peak memory and wall time of the release binary scanning `dir` to JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct Peak {
+    pub max_rss_bytes: u64,
+    pub wall: Duration,
+}
+
+/// Runs `jitscan scan DIR --format json --output /dev/null` under `/usr/bin/time -v`.
+/// None when GNU time is not installed (`apt-get install -y time`).
+pub fn peak_memory(binary: &Path, dir: &Path) -> Option<Peak> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(binary)
+        .args(["scan"])
+        .arg(dir)
+        .args([
+            "--format",
+            "json",
+            "--output",
+            "/dev/null",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let wall = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "jitscan failed: {stderr}");
+    let kb: u64 = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())?;
+    Some(Peak {
+        max_rss_bytes: kb * 1024,
+        wall,
+    })
+}
+
+/// The 1-, 5- and 15-minute load averages: the machine is shared, so every figure is printed
+/// with the load it was taken under.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Seconds with three significant figures, for tables.
+pub fn fmt_secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.1} ms", s * 1000.0)
+    }
+}
+
+/// Megabytes with one decimal.
+pub fn fmt_mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}

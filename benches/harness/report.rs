@@ -1,0 +1,165 @@
+//! BENCH SUPPORT: the results of a run as Markdown (the README's table) and the issue's
+//! targets, each marked met or MISSED with the measured ratio.
+
+use std::time::Duration;
+
+use super::{fmt_mb, fmt_secs, load_average, Peak, Split, Stats};
+
+/// One input: the check scan, end-to-end runs (or why not run), parse floor, peak memory.
+pub struct Row {
+    pub case: String,
+    pub vms: usize,
+    pub files: usize,
+    pub bytes: u64,
+    /// The setup scan (no report), timed once.
+    pub check: Result<Duration, String>,
+    pub e2e: Result<Split, String>,
+    pub floor: Stats,
+    pub peak: Option<Peak>,
+}
+
+/// Many small templates scanned on a one-thread pool and on an all-thread pool.
+pub struct Threads {
+    pub count: usize,
+    pub threads: usize,
+    pub one: Split,
+    pub all: Split,
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// The results table, one row per input.
+fn table(rows: &[Row]) {
+    println!("| input | VMs | files | size | parse floor | scan + JSON | = scan + render & drop | ratio to floor | cores busy | max RSS (binary) | RSS / size | binary wall |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for r in rows {
+        let head = format!(
+            "| {} | {} | {} | {} | {} |",
+            r.case,
+            r.vms,
+            r.files,
+            fmt_mb(r.bytes),
+            fmt_secs(r.floor.median)
+        );
+        let (rss, per, wall) = r.peak.map_or(("-".into(), "-".into(), "-".into()), |p| {
+            (
+                fmt_mb(p.max_rss_bytes),
+                format!("{:.2}x", p.max_rss_bytes as f64 / r.bytes as f64),
+                fmt_secs(p.wall),
+            )
+        });
+        match (&r.e2e, &r.check) {
+            (Ok(s), _) => println!(
+                "{head} {} | {} + {} | {:.2}x | {:.2} | {rss} | {per} | {wall} |",
+                fmt_secs(s.e2e.median),
+                fmt_secs(s.scan.median),
+                fmt_secs(s.render.median),
+                s.e2e.secs() / r.floor.secs(),
+                s.cores
+            ),
+            (Err(_), Ok(check)) => println!(
+                "{head} not run | {} + not run | scan alone {:.2}x | - | - | - | - |",
+                fmt_secs(*check),
+                check.as_secs_f64() / r.floor.secs()
+            ),
+            (Err(why), Err(_)) => println!("{head} {why} | | | | | | |"),
+        }
+    }
+}
+
+/// The results table, then every target with its measured ratio.
+pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) {
+    println!(
+        "\n## Results (load average at the end: {})\n",
+        load_average()
+    );
+    table(rows);
+    println!("\n## Targets\n");
+    for r in rows
+        .iter()
+        .filter(|r| r.case.starts_with("export") && r.vms == 10_000)
+    {
+        match &r.e2e {
+            Ok(s) => {
+                let ratio = s.e2e.secs() / r.floor.secs();
+                println!(
+                    "- 10k-VM {}: scan + JSON {ratio:.2}x parse floor (target <= 2x): {}",
+                    r.case,
+                    verdict(ratio <= 2.0)
+                );
+            }
+            Err(why) => println!("- 10k-VM {}: MISSED ({why})", r.case),
+        }
+    }
+    for r in rows.iter().filter(|r| r.vms == 100_000) {
+        match &r.e2e {
+            Ok(s) => {
+                let wall = r.peak.map_or(s.e2e.median, |p| p.wall);
+                let rss = r
+                    .peak
+                    .map_or(f64::NAN, |p| p.max_rss_bytes as f64 / r.bytes as f64);
+                println!(
+                    "- 100k-VM {} ({}): wall {} (target < 3 s): {}; peak memory {rss:.2}x input (target < 3x): {}",
+                    r.case,
+                    fmt_mb(r.bytes),
+                    fmt_secs(wall),
+                    verdict(wall.as_secs_f64() < 3.0),
+                    verdict(rss < 3.0)
+                );
+            }
+            Err(why) => println!("- 100k-VM {}: MISSED ({why})", r.case),
+        }
+    }
+    for r in rows {
+        for (from, to) in [(1_000, 10_000), (10_000, 100_000)] {
+            let Some(small) = rows
+                .iter()
+                .find(|s| s.case == r.case && s.vms == from && r.vms == to)
+            else {
+                continue;
+            };
+            let label = format!("- {} {}k -> {}k VMs", r.case, from / 1000, to / 1000);
+            match (&small.e2e, &r.e2e, &small.check, &r.check) {
+                (Ok(a), Ok(b), _, _) => {
+                    let growth = b.e2e.secs() / a.e2e.secs();
+                    println!(
+                        "{label}: scan + JSON time x{growth:.1} (target <= 11x): {}",
+                        verdict(growth <= 11.0)
+                    );
+                }
+                (_, _, Ok(a), Ok(b)) => {
+                    let growth = b.as_secs_f64() / a.as_secs_f64();
+                    println!(
+                        "{label}: MISSED end-to-end (not run); scan alone x{growth:.1} (target <= 11x): {}",
+                        verdict(growth <= 11.0)
+                    );
+                }
+                _ => println!("{label}: MISSED (not run)"),
+            }
+        }
+    }
+    if let Some(t) = threads {
+        let speedup = t.one.e2e.secs() / t.all.e2e.secs();
+        println!(
+            "- {} small templates: {} threads {speedup:.2}x faster than 1 (target >= 1.6x): {}",
+            t.count,
+            t.threads,
+            verdict(speedup >= 1.6)
+        );
+    }
+    if let Some(c) = corpus {
+        println!(
+            "- shared corpus: {} (target < 150 ms): {}",
+            fmt_secs(c.e2e.median),
+            verdict(c.e2e.secs() < 0.150)
+        );
+    }
+}

@@ -1,0 +1,396 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! BENCH: jitscan at enterprise scale (issue 7): end-to-end scan to JSON against the parse
+//! floor, linear growth, many small files on one thread and on all, the shared corpus, and the
+//! release binary's peak memory. Prints every figure and the targets in one run.
+//!
+//! ```sh
+//! cargo bench --bench scale                          # 1k and 10k VMs, corpus, threads, memory
+//! JITSCAN_BENCH_LARGE=1 cargo bench --bench scale    # also 100k VMs (~225 MB)
+//! cargo bench --bench scale -- --smoke               # CI: smallest size, each step once
+//! ```
+//! `JITSCAN_BENCH_ONLY=exports,templates,corpus,threads` runs some sections only;
+//! `JITSCAN_BENCH_DIR=path` generates there and keeps the files (default: a temp dir);
+//! `JITSCAN_BENCH_CAP_SECS=n` (default 300): a size whose predicted run time (from the growth
+//! seen so far, quadratic when unknown) exceeds this is reported as not run, so a regression
+//! to quadratic time cannot make the benchmark run for hours.
+
+mod gen;
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use gen::export::Layout;
+use gen::{files_under, Plan};
+use harness::report::{summary, Row, Threads};
+use harness::{
+    fmt_mb, fmt_secs, measure_split, measure_timed, options, parse_floor, peak_memory, read_all,
+    scan_to_json, verify, Peak, Split,
+};
+use jitscan::scan::ScanOptions;
+
+/// VMs per resource group in the large environments (one `az group export` each).
+const VMS_PER_RG: usize = 100;
+/// The many-small-files case: this many templates of this many VMs.
+const SMALL_TEMPLATES: usize = 2000;
+const VMS_PER_SMALL_TEMPLATE: usize = 3;
+const SEED: u64 = 7;
+
+struct Settings {
+    smoke: bool,
+    sizes: Vec<usize>,
+    layouts: Vec<Layout>,
+    sections: Vec<String>,
+    runs: usize,
+    budget: Duration,
+    cap: Duration,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let smoke = std::env::args().any(|a| a == "--smoke")
+            || std::env::var("JITSCAN_BENCH_SMOKE").is_ok_and(|v| v == "1");
+        let large = std::env::var("JITSCAN_BENCH_LARGE").is_ok_and(|v| v == "1");
+        let sections = std::env::var("JITSCAN_BENCH_ONLY")
+            .unwrap_or_else(|_| "exports,templates,corpus,threads".to_owned())
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        let cap = std::env::var("JITSCAN_BENCH_CAP_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300);
+        let mut sizes = if smoke {
+            vec![1_000]
+        } else {
+            vec![1_000, 10_000]
+        };
+        if large && !smoke {
+            sizes.push(100_000);
+        }
+        Self {
+            smoke,
+            sizes,
+            layouts: if smoke {
+                vec![Layout::ResourceGraph]
+            } else {
+                vec![Layout::ResourceGraph, Layout::RestPages, Layout::AzCli]
+            },
+            sections,
+            runs: if smoke { 1 } else { 5 },
+            budget: if smoke {
+                Duration::ZERO
+            } else {
+                Duration::from_secs(20)
+            },
+            cap: Duration::from_secs(cap),
+        }
+    }
+
+    fn wants(&self, section: &str) -> bool {
+        self.sections.iter().any(|s| s == section)
+    }
+}
+
+fn main() {
+    let settings = Settings::from_env();
+    let (_keep, root) = work_dir();
+    println!(
+        "jitscan scale benchmark ({} mode), {} threads, load average {}, inputs in {}",
+        if settings.smoke { "smoke" } else { "full" },
+        rayon::current_num_threads(),
+        harness::load_average(),
+        root.display()
+    );
+    let mut rows: Vec<Row> = Vec::new();
+    if settings.wants("exports") {
+        for &n in &settings.sizes {
+            let plan = Plan::new(n, VMS_PER_RG, SEED);
+            for &layout in &settings.layouts {
+                if n >= 100_000 && layout == Layout::AzCli {
+                    continue;
+                }
+                let case = format!("export {}", layout.name());
+                let dir = root.join(format!("export-{}-{n}", layout.name()));
+                let written = gen::export::write(&plan, &dir, layout);
+                let row = bench_input(&settings, &rows, &case, &dir, n, written);
+                rows.push(row);
+            }
+        }
+    }
+    if settings.wants("templates") {
+        for &n in &settings.sizes {
+            let dir = root.join(format!("templates-{n}"));
+            let written = gen::template::write(&Plan::new(n, VMS_PER_RG, SEED), &dir);
+            let row = bench_input(
+                &settings,
+                &rows,
+                "az group export templates",
+                &dir,
+                n,
+                written,
+            );
+            rows.push(row);
+        }
+    }
+    let corpus = settings
+        .wants("corpus")
+        .then(|| bench_corpus(&settings))
+        .flatten();
+    let threads = settings
+        .wants("threads")
+        .then(|| bench_threads(&settings, &root));
+    summary(&rows, corpus.as_ref(), threads.as_ref());
+}
+
+/// The generated inputs' root: `JITSCAN_BENCH_DIR` (kept) or a temp dir (removed at exit).
+fn work_dir() -> (Option<tempfile::TempDir>, PathBuf) {
+    match std::env::var("JITSCAN_BENCH_DIR") {
+        Ok(dir) => {
+            std::fs::create_dir_all(&dir).unwrap();
+            (None, PathBuf::from(dir))
+        }
+        Err(_) => {
+            let tmp = tempfile::Builder::new()
+                .prefix("jitscan-bench")
+                .tempdir()
+                .unwrap();
+            let path = tmp.path().to_path_buf();
+            (Some(tmp), path)
+        }
+    }
+}
+
+/// The predicted time of `case` at `vms` for `metric`, from the smaller sizes measured: the
+/// growth exponent seen between the last two (quadratic when only one is known).
+fn predicted(
+    rows: &[Row],
+    case: &str,
+    vms: usize,
+    metric: fn(&Row) -> Option<f64>,
+) -> Option<(f64, Duration)> {
+    let done: Vec<(usize, f64)> = rows
+        .iter()
+        .filter(|r| r.case == case)
+        .filter_map(|r| Some((r.vms, metric(r)?)))
+        .collect();
+    let &(n1, t1) = done.last()?;
+    let exponent = match done.len() {
+        0 | 1 => 2.0,
+        k => {
+            let (n0, t0) = done[k - 2];
+            ((t1 / t0).ln() / (n1 as f64 / n0 as f64).ln()).clamp(1.0, 2.5)
+        }
+    };
+    let secs = t1 * (vms as f64 / n1 as f64).powf(exponent);
+    Some((exponent, Duration::from_secs_f64(secs)))
+}
+
+/// Err(why) when `metric` is predicted to take longer than the cap at `vms`.
+fn within_cap(
+    settings: &Settings,
+    rows: &[Row],
+    case: &str,
+    vms: usize,
+    metric: fn(&Row) -> Option<f64>,
+) -> Result<(), String> {
+    match predicted(rows, case, vms, metric) {
+        Some((exponent, guess)) if guess > settings.cap => Err(format!(
+            "not run: predicted {} per run (growth exponent {exponent:.1}) > cap {}",
+            fmt_secs(guess),
+            fmt_secs(settings.cap)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// One input: check scan, end-to-end runs, parse floor, the binary's peak memory.
+fn bench_input(
+    settings: &Settings,
+    rows: &[Row],
+    case: &str,
+    dir: &Path,
+    vms: usize,
+    written: gen::Written,
+) -> Row {
+    let what = format!("{case} {vms}");
+    println!(
+        "\n{what}: {} files, {} (load average {})",
+        written.files,
+        fmt_mb(written.bytes),
+        harness::load_average()
+    );
+    let opts = options(&[dir.to_path_buf()]);
+    let check = within_cap(settings, rows, case, vms, |r| {
+        r.check.as_ref().ok().map(Duration::as_secs_f64)
+    })
+    .and_then(|()| check_scan(settings, &opts, vms, &what));
+    let e2e_metric: fn(&Row) -> Option<f64> = |r| r.e2e.as_ref().ok().map(|s| s.e2e.secs());
+    let e2e = check
+        .clone()
+        .and_then(|_| within_cap(settings, rows, case, vms, e2e_metric))
+        .map(|()| end_to_end(settings, &opts, vms));
+    if let Err(why) = &e2e {
+        println!("  end-to-end: {why}");
+    }
+    let contents = read_all(&files_under(dir));
+    let floor = measure_timed(3, settings.budget, || parse_floor(&contents));
+    drop(contents);
+    let ratio = |t: Option<f64>| t.map_or("-".to_owned(), |t| format!("{:.2}x", t / floor.secs()));
+    let scan_alone = e2e.as_ref().ok().map(|s| s.scan.secs());
+    println!(
+        "  parse floor (serde_json::Value, one file after another, drop not timed): {} -> scan + JSON {}, scan alone {}",
+        fmt_secs(floor.median),
+        ratio(e2e.as_ref().ok().map(|s| s.e2e.secs())),
+        ratio(scan_alone.or(check.as_ref().ok().map(Duration::as_secs_f64)))
+    );
+    let peak = match (&e2e, settings.smoke) {
+        (Ok(_), false) => binary_peak(dir, written.bytes),
+        (Ok(_), true) => {
+            println!("  peak memory: not measured in smoke mode");
+            None
+        }
+        _ => None,
+    };
+    Row {
+        case: case.to_owned(),
+        vms,
+        files: written.files,
+        bytes: written.bytes,
+        check,
+        e2e,
+        floor,
+        peak,
+    }
+}
+
+/// The setup scan: checks the input scans as intended (Err says why not) and times it.
+fn check_scan(
+    settings: &Settings,
+    opts: &ScanOptions,
+    vms: usize,
+    what: &str,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let census = verify(opts, vms).map_err(|e| {
+        // CI's smoke run must fail when the generated input no longer scans as intended.
+        assert!(!settings.smoke, "{what}: {e}");
+        let why = format!("not measured: {e}");
+        println!("  check scan: {why}");
+        why
+    })?;
+    let took = started.elapsed();
+    println!(
+        "  {} healthy, {} unhealthy, {} notApplicable (check scan, no report: {})",
+        census.healthy,
+        census.unhealthy,
+        census.not_applicable,
+        fmt_secs(took)
+    );
+    Ok(took)
+}
+
+fn end_to_end(settings: &Settings, opts: &ScanOptions, vms: usize) -> Split {
+    let runs = if vms >= 100_000 {
+        settings.runs.min(2)
+    } else {
+        settings.runs
+    };
+    let split = measure_split(runs, settings.budget, || scan_to_json(opts));
+    println!(
+        "  end-to-end scan + JSON: {} (median of {}, min {}) = scan {} + render and drop {}",
+        fmt_secs(split.e2e.median),
+        split.e2e.runs,
+        fmt_secs(split.e2e.min),
+        fmt_secs(split.scan.median),
+        fmt_secs(split.render.median)
+    );
+    split
+}
+
+fn binary_peak(dir: &Path, bytes: u64) -> Option<Peak> {
+    let peak = peak_memory(Path::new(env!("CARGO_BIN_EXE_jitscan")), dir);
+    match peak {
+        Some(p) => println!(
+            "  release binary: max RSS {} = {:.2}x input, wall {}",
+            fmt_mb(p.max_rss_bytes),
+            p.max_rss_bytes as f64 / bytes as f64,
+            fmt_secs(p.wall)
+        ),
+        None => println!("  peak memory: skipped (/usr/bin/time missing: apt-get install -y time)"),
+    }
+    peak
+}
+
+fn bench_corpus(settings: &Settings) -> Option<Split> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        println!("\ncorpus: skipped ({} not found)", corpus.display());
+        return None;
+    }
+    let opts = options(&[corpus]);
+    scan_to_json(&opts);
+    let runs = if settings.smoke { 1 } else { 15 };
+    let split = measure_split(runs, settings.budget, || scan_to_json(&opts));
+    println!(
+        "\nshared corpus: {} (median of {}) = scan {} + render and drop {}",
+        fmt_secs(split.e2e.median),
+        split.e2e.runs,
+        fmt_secs(split.scan.median),
+        fmt_secs(split.render.median)
+    );
+    Some(split)
+}
+
+/// Many small templates scanned on a one-thread pool and on an all-thread pool.
+fn bench_threads(settings: &Settings, root: &Path) -> Threads {
+    let count = if settings.smoke { 200 } else { SMALL_TEMPLATES };
+    let vms = count * VMS_PER_SMALL_TEMPLATE;
+    let dir = root.join(format!("small-templates-{count}"));
+    let written = gen::template::write(&Plan::new(vms, VMS_PER_SMALL_TEMPLATE, SEED), &dir);
+    let opts = options(&[dir]);
+    let census = verify(&opts, vms).unwrap_or_else(|e| panic!("small templates: {e}"));
+    println!(
+        "\n{count} small templates ({}, {vms} VMs: {} healthy, {} unhealthy)",
+        fmt_mb(written.bytes),
+        census.healthy,
+        census.unhealthy
+    );
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let time_on = |n: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap();
+        let split = measure_split(settings.runs, settings.budget, || {
+            pool.install(|| scan_to_json(&opts))
+        });
+        println!(
+            "  {n} thread(s): {} (median of {}) = scan {} + render and drop {}; {:.2} cores busy",
+            fmt_secs(split.e2e.median),
+            split.e2e.runs,
+            fmt_secs(split.scan.median),
+            fmt_secs(split.render.median),
+            split.cores
+        );
+        split
+    };
+    let one = time_on(1);
+    let all = time_on(threads);
+    println!(
+        "  speed-up on {threads} threads: {:.2}x end-to-end, {:.2}x scan alone",
+        one.e2e.secs() / all.e2e.secs(),
+        one.scan.secs() / all.scan.secs()
+    );
+    Threads {
+        count,
+        threads,
+        one,
+        all,
+    }
+}
