@@ -34,6 +34,10 @@ use harness::{
 };
 use jitscan::scan::ScanOptions;
 
+/// The allocator the binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// VMs per resource group in the large environments (one `az group export` each).
 const VMS_PER_RG: usize = 100;
 /// The many-small-files case: this many templates of this many VMs.
@@ -303,7 +307,7 @@ fn end_to_end(settings: &Settings, opts: &ScanOptions, vms: usize) -> Split {
     };
     let split = measure_split(runs, settings.budget, || scan_to_json(opts));
     println!(
-        "  end-to-end scan + JSON: {} (median of {}, min {}) = scan {} + render and drop {}",
+        "  end-to-end scan + JSON: {} (median of {}, min {}) = scan {} + render {}",
         fmt_secs(split.e2e.median),
         split.e2e.runs,
         fmt_secs(split.e2e.min),
@@ -338,7 +342,7 @@ fn bench_corpus(settings: &Settings) -> Option<Split> {
     let runs = if settings.smoke { 1 } else { 15 };
     let split = measure_split(runs, settings.budget, || scan_to_json(&opts));
     println!(
-        "\nshared corpus: {} (median of {}) = scan {} + render and drop {}",
+        "\nshared corpus: {} (median of {}) = scan {} + render {}",
         fmt_secs(split.e2e.median),
         split.e2e.runs,
         fmt_secs(split.scan.median),
@@ -371,7 +375,7 @@ fn bench_threads(settings: &Settings, root: &Path) -> Threads {
             pool.install(|| scan_to_json(&opts))
         });
         println!(
-            "  {n} thread(s): {} (median of {}) = scan {} + render and drop {}; {:.2} cores busy",
+            "  {n} thread(s): {} (median of {}) = scan {} + render {}; {:.2} cores busy",
             fmt_secs(split.e2e.median),
             split.e2e.runs,
             fmt_secs(split.scan.median),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::{decide, Destination, Flow, Level, Match, Mode, Source};
-use crate::load::{locate::LineIndex, Document};
+use crate::load::{locate::LineIndex, Source as Text};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
@@ -20,12 +20,11 @@ use crate::model::{Access, Decided, Direction, Nsg, Origin, SecurityRule};
 fn origin() -> Origin {
     let text: Arc<str> = Arc::from("{}");
     Origin {
-        document: Arc::new(Document {
+        document: Arc::new(Text {
             path: "t.json".into(),
             display: "t.json".into(),
             lines: Arc::new(LineIndex::new(&text)),
             text,
-            json: serde_json::json!({}),
         }),
         pointer: String::new(),
     }

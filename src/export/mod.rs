@@ -91,7 +91,7 @@ pub fn build_inventory(
             declared_name: name,
             value,
             origin: Origin {
-                document: Arc::clone(seen.document),
+                document: Arc::clone(&seen.document.source),
                 pointer: seen.pointer.clone(),
             },
             assumptions: &[],
@@ -191,7 +191,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
             String::new()
         };
         let origin = Origin {
-            document: Arc::clone(document),
+            document: Arc::clone(&document.source),
             pointer: base.clone(),
         };
         let association = get_ci(entry, "association").unwrap_or(&Value::Null);

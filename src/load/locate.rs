@@ -6,6 +6,9 @@
 //! counts at fixed byte intervals, and the entry indexes of long containers (see `pointer`).
 //! This module never builds a tree and never interprets values.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use super::pointer::{self, ContainerCache};
 
 /// Character counts are remembered every this many bytes, so a column on a very long line
@@ -19,6 +22,9 @@ pub struct LineIndex {
     /// Number of characters before byte `i * CHAR_MARK_BYTES`.
     char_marks: Vec<usize>,
     containers: ContainerCache,
+    /// Line and column of every pointer asked for: reports ask for the same NSG rule once
+    /// per VM and port that it decides.
+    places: Mutex<HashMap<Box<str>, (usize, usize)>>,
 }
 
 impl Clone for LineIndex {
@@ -27,6 +33,7 @@ impl Clone for LineIndex {
             line_starts: self.line_starts.clone(),
             char_marks: self.char_marks.clone(),
             containers: ContainerCache::default(),
+            places: Mutex::default(),
         }
     }
 }
@@ -51,7 +58,25 @@ impl LineIndex {
             line_starts,
             char_marks,
             containers: ContainerCache::default(),
+            places: Mutex::default(),
         }
+    }
+
+    /// 1-based line and column of the value at `pointer` in `text`, remembered.
+    pub fn pointer_line_col(&self, text: &str, pointer: &str) -> (usize, usize) {
+        if let Some(found) = self
+            .places
+            .lock()
+            .ok()
+            .and_then(|m| m.get(pointer).copied())
+        {
+            return found;
+        }
+        let place = self.line_col(text, self.pointer_offset(text, pointer));
+        if let Ok(mut places) = self.places.lock() {
+            places.insert(pointer.into(), place);
+        }
+        place
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.

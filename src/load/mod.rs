@@ -25,9 +25,30 @@ use locate::LineIndex;
 pub use read::{read_bounded, MAX_FILE_BYTES};
 pub use sniff::DocumentKind;
 
-/// A parsed JSON document with the text it came from.
+/// A parsed JSON document: the text it came from and its tree.
+///
+/// The tree is needed only while resources are read out of it; locations (origins of VMs,
+/// rules, findings) keep just the [`Source`], so the tree, several times the size of the
+/// text, is freed as soon as the environment is built.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The text, for locations.
+    pub source: Arc<Source>,
+    /// The parsed JSON.
+    pub json: Value,
+}
+
+impl std::ops::Deref for Document {
+    type Target = Source;
+
+    fn deref(&self) -> &Source {
+        &self.source
+    }
+}
+
+/// The text of one input file and what turns a JSON pointer into a line and column.
+#[derive(Debug)]
+pub struct Source {
     /// Path used to open the file.
     pub path: PathBuf,
     /// Path as shown in reports.
@@ -36,15 +57,12 @@ pub struct Document {
     pub text: Arc<str>,
     /// Line starts of `text` and location caches.
     pub lines: Arc<LineIndex>,
-    /// The parsed JSON.
-    pub json: Value,
 }
 
-impl Document {
+impl Source {
     /// Line and column of a JSON pointer inside this document.
     pub fn line_col(&self, pointer: &str) -> (usize, usize) {
-        let offset = self.lines.pointer_offset(&self.text, pointer);
-        self.lines.line_col(&self.text, offset)
+        self.lines.pointer_line_col(&self.text, pointer)
     }
 
     /// A span at the value a pointer designates, `extra` bytes into its text, `len` long.
@@ -168,10 +186,12 @@ pub fn parse_document(
     let lines = Arc::new(LineIndex::new(&text));
     match serde_json::from_str::<Value>(&text) {
         Ok(json) => Ok(Document {
-            path: path.to_path_buf(),
-            display: display.to_owned(),
-            text,
-            lines,
+            source: Arc::new(Source {
+                path: path.to_path_buf(),
+                display: display.to_owned(),
+                text,
+                lines,
+            }),
             json,
         }),
         Err(err) => Err(Box::new(problems::json_problem(

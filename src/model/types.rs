@@ -11,7 +11,7 @@ use ipnet::IpNet;
 
 use super::address::AddressItem;
 use super::ports::PortSet;
-use crate::load::Document;
+use crate::load::Source;
 
 /// A value that is either known or undecidable offline (with the reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl<T> Decided<T> {
 #[derive(Debug, Clone)]
 pub struct Origin {
     /// The file.
-    pub document: Arc<Document>,
+    pub document: Arc<Source>,
     /// JSON pointer into it.
     pub pointer: String,
 }

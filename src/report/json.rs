@@ -309,7 +309,13 @@ fn finding_entry(f: &Finding) -> FindingEntry {
     }
 }
 
-/// Renders the report as pretty JSON with a trailing newline.
+/// Writes the report as pretty JSON with a trailing newline.
+pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(result))?;
+    out.write_all(b"\n")
+}
+
+/// The JSON report as text (see [`write`]).
 pub fn render(result: &ScanResult) -> String {
     let mut text = serde_json::to_string_pretty(&build(result))
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

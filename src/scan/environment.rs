@@ -90,7 +90,7 @@ pub(crate) fn build_inventory(
             declared_name: &r.declared_name,
             value: &r.value,
             origin: Origin {
-                document: Arc::clone(&r.document),
+                document: Arc::clone(&r.document.source),
                 pointer: r.pointer.clone(),
             },
             assumptions: &r.assumptions,

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::environment::Environment;
 use super::ScanOptions;
 use crate::classify::VmResult;
@@ -63,6 +65,8 @@ pub(crate) struct LoadedInputs {
     pub early: BTreeMap<String, InputRecord>,
     /// Template display path -> parameters display path.
     pub pairing: HashMap<String, String>,
+    /// Template display path -> index in `files` of its parameters file.
+    paired_index: HashMap<String, usize>,
     /// The --parameters document, when given and readable.
     pub override_params: Option<Arc<Document>>,
 }
@@ -73,14 +77,27 @@ impl LoadedInputs {
         if let Some(p) = &self.override_params {
             return Some(Arc::clone(p));
         }
-        let paired = self.pairing.get(template)?;
-        self.files
-            .iter()
-            .find(|f| &f.found.display == paired)
-            .and_then(|f| match &f.loaded {
-                Loaded::Parsed(d, _) => Some(Arc::clone(d)),
-                _ => None,
-            })
+        let paired = self.paired_index.get(template)?;
+        match &self.files.get(*paired)?.loaded {
+            Loaded::Parsed(d, _) => Some(Arc::clone(d)),
+            _ => None,
+        }
+    }
+
+    /// Frees every parsed tree once the environments are built: reports need only the text
+    /// (for locations), and the trees are several times its size. Trees still shared
+    /// elsewhere are left alone. Dropping is parallel, like parsing.
+    pub fn release_trees(&mut self) {
+        if let Some(doc) = self.override_params.as_mut().and_then(Arc::get_mut) {
+            drop(std::mem::take(&mut doc.json));
+        }
+        self.files.par_iter_mut().for_each(|f| {
+            if let Loaded::Parsed(doc, _) = &mut f.loaded {
+                if let Some(doc) = Arc::get_mut(doc) {
+                    drop(std::mem::take(&mut doc.json));
+                }
+            }
+        });
     }
 }
 
@@ -95,11 +112,21 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
         .parameters
         .as_ref()
         .and_then(|p| load_override(p, &mut early));
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.found.display.as_str(), i))
+        .collect();
     let pairing = pair_parameters(&files);
+    let paired_index = pairing
+        .iter()
+        .filter_map(|(template, params)| Some((template.clone(), *index.get(params.as_str())?)))
+        .collect();
     LoadedInputs {
         files,
         early,
         pairing,
+        paired_index,
         override_params,
     }
 }

@@ -141,8 +141,9 @@ impl ScanResult {
 
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
-    let loaded = inputs::load(options);
+    let mut loaded = inputs::load(options);
     let envs = environment::build(&loaded, options);
+    loaded.release_trees();
     let per_env: Vec<Vec<VmResult>> = envs
         .par_iter()
         .map(|env| evaluate_inventory(&env.inventory, &options.ports))
