@@ -17,11 +17,14 @@ pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today:
         || "jitscan.yaml".to_owned(),
         |p| crate::load::display_path(p),
     );
+    // Indexed: a lookup per finding over every VM would be quadratic on a big export.
+    let by_vm: std::collections::HashMap<(&str, &str), &VmResult> = vms
+        .iter()
+        .rev()
+        .map(|v| ((v.id.as_str(), v.name.as_str()), v))
+        .collect();
     for finding in findings.iter_mut() {
-        if let Some(vm) = vms
-            .iter()
-            .find(|v| v.id == finding.vm_id && v.name == finding.vm_name)
-        {
+        if let Some(vm) = by_vm.get(&(finding.vm_id.as_str(), finding.vm_name.as_str())) {
             if let Some(tag) = tag_suppression(vm, finding) {
                 finding.suppression = Some(tag);
                 continue;

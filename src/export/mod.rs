@@ -74,10 +74,9 @@ pub fn build_inventory(
             }
         }
     }
-    let mut inventory = Inventory::default();
-    for k in &order {
+    let mut inventory = Inventory::build_from(&order, |inventory, k| {
         let Some(seen) = resources.get(k) else {
-            continue;
+            return;
         };
         let value = seen.value.as_ref();
         let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -98,7 +97,7 @@ pub fn build_inventory(
             from_template: false,
         };
         inventory.add(&shape::resource_type(value), &declared);
-    }
+    });
     for (document, shape) in documents {
         if *shape == ExportShape::EffectiveNsg {
             add_effective(&mut inventory, document);

@@ -11,6 +11,7 @@ mod pointer;
 mod problems;
 pub mod read;
 pub mod sniff;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -184,7 +185,7 @@ pub fn parse_document(
     };
     let text: Arc<str> = Arc::from(decode::blank_comments(text));
     let lines = Arc::new(LineIndex::new(&text));
-    match serde_json::from_str::<Value>(&text) {
+    match split::parse_value(&text) {
         Ok(json) => Ok(Document {
             source: Arc::new(Source {
                 path: path.to_path_buf(),

@@ -10,6 +10,7 @@ pub mod access;
 pub mod address;
 pub mod compute;
 pub mod edge;
+mod merge;
 pub mod network;
 pub mod ports;
 pub mod types;

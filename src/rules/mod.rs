@@ -12,6 +12,8 @@ mod load_balancer;
 mod open_port;
 mod undecidable;
 
+use rayon::prelude::*;
+
 use crate::classify::{port_name, VmResult};
 use crate::eval::paths::PathKind;
 use crate::eval::vm::PortEvaluation;
@@ -149,8 +151,8 @@ impl Finding {
 
 /// Runs every rule on every VM; findings come out sorted (VM order, then rule, then port).
 pub fn findings(vms: &[VmResult]) -> Vec<Finding> {
-    vms.iter()
-        .flat_map(|vm| REGISTRY.iter().flat_map(move |rule| (rule.check)(rule, vm)))
+    vms.par_iter()
+        .flat_map_iter(|vm| REGISTRY.iter().flat_map(move |rule| (rule.check)(rule, vm)))
         .collect()
 }
 

@@ -82,8 +82,7 @@ pub(crate) fn build_inventory(
         mut problems,
         ..
     } = expand_template(doc, params, &options.context);
-    let mut inventory = Inventory::default();
-    for r in &resources {
+    let mut inventory = Inventory::build_from(&resources, |inventory, r| {
         let declared = Declared {
             id: &r.id,
             name: &r.name,
@@ -97,7 +96,7 @@ pub(crate) fn build_inventory(
             from_template: true,
         };
         inventory.add(&r.resource_type, &declared);
-    }
+    });
     inventory.finish();
     problems.append(&mut inventory.problems);
     (inventory, problems)

@@ -143,11 +143,15 @@ impl ScanResult {
 pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut loaded = inputs::load(options);
     let envs = environment::build(&loaded, options);
-    loaded.release_trees();
-    let per_env: Vec<Vec<VmResult>> = envs
-        .par_iter()
-        .map(|env| evaluate_inventory(&env.inventory, &options.ports))
-        .collect();
+    // The parsed trees are freed while the VMs are evaluated: neither needs the other.
+    let ((), per_env) = rayon::join(
+        || loaded.release_trees(),
+        || -> Vec<Vec<VmResult>> {
+            envs.par_iter()
+                .map(|env| evaluate_inventory(&env.inventory, &options.ports))
+                .collect()
+        },
+    );
     let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
     let records = inputs::account(loaded, envs, &vms);
     vms.sort_by(|a, b| {
