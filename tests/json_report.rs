@@ -99,3 +99,34 @@ fn every_finding_matches_its_rules_declared_metadata() {
         jitscan::rules::REGISTRY.iter().map(|r| r.id).collect();
     assert_eq!(seen, all, "every rule fires on at least one fixture");
 }
+
+/// The report is written in pieces, in parallel (see `report::json::write`); its text must be
+/// exactly serde_json's own pretty layout of the same tree: with lists longer than one batch
+/// of entries (six copies of a copy-loop fixture at 700 VMs each: 4,200 VMs and as many
+/// findings), with no VM at all, and with VMs but no finding.
+#[test]
+fn report_text_is_serde_jsons_pretty_layout() {
+    let many = tempfile::tempdir().unwrap();
+    let template =
+        std::fs::read_to_string(root().join("fixtures/arm/copy-loop-three-vms.json")).unwrap();
+    for i in 0..6 {
+        let text = template.replace("\"count\": \"[parameters('vmCount')]\"", "\"count\": 700");
+        assert_ne!(text, template);
+        std::fs::write(many.path().join(format!("t{i}.json")), text).unwrap();
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let cases = [
+        (vec![many.path().to_path_buf()], 4200),
+        (vec![empty.path().to_path_buf()], 0),
+        (vec![root().join("fixtures/arm/nsg-closed-healthy.json")], 1),
+    ];
+    for (paths, vms) in cases {
+        let text = render(&scan(&ScanOptions {
+            paths,
+            ..ScanOptions::default()
+        }));
+        let tree: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(tree["vms"].as_array().unwrap().len(), vms);
+        assert_eq!(text, serde_json::to_string_pretty(&tree).unwrap() + "\n");
+    }
+}

@@ -4,6 +4,7 @@
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
 //! nowhere else. Collections are sorted upstream, so output is byte-identical for the same input.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::classify::{port_name, VmResult};
@@ -20,10 +21,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
 
-/// The whole report.
+/// The report's keys before its two long lists, `vms` then `findings`, which follow in this
+/// order (see [`write`]).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Report {
+struct Head {
     schema_version: u32,
     tool: Tool,
     management_ports: Vec<u16>,
@@ -31,8 +33,6 @@ pub struct Report {
     summary: Summary,
     inputs: Vec<Input>,
     missing_references: Vec<MissingEntry>,
-    vms: Vec<VmEntry>,
-    findings: Vec<FindingEntry>,
 }
 
 /// A resource referenced but absent from the input, with the VMs whose verdicts it affects:
@@ -227,10 +227,10 @@ struct SpecificSourceEntry {
     sources: Vec<String>,
 }
 
-/// Builds the report DTO.
-pub fn build(result: &ScanResult) -> Report {
+/// Builds the head of the report.
+fn head(result: &ScanResult) -> Head {
     let c = result.counts();
-    Report {
+    Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "jitscan",
@@ -259,8 +259,6 @@ pub fn build(result: &ScanResult) -> Report {
         },
         inputs: result.inputs.iter().map(input).collect(),
         missing_references: missing(result),
-        vms: result.vms.iter().map(vm_entry).collect(),
-        findings: result.findings.iter().map(finding_entry).collect(),
     }
 }
 
@@ -309,18 +307,90 @@ fn finding_entry(f: &Finding) -> FindingEntry {
     }
 }
 
-/// Writes the report as pretty JSON with a trailing newline.
+/// Writes the report as pretty JSON (serde_json's pretty layout, two-space indent) with a
+/// trailing newline.
+///
+/// The entries of `vms` and `findings`, nearly all of a big report, are built and serialized
+/// in parallel, a batch at a time (so memory holds one batch of text, not the whole report),
+/// each already indented for its place; the text is the one a single `to_writer_pretty` of
+/// the whole report gives, which the tests check.
 pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(result))?;
-    out.write_all(b"\n")
+    let head = serde_json::to_vec_pretty(&head(result))?;
+    // `{ ... }` without its closing line: the two lists follow as further members.
+    let open = head.strip_suffix(b"\n}").unwrap_or(&head);
+    out.write_all(open)?;
+    out.write_all(b",\n  \"vms\": ")?;
+    write_list(out, &result.vms, vm_entry)?;
+    out.write_all(b",\n  \"findings\": ")?;
+    write_list(out, &result.findings, finding_entry)?;
+    out.write_all(b"\n}\n")
 }
 
 /// The JSON report as text (see [`write`]).
 pub fn render(result: &ScanResult) -> String {
-    let mut text = serde_json::to_string_pretty(&build(result))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    if let Err(e) = write(result, &mut text) {
+        return format!("{{\"error\": \"{e}\"}}\n");
+    }
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Entries serialized per parallel task.
+const ENTRIES_PER_TASK: usize = 64;
+/// Entries held as text at once.
+const ENTRIES_PER_BATCH: usize = 4096;
+
+/// A member list of the report's top object: `[]`, or its entries one per line at indent
+/// level 2, as the pretty formatter lays them out.
+fn write_list<T: Sync, E: Serialize>(
+    out: &mut impl std::io::Write,
+    items: &[T],
+    entry: impl Fn(&T) -> E + Sync,
+) -> std::io::Result<()> {
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    for (b, batch) in items.chunks(ENTRIES_PER_BATCH).enumerate() {
+        let texts: Vec<std::io::Result<Vec<u8>>> = batch
+            .par_chunks(ENTRIES_PER_TASK)
+            .enumerate()
+            .map(|(t, task)| {
+                let mut text = Vec::new();
+                for (i, item) in task.iter().enumerate() {
+                    let first = b == 0 && t == 0 && i == 0;
+                    text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer_pretty(Indented(&mut text), &entry(item))?;
+                }
+                Ok(text)
+            })
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
+    out.write_all(b"\n  ]")
+}
+
+/// Writes into a buffer, indenting every new line by two levels: serde_json writes a line
+/// break only between tokens (never inside a string, where it is escaped), so this places a
+/// pretty-printed entry at the depth it has inside the report.
+struct Indented<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for piece in buf.split_inclusive(|b| *b == b'\n') {
+            self.0.extend_from_slice(piece);
+            if piece.ends_with(b"\n") {
+                self.0.extend_from_slice(b"    ");
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn input(record: &InputRecord) -> Input {
