@@ -146,3 +146,120 @@ fn inputs_are_reported_with_their_export_kind() {
         assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
     }
 }
+
+/// A Resource Graph item that does not affect access (a storage account), `i`-th of the
+/// padding, as an object or as a table row in `columns`' order.
+fn filler(i: usize, columns: Option<&[String]>) -> Value {
+    let id = format!(
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-pad/providers/Microsoft.Storage/storageAccounts/pad{i}"
+    );
+    let object = serde_json::json!({
+        "id": id,
+        "name": format!("pad{i}"),
+        "type": "microsoft.storage/storageaccounts",
+        "subscriptionId": "11111111-2222-3333-4444-555555555555",
+        "properties": {"padding": "x".repeat(120)},
+    });
+    match columns {
+        Some(columns) => Value::Array(columns.iter().map(|c| object[c].clone()).collect()),
+        None => object,
+    }
+}
+
+/// Big exports (over a megabyte) are read item by item, never as one tree. Each Resource
+/// Graph layout (bare rows, object array, table), padded past that size with resources that
+/// do not affect access and with two more copies of a network security group (one identical,
+/// one with its rules removed), gives exactly the VMs and findings of the small file (the
+/// first copy of a resource is the one used), and reports the changed copy, and only it, as a
+/// conflict.
+#[test]
+fn big_exports_read_item_by_item_give_the_verdicts_of_small_ones() {
+    for (case, pointer) in [
+        ("bare-rows", ""),
+        ("rest-object-array", "/data"),
+        ("table", "/data/rows"),
+    ] {
+        let file = files_in(
+            &root().join(format!("fixtures/exports/arg-formats/{case}")),
+            "json",
+        )
+        .remove(0);
+        let small: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let columns: Option<Vec<String>> = small.pointer("/data/columns").map(|c| {
+            c.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned())
+                .collect()
+        });
+        let items = small.pointer(pointer).unwrap().as_array().unwrap().clone();
+        let column = |name: &str| {
+            columns
+                .as_ref()
+                .map(|c| c.iter().position(|n| n == name).unwrap())
+        };
+        let type_of = |item: &Value| match column("type") {
+            Some(i) => item[i].clone(),
+            None => item["type"].clone(),
+        };
+        let rules_of = |item: &Value| match column("properties") {
+            Some(i) => item[i]["securityRules"].clone(),
+            None => item["properties"]["securityRules"].clone(),
+        };
+        let nsg = items
+            .iter()
+            .find(|i| {
+                type_of(i) == "microsoft.network/networksecuritygroups"
+                    && rules_of(i).as_array().is_some_and(|r| !r.is_empty())
+            })
+            .unwrap()
+            .clone();
+        let mut changed = nsg.clone();
+        let properties = match column("properties") {
+            Some(i) => &mut changed[i],
+            None => &mut changed["properties"],
+        };
+        properties["securityRules"] = Value::Array(Vec::new());
+
+        let mut big_items = items.clone();
+        big_items.push(nsg);
+        big_items.push(changed);
+        big_items.extend((0..7000).map(|i| filler(i, columns.as_deref())));
+        let mut big = small.clone();
+        *big.pointer_mut(pointer).unwrap() = Value::Array(big_items);
+
+        let (small_dir, big_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let name = file.file_name().unwrap();
+        let small_text = serde_json::to_string_pretty(&small).unwrap();
+        let big_text = serde_json::to_string_pretty(&big).unwrap();
+        assert!(
+            big_text.len() > 1 << 20,
+            "{case}: big enough to be read item by item"
+        );
+        std::fs::write(small_dir.path().join(name), small_text).unwrap();
+        std::fs::write(big_dir.path().join(name), big_text).unwrap();
+
+        let report = |dir: &tempfile::TempDir| {
+            let report = scan_json(&[dir.path().to_path_buf()], None);
+            let text = serde_json::to_string(&report)
+                .unwrap()
+                .replace(&dir.path().display().to_string(), "DIR");
+            serde_json::from_str::<Value>(&text).unwrap()
+        };
+        let (small_report, big_report) = (report(&small_dir), report(&big_dir));
+        assert!(small_report["vms"].as_array().unwrap().len() > 5);
+        assert_eq!(big_report["vms"], small_report["vms"], "{case}");
+        assert_eq!(big_report["findings"], small_report["findings"], "{case}");
+        let conflicts: Vec<&Value> = big_report["inputs"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "jitscan::input::export-conflict")
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{case}: {conflicts:?}");
+        assert!(small_report["inputs"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -7,10 +7,12 @@
 
 pub mod nsg;
 pub mod paths;
+pub mod shared;
 pub mod trace;
 pub mod vm;
 
-pub use vm::{evaluate_vm, ClassificationInput, Confidence, Judged};
+pub use shared::SharedDecisions;
+pub use vm::{evaluate_vm, evaluate_vm_with, ClassificationInput, Confidence, Judged};
 
 use crate::model::{Access, Origin};
 

@@ -22,7 +22,7 @@ pub enum Level {
 }
 
 /// Which way an evaluation resolves uncertain facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// Everything uncertain resolves to the closed outcome.
     Closed,

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::nsg::{Level, Match, Source};
+use super::shared::DnatIndex;
 use crate::model::access::parent_key;
 use crate::model::address::AddressItem;
 use crate::model::{
@@ -72,6 +73,19 @@ pub struct PathIn {
 
 /// Every candidate path to `port` on `config` (whose NIC is `nic_name`).
 pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -> Vec<PathIn> {
+    paths_to_with(inv, config, nic_name, port, None)
+}
+
+/// As [`paths_to`], looking firewall DNAT rules up in `dnat` (rules that can translate to
+/// this ipConfiguration) instead of trying every rule of every firewall. Same paths, same
+/// order.
+pub fn paths_to_with(
+    inv: &Inventory,
+    config: &IpConfig,
+    nic_name: &str,
+    port: u16,
+    dnat: Option<&DnatIndex<'_>>,
+) -> Vec<PathIn> {
     let label = format!("{nic_name}/{}", config.name);
     let mut out = Vec::new();
     if let Some(public) = &config.public_ip {
@@ -79,23 +93,39 @@ pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -
     }
     nat_paths(inv, config, &label, port, &mut out);
     rule_paths(inv, config, &label, port, &mut out);
-    for firewall in &inv.firewalls {
+    let candidates = dnat.map(|index| index.candidates(inv, config));
+    for (f, firewall) in inv.firewalls.iter().enumerate() {
         if let Some(path) = unknown_policy_path(inv, firewall, config, &label) {
             out.push(path);
         }
-        let policy_rules = firewall
-            .policy
-            .as_ref()
-            .and_then(Decided::known)
-            .and_then(|id| inv.firewall_policies.get(&crate::model::key(id)))
-            .map_or(&[][..], |p| p.dnat.as_slice());
-        for rule in firewall.dnat.iter().chain(policy_rules) {
+        let rules: Vec<&DnatRule> = match &candidates {
+            Some(found) => found
+                .range((f, 0)..(f + 1, 0))
+                .map(|(_, rule)| *rule)
+                .collect(),
+            None => dnat_rules(inv, firewall).collect(),
+        };
+        for rule in rules {
             if let Some(path) = dnat_path(inv, firewall, rule, config, &label, port) {
                 out.push(path);
             }
         }
     }
     out
+}
+
+/// A firewall's DNAT rules: its own (classic), then its policy's.
+pub(crate) fn dnat_rules<'i>(
+    inv: &'i Inventory,
+    firewall: &'i Firewall,
+) -> impl Iterator<Item = &'i DnatRule> {
+    let policy_rules = firewall
+        .policy
+        .as_ref()
+        .and_then(Decided::known)
+        .and_then(|id| inv.firewall_policies.get(&crate::model::key(id)))
+        .map_or(&[][..], |p| p.dnat.as_slice());
+    firewall.dnat.iter().chain(policy_rules)
 }
 
 fn base(kind: PathKind, label: &str, via: &str, via_id: &str) -> PathIn {

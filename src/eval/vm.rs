@@ -1,8 +1,8 @@
 //! EVALUATE: one VM, every management port, in each resolution mode, then judged.
 
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
-use super::paths::{firewall_address, paths_to, PathIn, PathKind};
-use super::{NsgEvidence, NsgLevel, NsgVerdict, SpecificSource};
+use super::paths::{firewall_address, paths_to_with, PathIn, PathKind};
+use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
 use crate::model::{
     key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress,
@@ -179,6 +179,17 @@ pub(crate) struct Target<'i> {
 
 /// Evaluates one VM for `ports`.
 pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> ClassificationInput<'i> {
+    evaluate_vm_with(inv, vm, ports, None)
+}
+
+/// Evaluates one VM for `ports`, taking NSG decisions from `shared` where it has them (see
+/// [`SharedDecisions`]); the result is the same as [`evaluate_vm`]'s.
+pub fn evaluate_vm_with<'i>(
+    inv: &'i Inventory,
+    vm: &'i Vm,
+    ports: &[u16],
+    shared: Option<&SharedDecisions<'i>>,
+) -> ClassificationInput<'i> {
     let mut missing = Vec::new();
     let targets = targets_of(inv, vm, &mut missing);
     let mut uncertain: Vec<(Level, String)> = missing
@@ -190,7 +201,7 @@ pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> Classif
     for &port in ports {
         let mut runs = Vec::with_capacity(3);
         for (i, mode) in MODES.iter().enumerate() {
-            let run = evaluate_port(inv, &targets, port, *mode, &mut uncertain);
+            let run = evaluate_port(inv, &targets, port, *mode, shared, &mut uncertain);
             if let Some(facts) = modes.get_mut(i) {
                 if run.open {
                     facts.open_ports.push(port);
@@ -224,9 +235,9 @@ pub fn evaluate_vm<'i>(inv: &'i Inventory, vm: &'i Vm, ports: &[u16]) -> Classif
     }
     let vm_key = key(&vm.id);
     let jit = inv
-        .jit_policies
-        .iter()
-        .find(|p| p.vm_keys.contains(&vm_key));
+        .jit_by_vm
+        .get(&vm_key)
+        .and_then(|&i| inv.jit_policies.get(i));
     uncertain.sort();
     uncertain.dedup();
     ClassificationInput {
@@ -346,9 +357,11 @@ fn apply_effective<'i>(
 ) {
     let nic_key = key(&nic.id);
     let for_nic: Vec<&crate::model::EffectiveNsg> = inv
-        .effective
-        .iter()
-        .filter(|e| e.nic.as_deref() == Some(nic_key.as_str()))
+        .effective_by_nic
+        .get(&nic_key)
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| inv.effective.get(i))
         .collect();
     if !for_nic.is_empty() {
         slots.clear();
@@ -371,9 +384,9 @@ fn apply_effective<'i>(
         _ => return,
     };
     if let Some(e) = inv
-        .effective
-        .iter()
-        .find(|e| e.nic.is_none() && e.subnet.as_deref() == Some(subnet_key.as_str()))
+        .effective_by_subnet
+        .get(&subnet_key)
+        .and_then(|&i| inv.effective.get(i))
     {
         slots.retain(|s| {
             !matches!(
@@ -421,6 +434,7 @@ fn evaluate_port(
     targets: &[Target<'_>],
     port: u16,
     mode: Mode,
+    shared: Option<&SharedDecisions<'_>>,
     uncertain: &mut Vec<(Level, String)>,
 ) -> PortRun {
     let mut run = PortRun {
@@ -451,7 +465,7 @@ fn evaluate_port(
             destination: &target.destination,
             asgs: &config.asgs,
         };
-        let (verdict, evidence) = chain_verdict(target, &flow, mode, &label, uncertain);
+        let (verdict, evidence) = chain_verdict(target, &flow, mode, &label, shared, uncertain);
         run.verdict = run.verdict.max(verdict);
         run.evidence.extend(evidence);
         for slot in &target.slots {
@@ -467,9 +481,11 @@ fn evaluate_port(
             }
         }
         let mut direct_open = verdict == NsgVerdict::Allow;
-        for path in paths_to(inv, config, &target.nic_name, port) {
+        let dnat = shared.map(|s| &s.dnat);
+        for path in paths_to_with(inv, config, &target.nic_name, port, dnat) {
             let exists = resolve(&path.reaches, mode, uncertain);
-            let reaches = exists && path_reaches(&path, verdict, target, port, mode, uncertain);
+            let reaches =
+                exists && path_reaches(&path, verdict, target, port, mode, shared, uncertain);
             if path.kind != PathKind::FirewallDnat && reaches {
                 direct_open = true;
             }
@@ -492,6 +508,7 @@ fn path_reaches(
     target: &Target<'_>,
     port: u16,
     mode: Mode,
+    shared: Option<&SharedDecisions<'_>>,
     uncertain: &mut Vec<(Level, String)>,
 ) -> bool {
     match path.kind {
@@ -509,7 +526,7 @@ fn path_reaches(
                 destination: &target.destination,
                 asgs: config_asgs,
             };
-            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", uncertain);
+            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", shared, uncertain);
             matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
         }
         _ => match verdict {
@@ -526,6 +543,7 @@ fn chain_verdict(
     flow: &Flow<'_>,
     mode: Mode,
     label: &str,
+    shared: Option<&SharedDecisions<'_>>,
     uncertain: &mut Vec<(Level, String)>,
 ) -> (NsgVerdict, Vec<NsgEvidence>) {
     if target.slots.is_empty() {
@@ -536,7 +554,10 @@ fn chain_verdict(
     for slot in &target.slots {
         let (access, item) = match slot {
             Slot::Found(level, nsg) => {
-                let decision = decide(nsg, flow, mode);
+                let decision = match shared.and_then(|s| s.get(nsg, flow, mode)) {
+                    Some(decision) => decision.clone(),
+                    None => decide(nsg, flow, mode),
+                };
                 uncertain.extend(decision.uncertain.iter().cloned());
                 let note = decision.uncertain.first().map(|(_, r)| r.clone());
                 (

@@ -8,9 +8,10 @@
 
 pub mod shape;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
@@ -19,7 +20,7 @@ use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
 use crate::model::{key, Decided, EffectiveNsg, Inventory, Nsg, Origin};
-pub use shape::ExportShape;
+pub use shape::{ExportItem, ExportShape};
 
 /// Keys that differ between copies of one resource without meaning a different configuration.
 const VOLATILE: [&str; 5] = [
@@ -30,55 +31,149 @@ const VOLATILE: [&str; 5] = [
     "createdtime",
 ];
 
-struct Seen<'a> {
-    value: std::borrow::Cow<'a, Value>,
-    document: &'a Arc<Document>,
+/// Items of a big export parsed, turned into the model and dropped at a time.
+const BATCH: usize = 4096;
+
+/// Where the first copy of a resource was seen.
+struct First {
+    document: usize,
     pointer: String,
+    element: Option<usize>,
 }
 
 /// Builds the inventory of every export document given (with their shapes).
+///
+/// Documents are taken in order, their items in order, a batch at a time: each item whose id
+/// was not seen before is turned into the model (in parallel), a copy of one seen before is
+/// compared with the first and dropped. A big export's items are parsed here, a batch at a
+/// time, from the text kept for locations ([`crate::load::Deferred`]), so no tree of a whole
+/// export is ever held.
 pub fn build_inventory(
     documents: &[(Arc<Document>, ExportShape)],
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
-    let mut resources: BTreeMap<String, Seen<'_>> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for (document, shape) in documents {
-        for item in shape::items(&document.json, *shape) {
-            let Some(id) = item
-                .value
-                .get("id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-            else {
-                continue;
-            };
-            let k = key(&id);
-            match resources.get(&k) {
-                Some(first) => {
-                    if digest(&first.value) != digest(&item.value) {
-                        problems.push(conflict(first, document, &item.pointer, &id));
+    let mut seen: HashMap<String, First> = HashMap::new();
+    let mut parts: Vec<Inventory> = Vec::new();
+    for (index, (document, shape)) in documents.iter().enumerate() {
+        match &document.deferred {
+            None => {
+                let items: Vec<(ExportItem<'_>, Option<usize>)> =
+                    shape::items(&document.json, *shape)
+                        .into_iter()
+                        .map(|item| (item, None))
+                        .collect();
+                let fresh = admit(items, index, documents, &mut seen, &mut problems);
+                parts.push(convert(fresh, document));
+            }
+            Some(deferred) => {
+                let columns = shape::table_columns(&document.json);
+                for (b, batch) in deferred.elements.chunks(BATCH).enumerate() {
+                    let parsed: Vec<Result<Option<ExportItem<'static>>, Box<InputProblem>>> = batch
+                        .par_iter()
+                        .enumerate()
+                        .map(|(j, range)| {
+                            let i = b * BATCH + j;
+                            let text = document.text.get(range.clone()).unwrap_or_default();
+                            match serde_json::from_str::<Value>(text) {
+                                Ok(value) => {
+                                    Ok(shape::element_item(value, &deferred.pointer, i, &columns))
+                                }
+                                Err(err) => {
+                                    Err(Box::new(element_problem(document, range.start, i, &err)))
+                                }
+                            }
+                        })
+                        .collect();
+                    let mut items = Vec::with_capacity(parsed.len());
+                    for (j, result) in parsed.into_iter().enumerate() {
+                        match result {
+                            Ok(Some(item)) => items.push((item, Some(b * BATCH + j))),
+                            Ok(None) => {}
+                            Err(problem) => problems.push(*problem),
+                        }
                     }
-                }
-                None => {
-                    order.push(k.clone());
-                    resources.insert(
-                        k,
-                        Seen {
-                            value: item.value,
-                            document,
-                            pointer: item.pointer,
-                        },
-                    );
+                    let fresh = admit(items, index, documents, &mut seen, &mut problems);
+                    parts.push(convert(fresh, document));
                 }
             }
         }
     }
-    let mut inventory = Inventory::build_from(&order, |inventory, k| {
-        let Some(seen) = resources.get(k) else {
-            return;
+    let mut inventory = Inventory::merged(parts);
+    for (document, shape) in documents {
+        if *shape == ExportShape::EffectiveNsg {
+            add_effective(&mut inventory, document);
+        }
+    }
+    inventory.finish();
+    problems.append(&mut inventory.problems);
+    (inventory, problems)
+}
+
+/// The items not seen before, in order; a copy of a resource seen before is compared with
+/// the first copy (a conflict when they differ) and left out.
+fn admit<'a>(
+    items: Vec<(ExportItem<'a>, Option<usize>)>,
+    index: usize,
+    documents: &[(Arc<Document>, ExportShape)],
+    seen: &mut HashMap<String, First>,
+    problems: &mut Vec<InputProblem>,
+) -> Vec<ExportItem<'a>> {
+    let mut fresh = Vec::with_capacity(items.len());
+    for (item, element) in items {
+        let Some(id) = item.value.get("id").and_then(Value::as_str) else {
+            continue;
         };
-        let value = seen.value.as_ref();
+        let k = key(id);
+        if let Some(first) = seen.get(&k) {
+            let first_value = first_copy(documents, first);
+            if first_value.as_ref().map(digest) != Some(digest(&item.value)) {
+                if let Some((first_doc, _)) = documents.get(first.document) {
+                    if let Some((document, _)) = documents.get(index) {
+                        problems.push(conflict(first_doc, document, &item.pointer, id));
+                    }
+                }
+            }
+            continue;
+        }
+        seen.insert(
+            k,
+            First {
+                document: index,
+                pointer: item.pointer.clone(),
+                element,
+            },
+        );
+        fresh.push(item);
+    }
+    fresh
+}
+
+/// The first copy of a resource, read again (only when a second copy is found).
+fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Option<Value> {
+    let (document, shape) = documents.get(first.document)?;
+    match (&document.deferred, first.element) {
+        (Some(deferred), Some(i)) => {
+            let text = document.text.get(deferred.elements.get(i)?.clone())?;
+            let value = serde_json::from_str::<Value>(text).ok()?;
+            let columns = shape::table_columns(&document.json);
+            shape::element_item(value, &deferred.pointer, i, &columns)
+                .map(|item| item.value.into_owned())
+        }
+        // Table rows become objects only when listed; anything else is where it points.
+        _ if !first.pointer.starts_with("/data/rows/") => {
+            document.json.pointer(&first.pointer).cloned()
+        }
+        _ => shape::items(&document.json, *shape)
+            .into_iter()
+            .find(|item| item.pointer == first.pointer)
+            .map(|item| item.value.into_owned()),
+    }
+}
+
+/// Items into the model, in parallel chunks (each freed by the worker that read it).
+fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
+    Inventory::build_from_owned(items, |inventory, item| {
+        let value = item.value.as_ref();
         let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
         let name = value
             .get("name")
@@ -90,22 +185,41 @@ pub fn build_inventory(
             declared_name: name,
             value,
             origin: Origin {
-                document: Arc::clone(&seen.document.source),
-                pointer: seen.pointer.clone(),
+                document: Arc::clone(&document.source),
+                pointer: item.pointer.clone(),
             },
             assumptions: &[],
             from_template: false,
         };
         inventory.add(&shape::resource_type(value), &declared);
-    });
-    for (document, shape) in documents {
-        if *shape == ExportShape::EffectiveNsg {
-            add_effective(&mut inventory, document);
-        }
+    })
+}
+
+/// An item of a big export that could not be parsed on its own (it nests too deep): left
+/// out, said where.
+fn element_problem(
+    document: &Document,
+    offset: usize,
+    index: usize,
+    err: &serde_json::Error,
+) -> InputProblem {
+    let (line, column) = document.lines.line_col(&document.text, offset);
+    InputProblem {
+        span: Some(crate::diagnostic::Span {
+            offset,
+            len: 1,
+            line,
+            column,
+        }),
+        source: Some(Arc::clone(&document.text)),
+        ..InputProblem::whole_file(
+            ProblemCode::TooLarge,
+            Severity::Error,
+            &document.display,
+            format!("item {index} of the export could not be read ({err}); it was left out"),
+            "no export nests this deep: check that the file is what you meant to scan",
+        )
     }
-    inventory.finish();
-    problems.append(&mut inventory.problems);
-    (inventory, problems)
 }
 
 /// A comparable form of a resource: properties flattened, keys lower-cased, volatile keys
@@ -153,7 +267,7 @@ fn digest(value: &Value) -> Value {
     normalise(value, 0)
 }
 
-fn conflict(first: &Seen<'_>, document: &Document, pointer: &str, id: &str) -> InputProblem {
+fn conflict(first: &Document, document: &Document, pointer: &str, id: &str) -> InputProblem {
     InputProblem {
         span: Some(document.span_at(pointer, 0, 1)),
         source: Some(Arc::clone(&document.text)),
@@ -163,7 +277,7 @@ fn conflict(first: &Seen<'_>, document: &Document, pointer: &str, id: &str) -> I
             &document.display,
             format!(
                 "{id} is also in {} with a different configuration; the copy there is used",
-                first.document.display
+                first.display
             ),
             "export each resource once, or from one point in time",
         )

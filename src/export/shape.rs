@@ -168,6 +168,50 @@ fn listed<'a>(json: &'a Value, base: &str) -> Vec<ExportItem<'a>> {
         .collect()
 }
 
+/// The column names of a Resource Graph table (`data.columns`), empty for other shapes.
+pub fn table_columns(json: &Value) -> Vec<String> {
+    json.pointer("/data/columns")
+        .and_then(Value::as_array)
+        .map(|cols| {
+            cols.iter()
+                .map(|c| {
+                    c.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The item that element `index` of a big export's item array at `pointer` gives, as
+/// [`items`] gives it from a whole tree: a resource object, or a table row (`/data/rows`)
+/// made an object by `columns`; None for an element that is not a resource.
+pub fn element_item(
+    value: Value,
+    pointer: &str,
+    index: usize,
+    columns: &[String],
+) -> Option<ExportItem<'static>> {
+    let value = if pointer == "/data/rows" {
+        let cells = value.as_array()?;
+        Value::Object(
+            columns
+                .iter()
+                .zip(cells)
+                .map(|(c, v)| (c.clone(), v.clone()))
+                .collect(),
+        )
+    } else {
+        value
+    };
+    is_resource(&value).then(|| ExportItem {
+        value: Cow::Owned(value),
+        pointer: format!("{pointer}/{index}"),
+    })
+}
+
 fn graph_rows(json: &Value) -> Vec<ExportItem<'_>> {
     let data = match json {
         Value::Array(_) => return listed(json, ""),

@@ -25,6 +25,9 @@ pub struct LineIndex {
     /// Line and column of every pointer asked for: reports ask for the same NSG rule once
     /// per VM and port that it decides.
     places: Mutex<HashMap<Box<str>, (usize, usize)>>,
+    /// Where the elements of a big export's item array start, known from loading it: the
+    /// array's pointer and the offsets. A pointer into it goes straight to its element.
+    items: Option<(String, Vec<usize>)>,
 }
 
 impl Clone for LineIndex {
@@ -34,6 +37,7 @@ impl Clone for LineIndex {
             char_marks: self.char_marks.clone(),
             containers: ContainerCache::default(),
             places: Mutex::default(),
+            items: self.items.clone(),
         }
     }
 }
@@ -59,7 +63,15 @@ impl LineIndex {
             char_marks,
             containers: ContainerCache::default(),
             places: Mutex::default(),
+            items: None,
         }
+    }
+
+    /// Also knows where the elements of the array at `pointer` start (byte offsets in the
+    /// text), so locations inside them cost no walk from the top of a big file.
+    pub fn with_items(mut self, pointer: &str, starts: Vec<usize>) -> Self {
+        self.items = Some((pointer.to_owned(), starts));
+        self
     }
 
     /// 1-based line and column of the value at `pointer` in `text`, remembered.
@@ -96,6 +108,17 @@ impl LineIndex {
     /// Byte offset where the value at `pointer` starts in `text` (the text this index was
     /// built from). Missing tokens stop at the deepest value found.
     pub fn pointer_offset(&self, text: &str, pointer: &str) -> usize {
+        if let Some((prefix, starts)) = &self.items {
+            let inside = pointer
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_prefix('/'));
+            if let Some(rest) = inside {
+                let (index, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                if let Some(&start) = index.parse::<usize>().ok().and_then(|i| starts.get(i)) {
+                    return pointer::resolve_from(text, start, tail, &self.containers);
+                }
+            }
+        }
         pointer::resolve(text, pointer, &self.containers)
     }
 
@@ -157,6 +180,27 @@ mod tests {
         let doc = r#"{"a\"b": 1, "c": 2}"#;
         assert_eq!(pointer_offset(doc, "/c"), 17);
         assert_eq!(pointer_offset(doc, "/a\"b"), 9);
+    }
+
+    #[test]
+    fn known_item_starts_give_the_same_places_as_a_walk() {
+        let index = LineIndex::new(DOC).with_items("/r", vec![25, 41]);
+        for pointer in [
+            "/r/0",
+            "/r/1",
+            "/r/1/a~1b/deep/1",
+            "/r/0/n",
+            "/a",
+            "/r",
+            "/r/9",
+            "",
+        ] {
+            assert_eq!(
+                index.pointer_offset(DOC, pointer),
+                pointer_offset(DOC, pointer),
+                "{pointer}"
+            );
+        }
     }
 
     #[test]

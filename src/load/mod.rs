@@ -13,6 +13,8 @@ pub mod read;
 pub mod sniff;
 mod split;
 
+pub use split::Deferred;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,8 +37,11 @@ pub use sniff::DocumentKind;
 pub struct Document {
     /// The text, for locations.
     pub source: Arc<Source>,
-    /// The parsed JSON.
+    /// The parsed JSON. For a big export whose items are [`Deferred`], the item array here
+    /// holds only its first elements (enough to tell what the document is).
     pub json: Value,
+    /// Where the items of a big export are, left unparsed to be read a batch at a time.
+    pub deferred: Option<Deferred>,
 }
 
 impl std::ops::Deref for Document {
@@ -184,21 +189,52 @@ pub fn parse_document(
         }
     };
     let text: Arc<str> = Arc::from(decode::blank_comments(text));
+    let source = |text, lines| {
+        Arc::new(Source {
+            path: path.to_path_buf(),
+            display: display.to_owned(),
+            text,
+            lines,
+        })
+    };
+    if let Some((json, deferred)) = split::preview(&text) {
+        if deferrable(&json, &deferred) {
+            let starts = deferred.elements.iter().map(|r| r.start).collect();
+            let lines = Arc::new(LineIndex::new(&text).with_items(&deferred.pointer, starts));
+            return Ok(Document {
+                source: source(text, lines),
+                json,
+                deferred: Some(deferred),
+            });
+        }
+    }
     let lines = Arc::new(LineIndex::new(&text));
     match split::parse_value(&text) {
         Ok(json) => Ok(Document {
-            source: Arc::new(Source {
-                path: path.to_path_buf(),
-                display: display.to_owned(),
-                text,
-                lines,
-            }),
+            source: source(text, lines),
             json,
+            deferred: None,
         }),
         Err(err) => Err(Box::new(problems::json_problem(
             display, &text, &lines, &err,
         ))),
     }
+}
+
+/// True when the previewed document is an export listing its items in the deferred array:
+/// then its items are read from there, element by element. Anything else is parsed whole.
+fn deferrable(preview: &Value, deferred: &Deferred) -> bool {
+    use crate::export::ExportShape as S;
+    let shape = match sniff::sniff(preview, Path::new("")) {
+        DocumentKind::Export(shape) => shape,
+        _ => return false,
+    };
+    matches!(
+        (shape, deferred.pointer.as_str()),
+        (S::AzCli | S::ResourceGraph, "")
+            | (S::RestList, "/value")
+            | (S::ResourceGraph, "/data" | "/data/rows")
+    )
 }
 
 /// `*.json` or `*.jsonc` (any case): the names jitscan reads.

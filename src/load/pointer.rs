@@ -45,8 +45,18 @@ impl Entries {
 /// Byte offset where the value at `pointer` starts in `text` (JSON with comments blanked).
 /// Returns the deepest offset reached when a token is missing, so a location is always usable.
 pub(crate) fn resolve(text: &str, pointer: &str, cache: &ContainerCache) -> usize {
+    resolve_from(text, skip_ws(text.as_bytes(), 0), pointer, cache)
+}
+
+/// As [`resolve`], with `pointer` taken relative to the value starting at byte `start`.
+pub(crate) fn resolve_from(
+    text: &str,
+    start: usize,
+    pointer: &str,
+    cache: &ContainerCache,
+) -> usize {
     let bytes = text.as_bytes();
-    let mut pos = skip_ws(bytes, 0);
+    let mut pos = start;
     if pointer.is_empty() {
         return pos;
     }

@@ -85,6 +85,99 @@ fn nesting(value: &Value) -> usize {
     deepest
 }
 
+/// The item array of a big export, left unparsed: where it is and where each element's
+/// text lies. Exports are read element by element from it (see `export`), so a whole tree of
+/// the file never exists: its elements are parsed a batch at a time, turned into the model and
+/// dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferred {
+    /// JSON pointer of the array: `""` (a bare array), `/value`, `/data` or `/data/rows`.
+    pub pointer: String,
+    /// Byte range of each element in the document's text, in order.
+    pub elements: Vec<std::ops::Range<usize>>,
+}
+
+/// Elements of the item array parsed for sniffing what the document is.
+pub(crate) const PREVIEW_ELEMENTS: usize = 16;
+
+/// For a big document whose bulk is one array where exports keep their items (a bare array,
+/// `value`, `data` or `data.rows`): the document with that array cut to its first
+/// [`PREVIEW_ELEMENTS`] elements, and where all its elements are. None for anything else
+/// (a template, a small file, invalid JSON, a repeated key on the way to the array): those are
+/// parsed whole.
+pub(crate) fn preview(text: &str) -> Option<(Value, Deferred)> {
+    if text.len() < SPLIT_MIN_BYTES {
+        return None;
+    }
+    let base = text.as_ptr() as usize;
+    let range_of = |raw: &RawValue| {
+        let start = (raw.get().as_ptr() as usize).saturating_sub(base);
+        start..start + raw.get().len()
+    };
+    let array = |raw: &str, pointer: &str| -> Option<(Value, Deferred)> {
+        let items: Vec<&RawValue> = serde_json::from_str(raw).ok()?;
+        let preview = items
+            .iter()
+            .take(PREVIEW_ELEMENTS)
+            .map(|item| serde_json::from_str(item.get()))
+            .collect::<Result<Vec<Value>, _>>()
+            .ok()?;
+        let elements = items.iter().map(|item| range_of(item)).collect();
+        Some((
+            Value::Array(preview),
+            Deferred {
+                pointer: pointer.to_owned(),
+                elements,
+            },
+        ))
+    };
+    let starts = |raw: &RawValue, b: u8| raw.get().as_bytes().first() == Some(&b);
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => array(text, ""),
+        Some(b'{') => {
+            let Members(members) = serde_json::from_str(text).ok()?;
+            let mut map = Map::new();
+            let mut deferred = None;
+            for (key, raw) in members {
+                // A repeated key keeps its first place and last value, as serde_json does;
+                // a repeated `value` or `data` could hide the items: parsed whole instead.
+                if map.contains_key(&key) && matches!(key.as_str(), "value" | "data") {
+                    return None;
+                }
+                let value = match key.as_str() {
+                    "value" | "data" if deferred.is_none() && starts(raw, b'[') => {
+                        let (value, found) = array(raw.get(), &format!("/{key}"))?;
+                        deferred = Some(found);
+                        value
+                    }
+                    "data" if deferred.is_none() && starts(raw, b'{') => {
+                        let Members(inner) = serde_json::from_str(raw.get()).ok()?;
+                        let mut table = Map::new();
+                        for (k, raw) in inner {
+                            if table.contains_key(&k) && k == "rows" {
+                                return None;
+                            }
+                            let value = if k == "rows" && deferred.is_none() && starts(raw, b'[') {
+                                let (value, found) = array(raw.get(), "/data/rows")?;
+                                deferred = Some(found);
+                                value
+                            } else {
+                                whole(raw.get(), 2)?
+                            };
+                            table.insert(k, value);
+                        }
+                        Value::Object(table)
+                    }
+                    _ => whole(raw.get(), 1)?,
+                };
+                map.insert(key, value);
+            }
+            deferred.map(|d| (Value::Object(map), d))
+        }
+        _ => None,
+    }
+}
+
 /// An object's members in file order, values kept as raw text.
 struct Members<'a>(Vec<(String, &'a RawValue)>);
 
@@ -173,6 +266,63 @@ mod tests {
             split.unwrap_err().to_string(),
             plain.unwrap_err().to_string()
         );
+    }
+
+    #[test]
+    fn a_big_export_is_previewed_with_its_item_array_located() {
+        let text = big_export(10_000);
+        let (head, deferred) = preview(&text).expect("a big table export is deferred");
+        assert_eq!(deferred.pointer, "/data/rows");
+        assert_eq!(deferred.elements.len(), 10_000);
+        let plain: Value = serde_json::from_str(&text).unwrap();
+        let rows = plain["data"]["rows"].as_array().unwrap();
+        for (i, range) in deferred.elements.iter().enumerate().step_by(997) {
+            let element: Value = serde_json::from_str(&text[range.clone()]).unwrap();
+            assert_eq!(&element, &rows[i]);
+        }
+        assert_eq!(
+            head["data"]["rows"].as_array().unwrap().as_slice(),
+            &rows[..PREVIEW_ELEMENTS]
+        );
+        assert_eq!(head["count"], plain["count"]);
+        assert_eq!(head["totalRecords"], 10_000);
+
+        let bare = format!(
+            "[{}]",
+            text.split_once("\"rows\": [")
+                .unwrap()
+                .1
+                .rsplit_once("]},")
+                .unwrap()
+                .0
+        );
+        let (_, deferred) = preview(&bare).expect("a bare array is deferred");
+        assert_eq!(
+            (deferred.pointer.as_str(), deferred.elements.len()),
+            ("", 10_000)
+        );
+        let list = format!("{{\"value\": {bare}, \"nextLink\": null}}");
+        let (head, deferred) = preview(&list).expect("a REST list is deferred");
+        assert_eq!(
+            (deferred.pointer.as_str(), deferred.elements.len()),
+            ("/value", 10_000)
+        );
+        assert_eq!(head["nextLink"], Value::Null);
+    }
+
+    #[test]
+    fn what_is_not_an_item_array_is_not_deferred() {
+        let text = big_export(10_000);
+        let template = text.replacen("\"data\"", "\"resources\"", 1);
+        assert_eq!(preview(&template), None);
+        let repeated = text.replacen("\"totalRecords\"", "\"data\": 1, \"data\"", 1);
+        assert_eq!(preview(&repeated), None);
+        let repeated = text.replacen("\"columns\"", "\"rows\": [], \"columns\"", 1);
+        assert_eq!(preview(&repeated), None);
+        assert_eq!(preview("[1, 2]"), None, "small");
+        let mut broken = text.clone();
+        broken.push(',');
+        assert_eq!(preview(&broken), None);
     }
 
     #[test]

@@ -32,11 +32,33 @@ impl Inventory {
                 part
             })
             .collect();
-        let mut inventory = if parts.is_empty() {
-            Inventory::default()
-        } else {
-            parts.remove(0)
-        };
+        Self::merged(std::mem::take(&mut parts))
+    }
+
+    /// As [`Inventory::build_from`], taking the items: each chunk is dropped by the worker
+    /// that added it, so freeing big items costs no serial time.
+    pub fn build_from_owned<T: Send>(
+        items: Vec<T>,
+        add: impl Fn(&mut Inventory, &T) + Sync,
+    ) -> Self {
+        let parts: Vec<Inventory> = items
+            .into_par_iter()
+            .chunks(CHUNK.load(Ordering::Relaxed).max(1))
+            .map(|chunk| {
+                let mut part = Inventory::default();
+                for item in &chunk {
+                    add(&mut part, item);
+                }
+                part
+            })
+            .collect();
+        Self::merged(parts)
+    }
+
+    /// One inventory of partial ones built from consecutive runs of resources, in order.
+    pub fn merged(parts: Vec<Inventory>) -> Self {
+        let mut parts = parts.into_iter();
+        let mut inventory = parts.next().unwrap_or_default();
         for part in parts {
             inventory.merge(part);
         }
@@ -58,6 +80,9 @@ impl Inventory {
             firewall_policies,
             route_tables,
             jit_policies,
+            jit_by_vm: _,
+            effective_by_nic: _,
+            effective_by_subnet: _,
             problems,
             inferred_ips: _,
             nat_index: _,

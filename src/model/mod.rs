@@ -51,6 +51,12 @@ pub struct Inventory {
     pub route_tables: HashMap<String, RouteTable>,
     /// JIT policies.
     pub jit_policies: Vec<JitPolicy>,
+    /// VM key -> index in `jit_policies` of the first policy that covers it.
+    pub jit_by_vm: HashMap<String, usize>,
+    /// NIC key -> indexes in `effective` of the views exported for that NIC, in order.
+    pub effective_by_nic: HashMap<String, Vec<usize>>,
+    /// Subnet key -> index in `effective` of the first subnet-only view of it.
+    pub effective_by_subnet: HashMap<String, usize>,
     /// Problems found while building.
     pub problems: Vec<InputProblem>,
     /// Inferred dynamic private IPs by ipConfiguration key (assumed values).
@@ -193,6 +199,24 @@ impl Inventory {
 
     /// Merges child resources, checks NSGs, infers dynamic IPs and builds the link indexes.
     pub fn finish(&mut self) {
+        for (i, view) in self.effective.iter().enumerate() {
+            match (&view.nic, &view.subnet) {
+                (Some(nic), _) => self
+                    .effective_by_nic
+                    .entry(nic.clone())
+                    .or_default()
+                    .push(i),
+                (None, Some(subnet)) => {
+                    self.effective_by_subnet.entry(subnet.clone()).or_insert(i);
+                }
+                (None, None) => {}
+            }
+        }
+        for (i, policy) in self.jit_policies.iter().enumerate() {
+            for vm in &policy.vm_keys {
+                self.jit_by_vm.entry(vm.clone()).or_insert(i);
+            }
+        }
         for (parent, rule) in std::mem::take(&mut self.pending_rules) {
             if let Some(nsg) = self.nsgs.get_mut(&parent) {
                 if !nsg

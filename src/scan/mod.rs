@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::arm::DeploymentContext;
 use crate::classify::{classify, Classification, VmResult};
 use crate::config::{Config, Date};
-use crate::eval::{evaluate_vm, Confidence};
+use crate::eval::{evaluate_vm_with, Confidence, SharedDecisions};
 use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
@@ -175,9 +175,10 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
 
 /// Evaluates and classifies every VM of an inventory, in parallel.
 pub fn evaluate_inventory(inventory: &Inventory, ports: &[u16]) -> Vec<VmResult> {
+    let shared = SharedDecisions::new(inventory, ports);
     inventory
         .vms
         .par_iter()
-        .map(|vm| classify(evaluate_vm(inventory, vm, ports)))
+        .map(|vm| classify(evaluate_vm_with(inventory, vm, ports, Some(&shared))))
         .collect()
 }
