@@ -361,7 +361,12 @@ fn write_list<T: Sync, E: Serialize>(
                 for (i, item) in task.iter().enumerate() {
                     let first = b == 0 && t == 0 && i == 0;
                     text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    serde_json::to_writer_pretty(Indented(&mut text), &entry(item))?;
+                    let nested = Nested {
+                        level: 2,
+                        has_value: false,
+                    };
+                    let mut serializer = serde_json::Serializer::with_formatter(&mut text, nested);
+                    entry(item).serialize(&mut serializer)?;
                 }
                 Ok(text)
             })
@@ -373,23 +378,95 @@ fn write_list<T: Sync, E: Serialize>(
     out.write_all(b"\n  ]")
 }
 
-/// Writes into a buffer, indenting every new line by two levels: serde_json writes a line
-/// break only between tokens (never inside a string, where it is escaped), so this places a
-/// pretty-printed entry at the depth it has inside the report.
-struct Indented<'a>(&'a mut Vec<u8>);
+/// serde_json's pretty layout (two spaces a level, `": "` after keys, one entry a line),
+/// starting `level` levels deep: an entry written with it has the text it has inside the
+/// whole report.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
 
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        for piece in buf.split_inclusive(|b| *b == b'\n') {
-            self.0.extend_from_slice(piece);
-            if piece.ends_with(b"\n") {
-                self.0.extend_from_slice(b"    ");
-            }
-        }
-        Ok(buf.len())
+impl Nested {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
