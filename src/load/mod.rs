@@ -163,8 +163,20 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
             return file;
         }
     };
-    file.sha256 = hex_sha256(&bytes);
-    match parse_document(&file.found.path, &display, bytes) {
+    // The fingerprint of a big file is computed while it is parsed.
+    let (sha256, parsed) = if bytes.len() >= 1 << 20 {
+        rayon::join(
+            || hex_sha256(&bytes),
+            || parse_document(&file.found.path, &display, bytes.clone()),
+        )
+    } else {
+        (
+            hex_sha256(&bytes),
+            parse_document(&file.found.path, &display, bytes),
+        )
+    };
+    file.sha256 = sha256;
+    match parsed {
         Ok(doc) => {
             file.loaded = match sniff::sniff(&doc.json, &file.found.path) {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
@@ -189,6 +201,7 @@ pub fn parse_document(
         }
     };
     let text: Arc<str> = Arc::from(decode::blank_comments(text));
+    let (lines, preview) = rayon::join(|| LineIndex::new(&text), || split::preview(&text));
     let source = |text, lines| {
         Arc::new(Source {
             path: path.to_path_buf(),
@@ -197,10 +210,10 @@ pub fn parse_document(
             lines,
         })
     };
-    if let Some((json, deferred)) = split::preview(&text) {
+    if let Some((json, deferred)) = preview {
         if deferrable(&json, &deferred) {
             let starts = deferred.elements.iter().map(|r| r.start).collect();
-            let lines = Arc::new(LineIndex::new(&text).with_items(&deferred.pointer, starts));
+            let lines = Arc::new(lines.with_items(&deferred.pointer, starts));
             return Ok(Document {
                 source: source(text, lines),
                 json,
@@ -208,7 +221,7 @@ pub fn parse_document(
             });
         }
     }
-    let lines = Arc::new(LineIndex::new(&text));
+    let lines = Arc::new(lines);
     match split::parse_value(&text) {
         Ok(json) => Ok(Document {
             source: source(text, lines),
