@@ -10,8 +10,9 @@ use std::path::Path;
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 
 /// Files larger than this are not read. Azure limits a template to 4 MB; exports of big
-/// subscriptions are larger, so the bound is generous, but a scan holds about twenty times a
-/// file's size in memory (a 100 MB template: about 2 GB), so it is a bound.
+/// subscriptions are larger, so the bound is generous, but a bound: a template is held as a
+/// whole tree (several times its size) while it is expanded; a big export is read item by
+/// item and costs about four times its size at peak (see README, Performance).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`]; `display` names it in problems.
