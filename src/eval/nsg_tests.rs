@@ -26,7 +26,7 @@ fn origin() -> Origin {
             lines: Arc::new(LineIndex::new(&text)),
             text,
         }),
-        pointer: String::new(),
+        pointer: "".into(),
     }
 }
 

@@ -186,7 +186,7 @@ fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
             value,
             origin: Origin {
                 document: Arc::clone(&document.source),
-                pointer: item.pointer.clone(),
+                pointer: item.pointer.as_str().into(),
             },
             assumptions: &[],
             from_template: false,
@@ -305,7 +305,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
         };
         let origin = Origin {
             document: Arc::clone(&document.source),
-            pointer: base.clone(),
+            pointer: base.as_str().into(),
         };
         let association = get_ci(entry, "association").unwrap_or(&Value::Null);
         let subnet = match reference_id(association, "subnet") {

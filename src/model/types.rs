@@ -37,8 +37,8 @@ impl<T> Decided<T> {
 pub struct Origin {
     /// The file.
     pub document: Arc<Source>,
-    /// JSON pointer into it.
-    pub pointer: String,
+    /// JSON pointer into it (shared: an origin is copied into every piece of evidence).
+    pub pointer: Arc<str>,
 }
 
 impl Origin {
@@ -56,7 +56,7 @@ impl Origin {
     pub fn child(&self, suffix: &str) -> Self {
         Self {
             document: Arc::clone(&self.document),
-            pointer: format!("{}{suffix}", self.pointer),
+            pointer: format!("{}{suffix}", self.pointer).into(),
         }
     }
 }

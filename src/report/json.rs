@@ -503,7 +503,7 @@ fn source_of(origin: &crate::model::Origin) -> Source {
         path: origin.path().to_owned(),
         line,
         column,
-        pointer: origin.pointer.clone(),
+        pointer: origin.pointer.to_string(),
     }
 }
 

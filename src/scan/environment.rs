@@ -90,7 +90,7 @@ pub(crate) fn build_inventory(
             value: &r.value,
             origin: Origin {
                 document: Arc::clone(&r.document.source),
-                pointer: r.pointer.clone(),
+                pointer: r.pointer.as_str().into(),
             },
             assumptions: &r.assumptions,
             from_template: true,

@@ -119,11 +119,7 @@ pub(crate) type FindingIndex<'r> = HashMap<(&'r str, &'r str, &'r str), Vec<&'r 
 pub(crate) fn index_findings(findings: &[Finding]) -> FindingIndex<'_> {
     let mut index: FindingIndex<'_> = HashMap::new();
     for f in findings {
-        let key = (
-            f.vm_id.as_str(),
-            f.location.path(),
-            f.location.pointer.as_str(),
-        );
+        let key = (f.vm_id.as_str(), f.location.path(), &*f.location.pointer);
         index.entry(key).or_default().push(f);
     }
     index
@@ -167,7 +163,7 @@ pub(crate) fn vm_view(
         })
         .map(|p| format!("{} ({})", p.port, port_name(p.port)))
         .collect();
-    let key = (vm.id.as_str(), vm.origin.path(), vm.origin.pointer.as_str());
+    let key = (vm.id.as_str(), vm.origin.path(), &*vm.origin.pointer);
     VmView {
         position,
         anchor: format!("vm-{position}-{}", slug(&vm.name)),
