@@ -198,10 +198,29 @@ pub fn evaluate_vm_with<'i>(
         .collect();
     let mut modes: [ModeFacts; 3] = Default::default();
     let mut port_results = Vec::with_capacity(ports.len());
+    let dnat = shared.map(|s| &s.dnat);
     for &port in ports {
+        // The paths in do not depend on the mode: found once, judged in each mode.
+        let paths: Vec<Vec<PathIn>> = targets
+            .iter()
+            .map(|t| {
+                t.config
+                    .map_or_else(Vec::new, |c| paths_to_with(inv, c, &t.nic_name, port, dnat))
+            })
+            .collect();
         let mut runs = Vec::with_capacity(3);
         for (i, mode) in MODES.iter().enumerate() {
-            let run = evaluate_port(inv, &targets, port, *mode, shared, &mut uncertain);
+            // Only the open run's evidence is reported (see `judge_port`).
+            let record = *mode == Mode::Open;
+            let run = evaluate_port(
+                &targets,
+                &paths,
+                port,
+                *mode,
+                shared,
+                record,
+                &mut uncertain,
+            );
             if let Some(facts) = modes.get_mut(i) {
                 if run.open {
                     facts.open_ports.push(port);
@@ -429,12 +448,16 @@ struct PortRun {
     specific: Vec<SpecificSource>,
 }
 
+/// One port in one mode. `paths` are the paths in of each target; evidence, paths and
+/// specific sources are recorded only when `record` (the verdicts never depend on them).
+#[allow(clippy::too_many_arguments)]
 fn evaluate_port(
-    inv: &Inventory,
     targets: &[Target<'_>],
+    paths: &[Vec<PathIn>],
     port: u16,
     mode: Mode,
     shared: Option<&SharedDecisions<'_>>,
+    record: bool,
     uncertain: &mut Vec<(Level, String)>,
 ) -> PortRun {
     let mut run = PortRun {
@@ -445,7 +468,7 @@ fn evaluate_port(
         paths: Vec::new(),
         specific: Vec::new(),
     };
-    for target in targets {
+    for (target, target_paths) in targets.iter().zip(paths) {
         let Some(config) = target.config else {
             // A NIC outside the input: anything is possible.
             let verdict = if mode.leans_open(Level::Unknown) {
@@ -465,10 +488,11 @@ fn evaluate_port(
             destination: &target.destination,
             asgs: &config.asgs,
         };
-        let (verdict, evidence) = chain_verdict(target, &flow, mode, &label, shared, uncertain);
+        let (verdict, evidence) =
+            chain_verdict(target, &flow, mode, &label, shared, record, uncertain);
         run.verdict = run.verdict.max(verdict);
         run.evidence.extend(evidence);
-        for slot in &target.slots {
+        for slot in target.slots.iter().filter(|_| record) {
             if let Slot::Found(_, nsg) = slot {
                 for (rule, sources) in specific_sources_allowed(nsg, &flow) {
                     run.specific.push(SpecificSource {
@@ -481,18 +505,17 @@ fn evaluate_port(
             }
         }
         let mut direct_open = verdict == NsgVerdict::Allow;
-        let dnat = shared.map(|s| &s.dnat);
-        for path in paths_to_with(inv, config, &target.nic_name, port, dnat) {
+        for path in target_paths {
             let exists = resolve(&path.reaches, mode, uncertain);
             let reaches =
-                exists && path_reaches(&path, verdict, target, port, mode, shared, uncertain);
+                exists && path_reaches(path, verdict, target, port, mode, shared, uncertain);
             if path.kind != PathKind::FirewallDnat && reaches {
                 direct_open = true;
             }
             run.open |= reaches;
             run.exposed |= reaches;
-            if exists || matches!(path.reaches, Match::Maybe(..)) {
-                run.paths.push((path, reaches));
+            if record && (exists || matches!(path.reaches, Match::Maybe(..))) {
+                run.paths.push((path.clone(), reaches));
             }
         }
         run.open |= direct_open;
@@ -526,7 +549,7 @@ fn path_reaches(
                 destination: &target.destination,
                 asgs: config_asgs,
             };
-            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", shared, uncertain);
+            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", shared, false, uncertain);
             matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
         }
         _ => match verdict {
@@ -544,6 +567,7 @@ fn chain_verdict(
     mode: Mode,
     label: &str,
     shared: Option<&SharedDecisions<'_>>,
+    record: bool,
     uncertain: &mut Vec<(Level, String)>,
 ) -> (NsgVerdict, Vec<NsgEvidence>) {
     if target.slots.is_empty() {
@@ -552,17 +576,19 @@ fn chain_verdict(
     let mut verdict = NsgVerdict::Allow;
     let mut evidence = Vec::new();
     for slot in &target.slots {
-        let (access, item) = match slot {
+        let access = match slot {
             Slot::Found(level, nsg) => {
+                let decided;
                 let decision = match shared.and_then(|s| s.get(nsg, flow, mode)) {
-                    Some(decision) => decision.clone(),
-                    None => decide(nsg, flow, mode),
+                    Some(decision) => decision,
+                    None => {
+                        decided = decide(nsg, flow, mode);
+                        &decided
+                    }
                 };
                 uncertain.extend(decision.uncertain.iter().cloned());
-                let note = decision.uncertain.first().map(|(_, r)| r.clone());
-                (
-                    decision.access,
-                    NsgEvidence {
+                if record {
+                    evidence.push(NsgEvidence {
                         ip_configuration: label.to_owned(),
                         level: *level,
                         nsg: nsg.name.clone(),
@@ -576,9 +602,10 @@ fn chain_verdict(
                             .origin
                             .clone()
                             .or_else(|| Some(nsg.origin.clone())),
-                        note,
-                    },
-                )
+                        note: decision.uncertain.first().map(|(_, r)| r.clone()),
+                    });
+                }
+                decision.access
             }
             Slot::Missing(level, why) => {
                 uncertain.push((Level::Unknown, why.clone()));
@@ -587,9 +614,8 @@ fn chain_verdict(
                 } else {
                     Access::Deny
                 };
-                (
-                    access,
-                    NsgEvidence {
+                if record {
+                    evidence.push(NsgEvidence {
                         ip_configuration: label.to_owned(),
                         level: *level,
                         nsg: "(not in the input)".to_owned(),
@@ -600,14 +626,14 @@ fn chain_verdict(
                         default_rule: false,
                         origin: None,
                         note: Some(why.clone()),
-                    },
-                )
+                    });
+                }
+                access
             }
         };
         if access == Access::Deny {
             verdict = NsgVerdict::Deny;
         }
-        evidence.push(item);
     }
     (verdict, evidence)
 }
