@@ -153,6 +153,14 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         },
     );
     let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
+    let mut envs = envs;
+    // The model is not needed any more: freed in the background while findings and reports
+    // are made.
+    let inventories: Vec<Inventory> = envs
+        .iter_mut()
+        .map(|env| std::mem::take(&mut env.inventory))
+        .collect();
+    rayon::spawn(move || drop(inventories));
     let records = inputs::account(loaded, envs, &vms);
     vms.sort_by(|a, b| {
         (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
