@@ -46,28 +46,28 @@ struct MissingEntry {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct FindingEntry {
+struct FindingEntry<'a> {
     rule_id: &'static str,
     rule_name: &'static str,
     level: &'static str,
-    vm_id: String,
-    vm_name: String,
+    vm_id: &'a str,
+    vm_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     port: Option<u16>,
-    message: String,
+    message: &'a str,
     confidence: &'static str,
-    source: Source,
+    source: Source<'a>,
     suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    suppression: Option<SuppressionEntry>,
-    suppression_notes: Vec<String>,
+    suppression: Option<SuppressionEntry<'a>>,
+    suppression_notes: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SuppressionEntry {
+struct SuppressionEntry<'a> {
     kind: &'static str,
-    reason: String,
+    reason: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -130,45 +130,45 @@ struct Diagnostic {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Source {
-    path: String,
+struct Source<'a> {
+    path: &'a str,
     line: usize,
     column: usize,
-    pointer: String,
+    pointer: &'a str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct VmEntry {
-    id: String,
-    name: String,
-    declared_name: String,
+struct VmEntry<'a> {
+    id: &'a str,
+    name: &'a str,
+    declared_name: &'a str,
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     os_type: Option<&'static str>,
-    source: Source,
+    source: Source<'a>,
     classification: &'static str,
     reason_code: &'static str,
-    reason: String,
+    reason: &'a str,
     confidence: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence_reason: Option<String>,
     jit_enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    jit_policy: Option<String>,
+    jit_policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    firewall_in_front: Option<String>,
+    firewall_in_front: Option<&'a str>,
     internet_exposed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    power_state: Option<String>,
-    missing_references: Vec<String>,
-    assumptions: Vec<String>,
-    ports: Vec<PortEntry>,
+    power_state: Option<&'a str>,
+    missing_references: &'a [String],
+    assumptions: &'a [String],
+    ports: Vec<PortEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PortEntry {
+struct PortEntry<'a> {
     port: u16,
     service: &'static str,
     nsg_verdict: &'static str,
@@ -177,54 +177,54 @@ struct PortEntry {
     confidence: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence_reason: Option<String>,
-    evidence: Vec<Evidence>,
-    paths: Vec<PathEntry>,
-    specific_sources_allowed: Vec<SpecificSourceEntry>,
+    evidence: Vec<Evidence<'a>>,
+    paths: Vec<PathEntry<'a>>,
+    specific_sources_allowed: Vec<SpecificSourceEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Evidence {
-    ip_configuration: String,
+struct Evidence<'a> {
+    ip_configuration: &'a str,
     level: &'static str,
-    nsg: String,
-    nsg_id: String,
-    rule: String,
+    nsg: &'a str,
+    nsg_id: &'a str,
+    rule: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     priority: Option<u32>,
     access: &'static str,
     default_rule: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
+    note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<Source>,
+    source: Option<Source<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PathEntry {
+struct PathEntry<'a> {
     kind: &'static str,
-    ip_configuration: String,
-    via: String,
-    via_id: String,
+    ip_configuration: &'a str,
+    via: &'a str,
+    via_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<String>,
+    rule: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    frontend: Option<String>,
-    sources: Vec<String>,
+    frontend: Option<&'a str>,
+    sources: &'a [String],
     reaches: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
+    note: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SpecificSourceEntry {
-    nsg: String,
-    rule: String,
+struct SpecificSourceEntry<'a> {
+    nsg: &'a str,
+    rule: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     priority: Option<u32>,
-    sources: Vec<String>,
+    sources: &'a [String],
 }
 
 /// Builds the head of the report.
@@ -287,23 +287,23 @@ fn missing(result: &ScanResult) -> Vec<MissingEntry> {
         .collect()
 }
 
-fn finding_entry(f: &Finding) -> FindingEntry {
+fn finding_entry(f: &Finding) -> FindingEntry<'_> {
     FindingEntry {
         rule_id: f.rule.id,
         rule_name: f.rule.name,
         level: f.level.as_str(),
-        vm_id: f.vm_id.clone(),
-        vm_name: f.vm_name.clone(),
+        vm_id: &f.vm_id,
+        vm_name: &f.vm_name,
         port: f.port,
-        message: f.message.clone(),
+        message: &f.message,
         confidence: f.confidence.as_str(),
         source: source_of(&f.location),
         suppressed: f.suppression.is_some(),
         suppression: f.suppression.as_ref().map(|s| SuppressionEntry {
             kind: s.kind,
-            reason: s.reason.clone(),
+            reason: &s.reason,
         }),
-        suppression_notes: f.suppression_notes.clone(),
+        suppression_notes: &f.suppression_notes,
     }
 }
 
@@ -342,10 +342,10 @@ const ENTRIES_PER_BATCH: usize = 4096;
 
 /// A member list of the report's top object: `[]`, or its entries one per line at indent
 /// level 2, as the pretty formatter lays them out.
-fn write_list<T: Sync, E: Serialize>(
+fn write_list<'a, T: Sync, E: Serialize>(
     out: &mut impl std::io::Write,
-    items: &[T],
-    entry: impl Fn(&T) -> E + Sync,
+    items: &'a [T],
+    entry: impl Fn(&'a T) -> E + Sync,
 ) -> std::io::Result<()> {
     if items.is_empty() {
         return out.write_all(b"[]");
@@ -497,22 +497,22 @@ fn diagnostic(problem: &InputProblem) -> Diagnostic {
     }
 }
 
-fn source_of(origin: &crate::model::Origin) -> Source {
+fn source_of(origin: &crate::model::Origin) -> Source<'_> {
     let (line, column) = origin.line_col();
     Source {
-        path: origin.path().to_owned(),
+        path: origin.path(),
         line,
         column,
-        pointer: origin.pointer.to_string(),
+        pointer: &origin.pointer,
     }
 }
 
-fn vm_entry(vm: &VmResult) -> VmEntry {
+fn vm_entry(vm: &VmResult) -> VmEntry<'_> {
     let (confidence, confidence_reason) = vm.confidence();
     VmEntry {
-        id: vm.id.clone(),
-        name: vm.name.clone(),
-        declared_name: vm.declared_name.clone(),
+        id: &vm.id,
+        name: &vm.name,
+        declared_name: &vm.declared_name,
         kind: match vm.kind {
             VmKind::VirtualMachine => "virtualMachine",
             VmKind::VirtualMachineScaleSet => "virtualMachineScaleSet",
@@ -524,21 +524,21 @@ fn vm_entry(vm: &VmResult) -> VmEntry {
         source: source_of(&vm.origin),
         classification: vm.classification.value.as_str(),
         reason_code: vm.reason_code.as_str(),
-        reason: vm.reason.clone(),
+        reason: &vm.reason,
         confidence: confidence.as_str(),
         confidence_reason,
         jit_enabled: vm.jit_policy.is_some(),
-        jit_policy: vm.jit_policy.clone(),
-        firewall_in_front: vm.firewall_in_front.clone(),
+        jit_policy: vm.jit_policy.as_deref(),
+        firewall_in_front: vm.firewall_in_front.as_deref(),
         internet_exposed: vm.internet_exposed(),
-        power_state: vm.power_state.clone(),
-        missing_references: vm.missing.clone(),
-        assumptions: vm.assumptions.clone(),
+        power_state: vm.power_state.as_deref(),
+        missing_references: &vm.missing,
+        assumptions: &vm.assumptions,
         ports: vm.ports.iter().map(port_entry).collect(),
     }
 }
 
-fn port_entry(port: &PortEvaluation) -> PortEntry {
+fn port_entry(port: &PortEvaluation) -> PortEntry<'_> {
     let (confidence, reason) = port.overall_confidence();
     PortEntry {
         port: port.port,
@@ -554,42 +554,42 @@ fn port_entry(port: &PortEvaluation) -> PortEntry {
             .iter()
             .map(|(p, reaches)| PathEntry {
                 kind: p.kind.as_str(),
-                ip_configuration: p.ip_configuration.clone(),
-                via: p.via.clone(),
-                via_id: p.via_id.clone(),
-                rule: p.rule.clone(),
-                frontend: p.frontend.clone(),
-                sources: p.sources.clone(),
+                ip_configuration: &p.ip_configuration,
+                via: &p.via,
+                via_id: &p.via_id,
+                rule: p.rule.as_deref(),
+                frontend: p.frontend.as_deref(),
+                sources: &p.sources,
                 reaches: *reaches,
-                note: p.secure_by_default.then(|| {
-                    "Standard SKU: closed to inbound traffic unless an NSG allows it".to_owned()
-                }),
+                note: p
+                    .secure_by_default
+                    .then_some("Standard SKU: closed to inbound traffic unless an NSG allows it"),
             })
             .collect(),
         specific_sources_allowed: port
             .specific_sources
             .iter()
             .map(|s| SpecificSourceEntry {
-                nsg: s.nsg.clone(),
-                rule: s.rule.clone(),
+                nsg: &s.nsg,
+                rule: &s.rule,
                 priority: s.priority,
-                sources: s.sources.clone(),
+                sources: &s.sources,
             })
             .collect(),
     }
 }
 
-fn evidence(e: &NsgEvidence) -> Evidence {
+fn evidence(e: &NsgEvidence) -> Evidence<'_> {
     Evidence {
-        ip_configuration: e.ip_configuration.clone(),
+        ip_configuration: &e.ip_configuration,
         level: e.level.as_str(),
-        nsg: e.nsg.clone(),
-        nsg_id: e.nsg_id.clone(),
-        rule: e.rule.clone(),
+        nsg: &e.nsg,
+        nsg_id: &e.nsg_id,
+        rule: &e.rule,
         priority: e.priority,
         access: e.access.as_str(),
         default_rule: e.default_rule,
-        note: e.note.clone(),
+        note: e.note.as_deref(),
         source: e.origin.as_ref().map(source_of),
     }
 }
