@@ -133,7 +133,7 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
                 }
             }
             None => {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
                 let written =
                     write_report(*format, &result, colour, &mut out).and_then(|()| out.flush());
                 if let Err(err) = written.filter_broken_pipe() {
@@ -181,7 +181,7 @@ fn write_report(
     format: Format,
     result: &ScanResult,
     colour: bool,
-    out: &mut impl Write,
+    out: &mut (impl Write + Send),
 ) -> std::io::Result<()> {
     let text = match format {
         Format::Json => return json::write(result, out),

@@ -34,6 +34,10 @@ const VOLATILE: [&str; 5] = [
 /// Items of a big export parsed, turned into the model and dropped at a time.
 const BATCH: usize = 4096;
 
+/// One item of a big export, parsed: the item (with its index) unless it is not a resource,
+/// or why it could not be read.
+type Parsed = Result<Option<(ExportItem<'static>, usize)>, Box<InputProblem>>;
+
 /// Where the first copy of a resource was seen.
 struct First {
     document: usize,
@@ -67,8 +71,8 @@ pub fn build_inventory(
             }
             Some(deferred) => {
                 let columns = shape::table_columns(&document.json);
-                for (b, batch) in deferred.elements.chunks(BATCH).enumerate() {
-                    let parsed: Vec<Result<Option<ExportItem<'static>>, Box<InputProblem>>> = batch
+                let parse = |b: usize, batch: &[std::ops::Range<usize>]| -> Vec<Parsed> {
+                    batch
                         .par_iter()
                         .enumerate()
                         .map(|(j, range)| {
@@ -76,24 +80,38 @@ pub fn build_inventory(
                             let text = document.text.get(range.clone()).unwrap_or_default();
                             match serde_json::from_str::<Value>(text) {
                                 Ok(value) => {
-                                    Ok(shape::element_item(value, &deferred.pointer, i, &columns))
+                                    Ok(shape::element_item(value, &deferred.pointer, i, &columns)
+                                        .map(|item| (item, i)))
                                 }
                                 Err(err) => {
                                     Err(Box::new(element_problem(document, range.start, i, &err)))
                                 }
                             }
                         })
-                        .collect();
-                    let mut items = Vec::with_capacity(parsed.len());
-                    for (j, result) in parsed.into_iter().enumerate() {
-                        match result {
-                            Ok(Some(item)) => items.push((item, Some(b * BATCH + j))),
-                            Ok(None) => {}
-                            Err(problem) => problems.push(*problem),
-                        }
-                    }
-                    let fresh = admit(items, index, documents, &mut seen, &mut problems);
-                    parts.push(convert(fresh, document));
+                        .collect()
+                };
+                // A batch is admitted and modelled while the next one is parsed.
+                let mut batches = deferred.elements.chunks(BATCH).enumerate();
+                let mut pending = batches.next().map(|(b, batch)| parse(b, batch));
+                while let Some(parsed) = pending.take() {
+                    let next = batches.next();
+                    let (part, parsed_next) = rayon::join(
+                        || {
+                            let mut items = Vec::with_capacity(parsed.len());
+                            for result in parsed {
+                                match result {
+                                    Ok(Some((item, i))) => items.push((item, Some(i))),
+                                    Ok(None) => {}
+                                    Err(problem) => problems.push(*problem),
+                                }
+                            }
+                            let fresh = admit(items, index, documents, &mut seen, &mut problems);
+                            convert(fresh, document)
+                        },
+                        || next.map(|(b, batch)| parse(b, batch)),
+                    );
+                    parts.push(part);
+                    pending = parsed_next;
                 }
             }
         }

@@ -314,7 +314,7 @@ fn finding_entry(f: &Finding) -> FindingEntry<'_> {
 /// in parallel, a batch at a time (so memory holds one batch of text, not the whole report),
 /// each already indented for its place; the text is the one a single `to_writer_pretty` of
 /// the whole report gives, which the tests check.
-pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn write(result: &ScanResult, out: &mut (impl std::io::Write + Send)) -> std::io::Result<()> {
     let head = serde_json::to_vec_pretty(&head(result))?;
     // `{ ... }` without its closing line: the two lists follow as further members.
     let open = head.strip_suffix(b"\n}").unwrap_or(&head);
@@ -343,7 +343,7 @@ const ENTRIES_PER_BATCH: usize = 4096;
 /// A member list of the report's top object: `[]`, or its entries one per line at indent
 /// level 2, as the pretty formatter lays them out.
 fn write_list<'a, T: Sync, E: Serialize>(
-    out: &mut impl std::io::Write,
+    out: &mut (impl std::io::Write + Send),
     items: &'a [T],
     entry: impl Fn(&'a T) -> E + Sync,
 ) -> std::io::Result<()> {
@@ -351,8 +351,8 @@ fn write_list<'a, T: Sync, E: Serialize>(
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
-    for (b, batch) in items.chunks(ENTRIES_PER_BATCH).enumerate() {
-        let texts: Vec<std::io::Result<Vec<u8>>> = batch
+    let render = |b: usize, batch: &'a [T]| -> std::io::Result<Vec<Vec<u8>>> {
+        batch
             .par_chunks(ENTRIES_PER_TASK)
             .enumerate()
             .map(|(t, task)| {
@@ -370,10 +370,22 @@ fn write_list<'a, T: Sync, E: Serialize>(
                 }
                 Ok(text)
             })
-            .collect();
-        for text in texts {
-            out.write_all(&text?)?;
-        }
+            .collect()
+    };
+    // A batch is written while the next one is rendered.
+    let mut batches = items.chunks(ENTRIES_PER_BATCH).enumerate();
+    let mut pending = match batches.next() {
+        Some((b, batch)) => Some(render(b, batch)?),
+        None => None,
+    };
+    while let Some(texts) = pending.take() {
+        let next = batches.next();
+        let (written, rendered) = rayon::join(
+            || texts.iter().try_for_each(|text| out.write_all(text)),
+            || next.map(|(b, batch)| render(b, batch)).transpose(),
+        );
+        written?;
+        pending = rendered?;
     }
     out.write_all(b"\n  ]")
 }
