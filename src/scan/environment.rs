@@ -26,20 +26,40 @@ pub struct Environment {
 }
 
 /// Builds every environment of the loaded inputs.
-pub(crate) fn build(loaded: &LoadedInputs, options: &ScanOptions) -> Vec<Environment> {
-    let templates: Vec<&Arc<Document>> = loaded
+///
+/// Each template's tree is handed to the builder of its environment and freed as soon as that
+/// environment is built (its file keeps a tree-less document for the account), so a scan of
+/// many templates does not hold every tree at once.
+pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Environment> {
+    let jobs: Vec<(usize, Option<Arc<Document>>)> = loaded
         .files
         .iter()
-        .filter_map(|f| match &f.loaded {
-            Loaded::Parsed(doc, DocumentKind::Template) => Some(doc),
+        .enumerate()
+        .filter_map(|(i, f)| match &f.loaded {
+            Loaded::Parsed(doc, DocumentKind::Template) => {
+                Some((i, loaded.parameters_for(&doc.display)))
+            }
             _ => None,
         })
         .collect();
-    let mut envs: Vec<Environment> = templates
-        .par_iter()
-        .map(|doc| {
-            let params = loaded.parameters_for(&doc.display);
-            let (inventory, problems) = build_inventory(doc, params.as_deref(), options);
+    let jobs: Vec<(Arc<Document>, Option<Arc<Document>>)> = jobs
+        .into_iter()
+        .filter_map(|(i, params)| match &mut loaded.files.get_mut(i)?.loaded {
+            Loaded::Parsed(doc, _) => {
+                let tree_less = Arc::new(Document {
+                    source: Arc::clone(&doc.source),
+                    json: serde_json::Value::Null,
+                    deferred: None,
+                });
+                Some((std::mem::replace(doc, tree_less), params))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut envs: Vec<Environment> = jobs
+        .into_par_iter()
+        .map(|(doc, params)| {
+            let (inventory, problems) = build_inventory(&doc, params.as_deref(), options);
             Environment {
                 inventory,
                 problems,
@@ -68,7 +88,7 @@ pub(crate) fn build(loaded: &LoadedInputs, options: &ScanOptions) -> Vec<Environ
 
 /// Every environment under `options.paths` (for `explain` and `policy`).
 pub fn environments(options: &ScanOptions) -> Vec<Environment> {
-    build(&super::inputs::load(options), options)
+    build(&mut super::inputs::load(options), options)
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.

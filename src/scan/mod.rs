@@ -142,7 +142,7 @@ impl ScanResult {
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut loaded = inputs::load(options);
-    let envs = environment::build(&loaded, options);
+    let envs = environment::build(&mut loaded, options);
     // The parsed trees are freed while the VMs are evaluated: neither needs the other.
     let ((), per_env) = rayon::join(
         || loaded.release_trees(),
