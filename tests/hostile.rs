@@ -10,6 +10,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "hostile/big_exports.rs"]
+mod big_exports;
 #[path = "hostile/diagnostics.rs"]
 mod diagnostics;
 #[path = "hostile/files.rs"]
