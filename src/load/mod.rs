@@ -163,18 +163,12 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
             return file;
         }
     };
-    // The fingerprint of a big file is computed while it is parsed.
-    let (sha256, parsed) = if bytes.len() >= 1 << 20 {
-        rayon::join(
-            || hex_sha256(&bytes),
-            || parse_document(&file.found.path, &display, bytes.clone()),
-        )
-    } else {
-        (
-            hex_sha256(&bytes),
-            parse_document(&file.found.path, &display, bytes),
-        )
-    };
+    // The fingerprint is computed while the file is parsed.
+    let (sha256, parsed) = rayon::join(
+        || hex_sha256(&bytes),
+        || parse_document_ref(&file.found.path, &display, &bytes),
+    );
+    drop(bytes);
     file.sha256 = sha256;
     match parsed {
         Ok(doc) => {
@@ -200,7 +194,29 @@ pub fn parse_document(
             return Err(Box::new(problems::encoding_problem(display, &bytes, &err)))
         }
     };
-    let text: Arc<str> = Arc::from(decode::blank_comments(text));
+    parse_text(path, display, Arc::from(decode::blank_comments(text)))
+}
+
+/// [`parse_document`] on borrowed bytes (a file's, fingerprinted meanwhile): UTF-8 without
+/// comments, the common case, is copied once, straight into the shared text.
+fn parse_document_ref(
+    path: &Path,
+    display: &str,
+    bytes: &[u8],
+) -> Result<Document, Box<InputProblem>> {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(utf8) {
+        Ok(text) if !utf16 && !text.contains("//") && !text.contains("/*") => {
+            parse_text(path, display, Arc::from(text))
+        }
+        _ => parse_document(path, display, bytes.to_vec()),
+    }
+}
+
+/// Parses decoded text (comments blanked): a big export is previewed and its items left to be
+/// read one batch at a time; anything else becomes a whole tree.
+fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Box<InputProblem>> {
     let (lines, preview) = rayon::join(|| LineIndex::new(&text), || split::preview(&text));
     let source = |text, lines| {
         Arc::new(Source {
