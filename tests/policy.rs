@@ -138,8 +138,8 @@ fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
         .find(|r| r.access == Decided::Known(Access::Allow))
         .unwrap();
     let naive = Action::AddDenyRule {
-        nsg_id: nsg.id.clone(),
-        nsg: nsg.name.clone(),
+        nsg_id: nsg.id.to_string(),
+        nsg: nsg.name.to_string(),
         level: "nic",
         rule: "jit-deny-22".to_owned(),
         priority: 4096,
@@ -171,7 +171,7 @@ fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
                 assert_eq!(key(nsg_id), key(&nsg.id));
             }
             Action::RemoveRule { rule, .. } => assert_eq!(
-                rule, &allow.name,
+                &**rule, &*allow.name,
                 "removal only when no priority is free ahead"
             ),
             other => panic!("unexpected {other:?}"),

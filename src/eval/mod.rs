@@ -67,12 +67,12 @@ pub struct NsgEvidence {
     pub ip_configuration: String,
     /// Subnet or NIC.
     pub level: NsgLevel,
-    /// NSG name (or what is missing).
-    pub nsg: String,
+    /// NSG name (or what is missing); shared with the model.
+    pub nsg: std::sync::Arc<str>,
     /// NSG id.
-    pub nsg_id: String,
+    pub nsg_id: std::sync::Arc<str>,
     /// Deciding rule name.
-    pub rule: String,
+    pub rule: std::sync::Arc<str>,
     /// Its priority.
     pub priority: Option<u32>,
     /// Its access.
@@ -88,10 +88,10 @@ pub struct NsgEvidence {
 /// A specific (not Internet-wide) source allowed to a port.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SpecificSource {
-    /// NSG name.
-    pub nsg: String,
+    /// NSG name (shared with the model).
+    pub nsg: std::sync::Arc<str>,
     /// Rule name.
-    pub rule: String,
+    pub rule: std::sync::Arc<str>,
     /// Rule priority.
     pub priority: Option<u32>,
     /// Source prefixes / tags.

@@ -204,7 +204,7 @@ static IMPLICIT_DENY: std::sync::LazyLock<SecurityRule> = std::sync::LazyLock::n
 
 fn implicit_deny() -> SecurityRule {
     SecurityRule {
-        name: "DenyAllInBound".to_owned(),
+        name: "DenyAllInBound".to_owned().into(),
         priority: Decided::Known(65500),
         direction: Decided::Known(Direction::Inbound),
         access: Decided::Known(Access::Deny),

@@ -32,7 +32,7 @@ fn origin() -> Origin {
 
 fn rule(name: &str, priority: u32, access: Access, source: &str, ports: &str) -> SecurityRule {
     SecurityRule {
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         priority: Decided::Known(priority),
         direction: Decided::Known(Direction::Inbound),
         access: Decided::Known(access),
@@ -95,7 +95,7 @@ fn default_rules_deny_the_internet_and_admit_the_vnet() {
     };
     let decision = decide(&n, &flow, Mode::Closed);
     assert_eq!(
-        (decision.access, decision.rule.name.as_str()),
+        (decision.access, &*decision.rule.name),
         (Access::Allow, "AllowVnetInBound")
     );
 }

@@ -143,7 +143,7 @@ fn trace_slot(slot: &Slot<'_>, flow: &Flow<'_>) -> NsgTrace {
                     }
                 };
                 steps.push(RuleStep {
-                    name: rule.name.clone(),
+                    name: rule.name.to_string(),
                     priority: rule.priority.known().copied(),
                     access: resolved,
                     default_rule: rule.is_default,
@@ -160,7 +160,7 @@ fn trace_slot(slot: &Slot<'_>, flow: &Flow<'_>) -> NsgTrace {
             }
             NsgTrace {
                 level: *level,
-                name: nsg.name.clone(),
+                name: nsg.name.to_string(),
                 origin: Some(nsg.origin.clone()),
                 steps,
                 access,

@@ -496,8 +496,8 @@ fn evaluate_port(
             if let Slot::Found(_, nsg) = slot {
                 for (rule, sources) in specific_sources_allowed(nsg, &flow) {
                     run.specific.push(SpecificSource {
-                        nsg: nsg.name.clone(),
-                        rule: rule.name.clone(),
+                        nsg: std::sync::Arc::clone(&nsg.name),
+                        rule: std::sync::Arc::clone(&rule.name),
                         priority: rule.priority.known().copied(),
                         sources,
                     });
@@ -591,9 +591,9 @@ fn chain_verdict(
                     evidence.push(NsgEvidence {
                         ip_configuration: label.to_owned(),
                         level: *level,
-                        nsg: nsg.name.clone(),
-                        nsg_id: nsg.id.clone(),
-                        rule: decision.rule.name.clone(),
+                        nsg: std::sync::Arc::clone(&nsg.name),
+                        nsg_id: std::sync::Arc::clone(&nsg.id),
+                        rule: std::sync::Arc::clone(&decision.rule.name),
                         priority: decision.rule.priority.known().copied(),
                         access: decision.access,
                         default_rule: decision.rule.is_default,
@@ -618,9 +618,9 @@ fn chain_verdict(
                     evidence.push(NsgEvidence {
                         ip_configuration: label.to_owned(),
                         level: *level,
-                        nsg: "(not in the input)".to_owned(),
-                        nsg_id: String::new(),
-                        rule: String::new(),
+                        nsg: "(not in the input)".to_owned().into(),
+                        nsg_id: String::new().into(),
+                        rule: String::new().into(),
                         priority: None,
                         access,
                         default_rule: false,

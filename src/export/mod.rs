@@ -348,7 +348,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
                 is_default,
                 &mut ignored,
             );
-            rule.name = name.rsplit('/').next().unwrap_or(name).to_owned();
+            rule.name = name.rsplit('/').next().unwrap_or(name).to_owned().into();
             if is_default {
                 defaults.push(rule)
             } else {
@@ -356,8 +356,8 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
             }
         }
         let nsg = Nsg {
-            id: nsg_id.clone(),
-            name: format!("{} (effective)", last_segment(&nsg_id)),
+            id: nsg_id.clone().into(),
+            name: format!("{} (effective)", last_segment(&nsg_id)).into(),
             rules,
             default_rules: defaults,
             origin,

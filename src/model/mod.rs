@@ -98,7 +98,7 @@ impl Inventory {
             "microsoft.network/networksecuritygroups/securityrules" => {
                 let rule = network::security_rule(value, origin, false, &mut self.problems);
                 let rule = SecurityRule {
-                    name: short.to_owned(),
+                    name: short.to_owned().into(),
                     ..rule
                 };
                 self.pending_rules.push((parent_key(id), rule));

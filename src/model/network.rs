@@ -74,8 +74,8 @@ pub fn nsg(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut P
         listed_defaults
     };
     Nsg {
-        id: id.to_owned(),
-        name: name.to_owned(),
+        id: id.to_owned().into(),
+        name: name.to_owned().into(),
         rules,
         default_rules,
         origin,
@@ -89,7 +89,7 @@ pub fn azure_default_rules() -> Vec<SecurityRule> {
                 source: AddressItem,
                 destination: AddressItem,
                 access: Access| SecurityRule {
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         priority: Decided::Known(priority),
         direction: Decided::Known(Direction::Inbound),
         access: Decided::Known(access),
@@ -199,7 +199,7 @@ pub fn security_rule(
         problems,
     );
     SecurityRule {
-        name,
+        name: name.into(),
         priority,
         direction,
         access,

@@ -97,8 +97,8 @@ impl Access {
 /// One NSG security rule (custom or default).
 #[derive(Debug, Clone)]
 pub struct SecurityRule {
-    /// Rule name.
-    pub name: String,
+    /// Rule name (shared with the evidence of every VM it decides).
+    pub name: Arc<str>,
     /// 100-4096 for custom rules, 65000+ for defaults.
     pub priority: Decided<u32>,
     /// Direction.
@@ -124,10 +124,10 @@ pub struct SecurityRule {
 /// A network security group.
 #[derive(Debug, Clone)]
 pub struct Nsg {
-    /// Resource id as written.
-    pub id: String,
-    /// Name.
-    pub name: String,
+    /// Resource id as written (shared with the evidence of every VM it decides).
+    pub id: Arc<str>,
+    /// Name (shared likewise).
+    pub name: Arc<str>,
     /// Custom rules (inline and child resources merged, by name).
     pub rules: Vec<SecurityRule>,
     /// Default rules (from the input when it lists them, else Azure's).

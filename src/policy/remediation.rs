@@ -269,8 +269,8 @@ fn actions_for_port(inventory: &Inventory, vm: &Vm, result: &VmResult, port: u16
         let allow_priority = entry.priority.unwrap_or(4096);
         match free_priority_below(nsg, allow_priority) {
             Some(priority) => out.push(Action::AddDenyRule {
-                nsg_id: entry.nsg_id.clone(),
-                nsg: entry.nsg.clone(),
+                nsg_id: entry.nsg_id.to_string(),
+                nsg: entry.nsg.to_string(),
                 level: entry.level.as_str(),
                 rule: format!("jitscan-deny-{port}-{}", vm.name),
                 priority,
@@ -279,9 +279,9 @@ fn actions_for_port(inventory: &Inventory, vm: &Vm, result: &VmResult, port: u16
                 ahead_of: format!("{} (priority {allow_priority})", entry.rule),
             }),
             None => out.push(Action::RemoveRule {
-                nsg_id: entry.nsg_id.clone(),
-                nsg: entry.nsg.clone(),
-                rule: entry.rule.clone(),
+                nsg_id: entry.nsg_id.to_string(),
+                nsg: entry.nsg.to_string(),
+                rule: entry.rule.to_string(),
                 port,
             }),
         }
@@ -371,7 +371,7 @@ pub fn apply(inventory: &mut Inventory, actions: &[Action]) {
             }
             Action::RemoveRule { nsg_id, rule, .. } => {
                 if let Some(nsg) = nsg_mut(inventory, nsg_id) {
-                    nsg.rules.retain(|r| &r.name != rule);
+                    nsg.rules.retain(|r| *r.name != **rule);
                 }
             }
             Action::AttachNsg { nic_id, nic } => {
@@ -380,8 +380,8 @@ pub fn apply(inventory: &mut Inventory, actions: &[Action]) {
                 if let (Some(origin), Some(n)) = (origin, inventory.nics.get_mut(&key(nic_id))) {
                     n.nsg = Some(Decided::Known(nsg_id.clone()));
                     let nsg = Nsg {
-                        id: nsg_id.clone(),
-                        name: format!("nsg-{nic}"),
+                        id: nsg_id.clone().into(),
+                        name: format!("nsg-{nic}").into(),
                         rules: Vec::new(),
                         default_rules: azure_default_rules(),
                         origin,
@@ -418,7 +418,7 @@ fn remove_dnat(inventory: &mut Inventory, firewall_id: &str, rule: &str) {
 
 fn deny_rule(name: &str, priority: u32, port: u16, destination: &str) -> SecurityRule {
     SecurityRule {
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         priority: Decided::Known(priority),
         direction: Decided::Known(Direction::Inbound),
         access: Decided::Known(Access::Deny),

@@ -108,8 +108,8 @@ pub(crate) fn evidence_rows(ports: &[PortEvaluation]) -> Vec<EvidenceView> {
                     NsgLevel::Subnet => "subnet",
                     NsgLevel::Nic => "NIC",
                 },
-                nsg: e.nsg.clone(),
-                rule: e.rule.clone(),
+                nsg: e.nsg.to_string(),
+                rule: e.rule.to_string(),
                 priority: e.priority.map(|p| p.to_string()).unwrap_or_default(),
                 allow: e.access == Access::Allow,
                 default_rule: e.default_rule,
@@ -180,8 +180,8 @@ pub(crate) fn specific_rows(ports: &[PortEvaluation]) -> Vec<SpecificView> {
         for s in &port.specific_sources {
             let row = SpecificView {
                 ports: String::new(),
-                nsg: s.nsg.clone(),
-                rule: s.rule.clone(),
+                nsg: s.nsg.to_string(),
+                rule: s.rule.to_string(),
                 priority: s.priority.map(|p| p.to_string()).unwrap_or_default(),
                 sources: s.sources.join(", "),
             };

@@ -227,9 +227,9 @@ fn nsg_rule_step(e: &NsgEvidence) -> Vec<Inline> {
         .map_or_else(String::new, |p| format!(" (priority {p})"));
     vec![
         Inline::text("Restrict the source of, or remove, rule "),
-        Inline::code(e.rule.clone()),
+        Inline::code(e.rule.to_string()),
         Inline::text(format!("{priority} of NSG ")),
-        Inline::code(e.nsg.clone()),
+        Inline::code(e.nsg.to_string()),
         Inline::text(format!(" ({} level): it allows ", e.level.as_str())),
     ]
 }
