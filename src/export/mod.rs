@@ -34,9 +34,19 @@ const VOLATILE: [&str; 5] = [
 /// Items of a big export parsed, turned into the model and dropped at a time.
 const BATCH: usize = 4096;
 
-/// One item of a big export, parsed: the item (with its index) unless it is not a resource,
-/// or why it could not be read.
-type Parsed = Result<Option<(ExportItem<'static>, usize)>, Box<InputProblem>>;
+/// Items of one document (all of a small one, one batch of a big one), with the index of each
+/// in a big export's item array, and the items of the batch that could not be read.
+struct Batch<'a> {
+    document: usize,
+    items: Vec<(ExportItem<'a>, Option<usize>)>,
+    problems: Vec<InputProblem>,
+}
+
+/// Where a batch comes from: a whole small document, or items `first..` of a big one.
+enum BatchSource<'a> {
+    Whole(usize),
+    Items(usize, usize, &'a [std::ops::Range<usize>]),
+}
 
 /// Where the first copy of a resource was seen.
 struct First {
@@ -51,70 +61,47 @@ struct First {
 /// was not seen before is turned into the model (in parallel), a copy of one seen before is
 /// compared with the first and dropped. A big export's items are parsed here, a batch at a
 /// time, from the text kept for locations ([`crate::load::Deferred`]), so no tree of a whole
-/// export is ever held.
+/// export is ever held; the next batch is read while the current one is modelled.
 pub fn build_inventory(
     documents: &[(Arc<Document>, ExportShape)],
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
     let mut seen: HashMap<String, First> = HashMap::new();
     let mut parts: Vec<Inventory> = Vec::new();
-    for (index, (document, shape)) in documents.iter().enumerate() {
-        match &document.deferred {
-            None => {
-                let items: Vec<(ExportItem<'_>, Option<usize>)> =
-                    shape::items(&document.json, *shape)
-                        .into_iter()
-                        .map(|item| (item, None))
-                        .collect();
-                let fresh = admit(items, index, documents, &mut seen, &mut problems);
-                parts.push(convert(fresh, document));
-            }
-            Some(deferred) => {
-                let columns = shape::table_columns(&document.json);
-                let parse = |b: usize, batch: &[std::ops::Range<usize>]| -> Vec<Parsed> {
-                    batch
-                        .par_iter()
-                        .enumerate()
-                        .map(|(j, range)| {
-                            let i = b * BATCH + j;
-                            let text = document.text.get(range.clone()).unwrap_or_default();
-                            match serde_json::from_str::<Value>(text) {
-                                Ok(value) => {
-                                    Ok(shape::element_item(value, &deferred.pointer, i, &columns)
-                                        .map(|item| (item, i)))
-                                }
-                                Err(err) => {
-                                    Err(Box::new(element_problem(document, range.start, i, &err)))
-                                }
-                            }
-                        })
-                        .collect()
-                };
-                // A batch is admitted and modelled while the next one is parsed.
-                let mut batches = deferred.elements.chunks(BATCH).enumerate();
-                let mut pending = batches.next().map(|(b, batch)| parse(b, batch));
-                while let Some(parsed) = pending.take() {
-                    let next = batches.next();
-                    let (part, parsed_next) = rayon::join(
-                        || {
-                            let mut items = Vec::with_capacity(parsed.len());
-                            for result in parsed {
-                                match result {
-                                    Ok(Some((item, i))) => items.push((item, Some(i))),
-                                    Ok(None) => {}
-                                    Err(problem) => problems.push(*problem),
-                                }
-                            }
-                            let fresh = admit(items, index, documents, &mut seen, &mut problems);
-                            convert(fresh, document)
-                        },
-                        || next.map(|(b, batch)| parse(b, batch)),
-                    );
-                    parts.push(part);
-                    pending = parsed_next;
-                }
-            }
-        }
+    let mut sources =
+        documents
+            .iter()
+            .enumerate()
+            .flat_map(|(index, (document, _))| match &document.deferred {
+                None => vec![BatchSource::Whole(index)],
+                Some(deferred) => deferred
+                    .elements
+                    .chunks(BATCH)
+                    .enumerate()
+                    .map(|(b, batch)| BatchSource::Items(index, b * BATCH, batch))
+                    .collect(),
+            });
+    let mut pending = sources.next().map(|source| read(documents, source));
+    while let Some(batch) = pending.take() {
+        let next = sources.next();
+        let (part, read_next) = rayon::join(
+            || {
+                problems.extend(batch.problems);
+                let fresh = admit(
+                    batch.items,
+                    batch.document,
+                    documents,
+                    &mut seen,
+                    &mut problems,
+                );
+                documents
+                    .get(batch.document)
+                    .map(|(document, _)| convert(fresh, document))
+            },
+            || next.map(|source| read(documents, source)),
+        );
+        parts.extend(part);
+        pending = read_next;
     }
     let mut inventory = Inventory::merged(parts);
     for (document, shape) in documents {
@@ -125,6 +112,61 @@ pub fn build_inventory(
     inventory.finish();
     problems.append(&mut inventory.problems);
     (inventory, problems)
+}
+
+/// The items of one batch: listed from a small document's tree, or parsed (in parallel) from
+/// a big one's text.
+fn read<'a>(documents: &'a [(Arc<Document>, ExportShape)], source: BatchSource<'a>) -> Batch<'a> {
+    let (index, first, ranges) = match source {
+        BatchSource::Whole(index) => {
+            let items = documents
+                .get(index)
+                .map_or_else(Vec::new, |(document, shape)| {
+                    shape::items(&document.json, *shape)
+                        .into_iter()
+                        .map(|item| (item, None))
+                        .collect()
+                });
+            return Batch {
+                document: index,
+                items,
+                problems: Vec::new(),
+            };
+        }
+        BatchSource::Items(index, first, ranges) => (index, first, ranges),
+    };
+    let mut batch = Batch {
+        document: index,
+        items: Vec::new(),
+        problems: Vec::new(),
+    };
+    let Some((document, _)) = documents.get(index) else {
+        return batch;
+    };
+    let Some(deferred) = &document.deferred else {
+        return batch;
+    };
+    let columns = shape::table_columns(&document.json);
+    let parsed: Vec<Result<Option<ExportItem<'static>>, Box<InputProblem>>> = ranges
+        .par_iter()
+        .enumerate()
+        .map(|(j, range)| {
+            let i = first + j;
+            let text = document.text.get(range.clone()).unwrap_or_default();
+            match serde_json::from_str::<Value>(text) {
+                Ok(value) => Ok(shape::element_item(value, &deferred.pointer, i, &columns)),
+                Err(err) => Err(Box::new(element_problem(document, range.start, i, &err))),
+            }
+        })
+        .collect();
+    for (j, result) in parsed.into_iter().enumerate() {
+        match result {
+            Ok(Some(item)) => batch.items.push((item, Some(first + j))),
+            Ok(None) => {}
+            Err(problem) => batch.problems.push(*problem),
+        }
+    }
+    batch
 }
 
 /// The items not seen before, in order; a copy of a resource seen before is compared with
