@@ -166,7 +166,8 @@ fn filler(i: usize, columns: Option<&[String]>) -> Value {
     }
 }
 
-/// Big exports (over a megabyte) are read item by item, never as one tree. Each Resource
+/// Exports over 64 KB are read item by item, never as one tree (these, over a megabyte, are
+/// also split for parallel parsing). Each Resource
 /// Graph layout (bare rows, object array, table), padded past that size with resources that
 /// do not affect access and with two more copies of a network security group (one identical,
 /// one with its rules removed), gives exactly the VMs and findings of the small file (the

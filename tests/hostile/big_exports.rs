@@ -1,5 +1,6 @@
-//! Big exports (over a megabyte) are read item by item rather than as one tree. Bad input must
-//! still end as it does for a small file: a truncated file fails with serde_json's own located
+//! Exports over 64 KB are read item by item, not as one tree (these are over a megabyte, so
+//! they are also split for parallel parsing). Bad input must still end as it does for a small
+//! file: a truncated file fails with serde_json's own located
 //! error; a big array of things that are not resources is skipped. One case differs, by
 //! design: an item nested deeper than serde_json's limit is left out with a located error and
 //! the file's other items are read (a small file fails whole).
