@@ -42,6 +42,33 @@ pub struct Document {
     pub json: Value,
     /// Where the items of a big export are, left unparsed to be read a batch at a time.
     pub deferred: Option<Deferred>,
+    /// The tree was dropped after the document was recognised (a big template, parsed again
+    /// when its environment is built, so that a scan of many templates never holds every tree
+    /// at once); see [`Document::reparsed`].
+    pub tree_dropped: bool,
+}
+
+impl Document {
+    /// This document with its tree, parsed again from the text if it was dropped.
+    pub fn reparsed(self: &Arc<Self>) -> Result<Arc<Self>, Box<InputProblem>> {
+        if !self.tree_dropped {
+            return Ok(Arc::clone(self));
+        }
+        match split::parse_value(&self.text) {
+            Ok(json) => Ok(Arc::new(Document {
+                source: Arc::clone(&self.source),
+                json,
+                deferred: None,
+                tree_dropped: false,
+            })),
+            Err(err) => Err(Box::new(problems::json_problem(
+                &self.display,
+                &self.text,
+                &self.lines,
+                &err,
+            ))),
+        }
+    }
 }
 
 impl std::ops::Deref for Document {
@@ -171,9 +198,16 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
     drop(bytes);
     file.sha256 = sha256;
     match parsed {
-        Ok(doc) => {
+        Ok(mut doc) => {
             file.loaded = match sniff::sniff(&doc.json, &file.found.path) {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
+                // A big template is parsed again when its environment is built rather than held
+                // from loading on: the second parse costs less than holding every tree at once.
+                DocumentKind::Template if doc.text.len() >= split::defer_min_bytes() => {
+                    drop(std::mem::take(&mut doc.json));
+                    doc.tree_dropped = true;
+                    Loaded::Parsed(Arc::new(doc), DocumentKind::Template)
+                }
                 kind => Loaded::Parsed(Arc::new(doc), kind),
             }
         }
@@ -234,6 +268,7 @@ fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Bo
                 source: source(text, lines),
                 json,
                 deferred: Some(deferred),
+                tree_dropped: false,
             });
         }
     }
@@ -243,6 +278,7 @@ fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Bo
             source: source(text, lines),
             json,
             deferred: None,
+            tree_dropped: false,
         }),
         Err(err) => Err(Box::new(problems::json_problem(
             display, &text, &lines, &err,

@@ -19,9 +19,10 @@ use serde_json::{Map, Value};
 /// Containers whose text is shorter than this are parsed in one piece.
 const SPLIT_MIN_BYTES: usize = 1 << 20;
 
-/// Exports at least this long are read item by item (see [`preview`]): smaller than the
-/// split threshold because what it saves is memory (the trees of many export pages at once),
-/// not time.
+/// Exports at least this long are read item by item (see [`preview`]), and templates this
+/// long are parsed again when their environment is built rather than held from loading on:
+/// smaller than the split threshold because what it saves is memory (the trees of many files
+/// at once), not time.
 const DEFER_MIN_BYTES: usize = 64 << 10;
 
 /// `JITSCAN_SPLIT_MIN_BYTES` when set: a testing knob that lowers both thresholds, so the
@@ -40,7 +41,7 @@ fn split_min_bytes() -> usize {
     knob().unwrap_or(SPLIT_MIN_BYTES)
 }
 
-fn defer_min_bytes() -> usize {
+pub(crate) fn defer_min_bytes() -> usize {
     knob().unwrap_or(DEFER_MIN_BYTES)
 }
 /// How many levels of containers are opened to find the big arrays (`data` -> `rows`).

@@ -50,6 +50,7 @@ pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Env
                     source: Arc::clone(&doc.source),
                     json: serde_json::Value::Null,
                     deferred: None,
+                    tree_dropped: false,
                 });
                 Some((std::mem::replace(doc, tree_less), params))
             }
@@ -59,11 +60,15 @@ pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Env
     let mut envs: Vec<Environment> = jobs
         .into_par_iter()
         .map(|(doc, params)| {
-            let (inventory, problems) = build_inventory(&doc, params.as_deref(), options);
+            let owner = Some(doc.display.clone());
+            let (inventory, problems) = match doc.reparsed() {
+                Ok(doc) => build_inventory(&doc, params.as_deref(), options),
+                Err(problem) => (Inventory::default(), vec![*problem]),
+            };
             Environment {
                 inventory,
                 problems,
-                owner: Some(doc.display.clone()),
+                owner,
             }
         })
         .collect();
