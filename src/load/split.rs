@@ -10,6 +10,11 @@
 //!
 //! Anything out of the ordinary (a syntax error, nesting near serde_json's depth limit) falls
 //! back to the plain one-thread parse, so its error, position and limits are the reference.
+//!
+//! The same outer reading serves exports of any size over 64 KB ([`preview`]): their item
+//! array is located and only its first items parsed, to tell what the document is; the items
+//! themselves are read later, a batch at a time (`export`), so no tree of a whole export is
+//! ever built.
 
 use rayon::prelude::*;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
@@ -44,6 +49,7 @@ fn split_min_bytes() -> usize {
 pub(crate) fn defer_min_bytes() -> usize {
     knob().unwrap_or(DEFER_MIN_BYTES)
 }
+
 /// How many levels of containers are opened to find the big arrays (`data` -> `rows`).
 const SPLIT_MAX_DEPTH: usize = 3;
 /// serde_json refuses nesting deeper than 128; a split document whose pieces come near that
