@@ -1,7 +1,7 @@
 //! EVALUATE: which rule of an NSG decides an inbound TCP flow to one port.
 //!
 //! Pure functions over the model. Uncertain facts (an unknown value, a destination prefix that
-//! covers only part of a dynamic address's subnet) are not guessed: each is a [`Maybe`] that the
+//! covers only part of a dynamic address's subnet) are not guessed: each is a [`Match::Maybe`] that the
 //! caller's [`Mode`] resolves towards the open or the closed outcome, so comparing modes tells
 //! whether the verdict is certain, assumed or unknown.
 

@@ -326,7 +326,7 @@ pub fn write(result: &ScanResult, out: &mut (impl std::io::Write + Send)) -> std
     out.write_all(b"\n}\n")
 }
 
-/// The JSON report as text (see [`write`]).
+/// The JSON report as text (see [`write()`]).
 pub fn render(result: &ScanResult) -> String {
     let mut text = Vec::new();
     if let Err(e) = write(result, &mut text) {

@@ -220,7 +220,7 @@ pub trait Scope {
         0
     }
     /// Opens `levels` more levels of nesting (an evaluator calling a function that may look
-    /// up a variable); pair with [`Scope::close_levels`].
+    /// up a variable); pair with [`Scope::close_levels_by`].
     fn open_levels_by(&self, _levels: usize) {}
     /// Closes levels opened with [`Scope::open_levels_by`].
     fn close_levels_by(&self, _levels: usize) {}
