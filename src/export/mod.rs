@@ -232,7 +232,7 @@ fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Opti
 
 /// Items into the model, in parallel chunks (each freed by the worker that read it).
 fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
-    Inventory::build_from_owned(items, |inventory, item| {
+    Inventory::build_from(items, |inventory, item| {
         let value = item.value.as_ref();
         let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
         let name = value

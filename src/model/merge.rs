@@ -19,28 +19,10 @@ use super::Inventory;
 static CHUNK: AtomicUsize = AtomicUsize::new(256);
 
 impl Inventory {
-    /// Adds every item with `add`, in parallel chunks, as if added one after another.
+    /// Adds every item with `add`, in parallel chunks, as if added one after another; each
+    /// chunk is dropped by the worker that added it, so freeing big items costs no serial time.
     /// Call [`Inventory::finish`] afterwards, as with [`Inventory::add`].
-    pub fn build_from<T: Sync>(items: &[T], add: impl Fn(&mut Inventory, &T) + Sync) -> Self {
-        let mut parts: Vec<Inventory> = items
-            .par_chunks(CHUNK.load(Ordering::Relaxed).max(1))
-            .map(|chunk| {
-                let mut part = Inventory::default();
-                for item in chunk {
-                    add(&mut part, item);
-                }
-                part
-            })
-            .collect();
-        Self::merged(std::mem::take(&mut parts))
-    }
-
-    /// As [`Inventory::build_from`], taking the items: each chunk is dropped by the worker
-    /// that added it, so freeing big items costs no serial time.
-    pub fn build_from_owned<T: Send>(
-        items: Vec<T>,
-        add: impl Fn(&mut Inventory, &T) + Sync,
-    ) -> Self {
+    pub fn build_from<T: Send>(items: Vec<T>, add: impl Fn(&mut Inventory, &T) + Sync) -> Self {
         let parts: Vec<Inventory> = items
             .into_par_iter()
             .chunks(CHUNK.load(Ordering::Relaxed).max(1))

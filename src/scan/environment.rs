@@ -107,7 +107,7 @@ pub(crate) fn build_inventory(
         mut problems,
         ..
     } = expand_template(doc, params, &options.context);
-    let mut inventory = Inventory::build_from(&resources, |inventory, r| {
+    let mut inventory = Inventory::build_from(resources, |inventory, r| {
         let declared = Declared {
             id: &r.id,
             name: &r.name,
