@@ -107,6 +107,7 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         Err(code) => return code,
     };
     let result = scan(&options);
+    let mut stages = jitscan::timings::Stages::start();
     let mut failed = false;
     for (format, output) in outputs {
         let colour = output.is_none()
@@ -148,6 +149,7 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         .iter()
         .flat_map(|i| i.problems.iter().cloned())
         .collect();
+    stages.done("reports");
     print_problems(&problems);
     let code = if failed || result.any_input_failed() {
         ExitCode::from(2)

@@ -19,6 +19,7 @@ use crate::eval::{evaluate_vm_with, Confidence, SharedDecisions};
 use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
+use crate::timings::Stages;
 pub use environment::{environments, Environment};
 pub use inputs::{InputRecord, InputStatus};
 
@@ -141,8 +142,11 @@ impl ScanResult {
 
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
+    let mut stages = Stages::start();
     let mut loaded = inputs::load(options);
+    stages.done("load");
     let envs = environment::build(&mut loaded, options);
+    stages.done("model");
     // The parsed trees are freed while the VMs are evaluated: neither needs the other.
     let ((), per_env) = rayon::join(
         || loaded.release_trees(),
@@ -152,6 +156,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
                 .collect()
         },
     );
+    stages.done("evaluate");
     let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
     let mut envs = envs;
     // The model is not needed any more: freed in the background while findings and reports
@@ -170,8 +175,10 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             &b.origin.pointer,
         ))
     });
+    stages.done("account and sort");
     let mut findings = rules::findings(&vms);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
+    stages.done("findings");
     ScanResult {
         inputs: records,
         vms,
