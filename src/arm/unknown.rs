@@ -12,6 +12,23 @@ use serde_json::{Map, Value};
 /// The marker key. Private on purpose: use [`unknown`] and [`unknown_reason`].
 const UNKNOWN_KEY: &str = "\u{0}jitscan-unknown";
 
+impl crate::model::Node<'_> {
+    /// The reason, when this node is an unknown marker (see [`unknown_reason`]).
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match self.as_object() {
+            Some([(key, reason)]) if key.as_ref() == UNKNOWN_KEY => reason.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The IP configuration id, when this node is [`dynamic_private_ip`]'s unknown.
+    pub fn dynamic_ip_config(&self) -> Option<&str> {
+        self.unknown_reason()?
+            .strip_prefix(DYNAMIC_IP_PREFIX)?
+            .strip_suffix(DYNAMIC_IP_SUFFIX)
+    }
+}
+
 /// Builds an unknown value carrying the reason it could not be decided.
 pub fn unknown(reason: impl Into<String>) -> Value {
     let mut map = Map::with_capacity(1);

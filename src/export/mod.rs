@@ -19,7 +19,8 @@ use crate::load::Document;
 use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
-use crate::model::{key, Decided, EffectiveNsg, Inventory, Nsg, Origin};
+use crate::model::node::NULL;
+use crate::model::{key, Decided, EffectiveNsg, Inventory, Node, Nsg, Origin};
 pub use shape::{ExportItem, ExportShape};
 
 /// Keys that differ between copies of one resource without meaning a different configuration.
@@ -67,6 +68,14 @@ pub fn build_inventory(
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
     let mut seen: HashMap<String, First> = HashMap::new();
+    // Resource Graph table columns of each document: the keys of its rows' items.
+    let columns: Vec<Vec<String>> = documents
+        .iter()
+        .map(|(document, _)| match &document.deferred {
+            Some(_) => shape::table_columns(&document.json),
+            None => Vec::new(),
+        })
+        .collect();
     let mut parts: Vec<Inventory> = Vec::new();
     let mut sources =
         documents
@@ -81,7 +90,9 @@ pub fn build_inventory(
                     .map(|(b, batch)| BatchSource::Items(index, b * BATCH, batch))
                     .collect(),
             });
-    let mut pending = sources.next().map(|source| read(documents, source));
+    let mut pending = sources
+        .next()
+        .map(|source| read(documents, &columns, source));
     while let Some(batch) = pending.take() {
         let next = sources.next();
         let (part, read_next) = rayon::join(
@@ -98,7 +109,7 @@ pub fn build_inventory(
                     .get(batch.document)
                     .map(|(document, _)| convert(fresh, document))
             },
-            || next.map(|source| read(documents, source)),
+            || next.map(|source| read(documents, &columns, source)),
         );
         parts.extend(part);
         pending = read_next;
@@ -116,7 +127,11 @@ pub fn build_inventory(
 
 /// The items of one batch: listed from a small document's tree, or parsed (in parallel) from
 /// a big one's text.
-fn read<'a>(documents: &'a [(Arc<Document>, ExportShape)], source: BatchSource<'a>) -> Batch<'a> {
+fn read<'a>(
+    documents: &'a [(Arc<Document>, ExportShape)],
+    columns: &'a [Vec<String>],
+    source: BatchSource<'a>,
+) -> Batch<'a> {
     let (index, first, ranges) = match source {
         BatchSource::Whole(index) => {
             let items = documents
@@ -146,15 +161,15 @@ fn read<'a>(documents: &'a [(Arc<Document>, ExportShape)], source: BatchSource<'
     let Some(deferred) = &document.deferred else {
         return batch;
     };
-    let columns = shape::table_columns(&document.json);
-    let parsed: Vec<Result<Option<ExportItem<'static>>, Box<InputProblem>>> = ranges
+    let columns = columns.get(index).map_or(&[][..], Vec::as_slice);
+    let parsed: Vec<Result<Option<ExportItem<'a>>, Box<InputProblem>>> = ranges
         .par_iter()
         .enumerate()
         .map(|(j, range)| {
             let i = first + j;
             let text = document.text.get(range.clone()).unwrap_or_default();
-            match serde_json::from_str::<Value>(text) {
-                Ok(value) => Ok(shape::element_item(value, &deferred.pointer, i, &columns)),
+            match serde_json::from_str::<Node<'a>>(text) {
+                Ok(value) => Ok(shape::element_item(value, &deferred.pointer, i, columns)),
                 Err(err) => Err(Box::new(element_problem(document, range.start, i, &err))),
             }
         })
@@ -180,13 +195,13 @@ fn admit<'a>(
 ) -> Vec<ExportItem<'a>> {
     let mut fresh = Vec::with_capacity(items.len());
     for (item, element) in items {
-        let Some(id) = item.value.get("id").and_then(Value::as_str) else {
+        let Some(id) = item.value.get("id").and_then(Node::as_str) else {
             continue;
         };
         let k = key(id);
         if let Some(first) = seen.get(&k) {
             let first_value = first_copy(documents, first);
-            if first_value.as_ref().map(digest) != Some(digest(&item.value)) {
+            if first_value.as_ref().map(digest) != Some(digest(&item.value.to_value())) {
                 if let Some((first_doc, _)) = documents.get(first.document) {
                     if let Some((document, _)) = documents.get(index) {
                         problems.push(conflict(first_doc, document, &item.pointer, id));
@@ -214,10 +229,10 @@ fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Opti
     match (&document.deferred, first.element) {
         (Some(deferred), Some(i)) => {
             let text = document.text.get(deferred.elements.get(i)?.clone())?;
-            let value = serde_json::from_str::<Value>(text).ok()?;
+            let value = serde_json::from_str::<Node>(text).ok()?;
             let columns = shape::table_columns(&document.json);
             shape::element_item(value, &deferred.pointer, i, &columns)
-                .map(|item| item.value.into_owned())
+                .map(|item| item.value.to_value())
         }
         // Table rows become objects only when listed; anything else is where it points.
         _ if !first.pointer.starts_with("/data/rows/") => {
@@ -226,18 +241,18 @@ fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Opti
         _ => shape::items(&document.json, *shape)
             .into_iter()
             .find(|item| item.pointer == first.pointer)
-            .map(|item| item.value.into_owned()),
+            .map(|item| item.value.to_value()),
     }
 }
 
 /// Items into the model, in parallel chunks (each freed by the worker that read it).
 fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
     Inventory::build_from(items, |inventory, item| {
-        let value = item.value.as_ref();
-        let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
+        let value = &item.value;
+        let id = value.get("id").and_then(Node::as_str).unwrap_or_default();
         let name = value
             .get("name")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .unwrap_or_else(|| last_segment(id));
         let declared = Declared {
             id,
@@ -346,8 +361,9 @@ fn conflict(first: &Document, document: &Document, pointer: &str, id: &str) -> I
 
 /// Reads an `az network nic list-effective-nsg` document into the inventory.
 fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
-    let json = &document.json;
-    let entries: Vec<(usize, &Value)> = match json.get("value").and_then(Value::as_array) {
+    let root = Node::from_value(&document.json);
+    let json = &root;
+    let entries: Vec<(usize, &Node)> = match json.get("value").and_then(Node::as_array) {
         Some(list) => list.iter().enumerate().collect(),
         None => vec![(0, json)],
     };
@@ -367,7 +383,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
             document: Arc::clone(&document.source),
             pointer: base.as_str().into(),
         };
-        let association = get_ci(entry, "association").unwrap_or(&Value::Null);
+        let association = get_ci(entry, "association").unwrap_or(&NULL);
         let subnet = match reference_id(association, "subnet") {
             Some(Decided::Known(id)) => Some(key(&id)),
             _ => None,
@@ -381,7 +397,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
         let mut defaults = Vec::new();
         for (j, raw) in items(entry, "effectiveSecurityRules").iter().enumerate() {
             let name = get_ci(raw, "name")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or("(unnamed)");
             let is_default = name.starts_with("defaultSecurityRules/");
             let mut rule = security_rule(

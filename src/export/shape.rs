@@ -8,7 +8,9 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::model::Node;
 
 /// The shape of an export document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,17 +45,18 @@ impl ExportShape {
 /// One resource found in an export.
 #[derive(Debug, Clone)]
 pub struct ExportItem<'a> {
-    /// The resource object (borrowed, or rebuilt from a Resource Graph table row).
-    pub value: Cow<'a, Value>,
+    /// The resource object (its strings borrowed; a Resource Graph table row made an object).
+    pub value: Node<'a>,
     /// JSON pointer to it in its document.
     pub pointer: String,
 }
 
 fn is_resource(value: &Value) -> bool {
-    value
-        .get("id")
-        .and_then(Value::as_str)
-        .is_some_and(|id| id.contains("/providers/"))
+    is_resource_id(value.get("id").and_then(Value::as_str))
+}
+
+fn is_resource_id(id: Option<&str>) -> bool {
+    id.is_some_and(|id| id.contains("/providers/"))
 }
 
 fn is_effective_nsg(value: &Value) -> bool {
@@ -145,7 +148,7 @@ pub fn items(json: &Value, shape: ExportShape) -> Vec<ExportItem<'_>> {
 
 fn borrowed(value: &Value, pointer: String) -> ExportItem<'_> {
     ExportItem {
-        value: Cow::Borrowed(value),
+        value: Node::from_value(value),
         pointer,
     }
 }
@@ -188,26 +191,28 @@ pub fn table_columns(json: &Value) -> Vec<String> {
 /// The item that element `index` of a big export's item array at `pointer` gives, as
 /// [`items`] gives it from a whole tree: a resource object, or a table row (`/data/rows`)
 /// made an object by `columns`; None for an element that is not a resource.
-pub fn element_item(
-    value: Value,
+pub fn element_item<'a>(
+    value: Node<'a>,
     pointer: &str,
     index: usize,
-    columns: &[String],
-) -> Option<ExportItem<'static>> {
+    columns: &'a [String],
+) -> Option<ExportItem<'a>> {
     let value = if pointer == "/data/rows" {
-        let cells = value.as_array()?;
-        Value::Object(
+        let Node::Array(cells) = value else {
+            return None;
+        };
+        Node::Object(
             columns
                 .iter()
+                .map(|c| Cow::Borrowed(c.as_str()))
                 .zip(cells)
-                .map(|(c, v)| (c.clone(), v.clone()))
                 .collect(),
         )
     } else {
         value
     };
-    is_resource(&value).then(|| ExportItem {
-        value: Cow::Owned(value),
+    is_resource_id(value.get("id").and_then(Node::as_str)).then(|| ExportItem {
+        value,
         pointer: format!("{pointer}/{index}"),
     })
 }
@@ -242,14 +247,15 @@ fn graph_rows(json: &Value) -> Vec<ExportItem<'_>> {
                 .enumerate()
                 .filter_map(|(i, row)| {
                     let cells = row.as_array()?;
-                    let object: Map<String, Value> = columns
-                        .iter()
-                        .zip(cells)
-                        .map(|(c, v)| ((*c).to_owned(), v.clone()))
-                        .collect();
-                    let value = Value::Object(object);
-                    is_resource(&value).then(|| ExportItem {
-                        value: Cow::Owned(value),
+                    let value = Node::Object(
+                        columns
+                            .iter()
+                            .zip(cells)
+                            .map(|(c, v)| (Cow::Borrowed(*c), Node::from_value(v)))
+                            .collect(),
+                    );
+                    is_resource_id(value.get("id").and_then(Node::as_str)).then(|| ExportItem {
+                        value,
                         pointer: format!("/data/rows/{i}"),
                     })
                 })
@@ -260,11 +266,11 @@ fn graph_rows(json: &Value) -> Vec<ExportItem<'_>> {
 }
 
 /// The resource type of an export item: its `type`, else derived from its id.
-pub fn resource_type(value: &Value) -> String {
-    if let Some(t) = value.get("type").and_then(Value::as_str) {
+pub fn resource_type(value: &Node) -> String {
+    if let Some(t) = value.get("type").and_then(Node::as_str) {
         return t.to_owned();
     }
-    let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = value.get("id").and_then(Node::as_str).unwrap_or_default();
     type_from_id(id)
 }
 
@@ -335,7 +341,10 @@ mod tests {
             json!({"data": {"columns": [{"name": "id"}, {"name": "name"}], "rows": [[id, "vm"]]}});
         let found = items(&doc, ExportShape::ResourceGraph);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].value["name"], "vm");
+        assert_eq!(
+            found[0].value.get("name").and_then(Node::as_str),
+            Some("vm")
+        );
         assert_eq!(found[0].pointer, "/data/rows/0");
     }
 

@@ -5,23 +5,37 @@
 //! look keys up exactly first, then case-insensitively, and turn unknown markers into
 //! [`Decided::Unknown`].
 
-use serde_json::Value;
-
+use super::node::{Node, NULL};
 use super::types::Decided;
-use crate::arm::unknown::unknown_reason;
 
-/// `value[key]`, exact match first, then ASCII case-insensitive.
-pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    let map = value.as_object()?;
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+/// `value[key]`, exact match first, then the first key equal ignoring ASCII case (one pass
+/// over the entries; a repeated key reads as its last entry, as serde_json keeps the last).
+pub fn get_ci<'a>(value: &'a Node<'a>, key: &str) -> Option<&'a Node<'a>> {
+    entry_ci(value, key).map(|(_, v)| v)
+}
+
+/// The key as written and the value of the field [`get_ci`] finds.
+pub fn entry_ci<'a>(value: &'a Node<'a>, key: &str) -> Option<(&'a str, &'a Node<'a>)> {
+    let entries = value.as_object()?;
+    let mut folded = None;
+    for (k, v) in entries.iter().rev() {
+        if k.as_ref() == key {
+            return Some((k, v));
+        }
+        if k.eq_ignore_ascii_case(key) {
+            folded = Some((k.as_ref(), v));
+        }
+    }
+    folded
+}
+
+/// `value[key]` as [`get_ci`] finds it, or `null` when absent.
+pub fn field_or_null<'a>(value: &'a Node<'a>, key: &str) -> &'a Node<'a> {
+    get_ci(value, key).unwrap_or(&NULL)
 }
 
 /// The resource's properties: nested `properties`, or the resource itself when flattened.
-pub fn props(value: &Value) -> &Value {
+pub fn props<'a>(value: &'a Node<'a>) -> &'a Node<'a> {
     match get_ci(value, "properties") {
         Some(p) if p.is_object() => p,
         _ => value,
@@ -29,64 +43,62 @@ pub fn props(value: &Value) -> &Value {
 }
 
 /// A string field: None when absent or null; numbers and booleans are stringified.
-pub fn text(value: &Value, key: &str) -> Option<Decided<String>> {
+pub fn text(value: &Node, key: &str) -> Option<Decided<String>> {
     decided_text(get_ci(value, key)?)
 }
 
 /// A value as a decided string (None for null).
-pub fn decided_text(value: &Value) -> Option<Decided<String>> {
-    if let Some(reason) = unknown_reason(value) {
+pub fn decided_text(value: &Node) -> Option<Decided<String>> {
+    if let Some(reason) = value.unknown_reason() {
         return Some(Decided::Unknown(reason.to_owned()));
     }
     match value {
-        Value::Null => None,
-        Value::String(s) => Some(Decided::Known(s.clone())),
-        Value::Number(n) => Some(Decided::Known(n.to_string())),
-        Value::Bool(b) => Some(Decided::Known(b.to_string())),
+        Node::Null => None,
+        Node::String(s) => Some(Decided::Known(s.as_ref().to_owned())),
+        Node::Number(n) => Some(Decided::Known(n.to_string())),
+        Node::Bool(b) => Some(Decided::Known(b.to_string())),
         other => Some(Decided::Known(other.to_string())),
     }
 }
 
 /// The `id` of a sub-resource reference `{ "id": ... }` under `key` (or a bare id string).
-pub fn reference_id(value: &Value, key: &str) -> Option<Decided<String>> {
+pub fn reference_id(value: &Node, key: &str) -> Option<Decided<String>> {
     let field = get_ci(value, key)?;
     match field {
-        Value::Object(_) if unknown_reason(field).is_none() => decided_text(get_ci(field, "id")?),
+        Node::Object(_) if field.unknown_reason().is_none() => decided_text(get_ci(field, "id")?),
         other => decided_text(other),
     }
 }
 
 /// The elements of an array field (empty when absent or not an array).
-pub fn items<'a>(value: &'a Value, key: &str) -> &'a [Value] {
-    get_ci(value, key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+pub fn items<'a>(value: &'a Node<'a>, key: &str) -> &'a [Node<'a>] {
+    get_ci(value, key).and_then(Node::as_array).unwrap_or(&[])
 }
 
 /// Known ids of an array of `{ "id": ... }` references, lower-cased.
-pub fn reference_keys(value: &Value, key: &str) -> Vec<String> {
+pub fn reference_keys(value: &Node, key: &str) -> Vec<String> {
     items(value, key)
         .iter()
         .filter_map(|item| match item {
-            Value::String(s) => Some(s.as_str()),
-            other => get_ci(other, "id").and_then(Value::as_str),
+            Node::String(s) => Some(s.as_ref()),
+            other => get_ci(other, "id").and_then(Node::as_str),
         })
         .map(super::types::key)
         .collect()
 }
 
 /// The string items of a field that may be a string or an array of strings, as decided values.
-pub fn string_list(value: &Value, key: &str) -> Option<Decided<Vec<String>>> {
+pub fn string_list(value: &Node, key: &str) -> Option<Decided<Vec<String>>> {
     let field = get_ci(value, key)?;
-    if let Some(reason) = unknown_reason(field) {
+    if let Some(reason) = field.unknown_reason() {
         return Some(Decided::Unknown(reason.to_owned()));
     }
     match field {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(Decided::Known(vec![s.clone()])),
-        Value::Array(list) if list.is_empty() => None,
-        Value::Array(list) => {
+        Node::Null => None,
+        Node::String(s) if s.is_empty() => None,
+        Node::String(s) => Some(Decided::Known(vec![s.as_ref().to_owned()])),
+        Node::Array(list) if list.is_empty() => None,
+        Node::Array(list) => {
             let mut out = Vec::with_capacity(list.len());
             for item in list {
                 match decided_text(item) {

@@ -1,6 +1,6 @@
 //! MODEL: build VMs, scale sets and JIT policies from evaluated resources.
 
-use serde_json::Value;
+use crate::model::node::{Node, NULL};
 
 use super::access::{get_ci, items, props, reference_id, text};
 use super::network::ip_config;
@@ -15,7 +15,7 @@ pub struct Declared<'a> {
     /// Name as written.
     pub declared_name: &'a str,
     /// Evaluated resource.
-    pub value: &'a Value,
+    pub value: &'a Node<'a>,
     /// Declaration.
     pub origin: Origin,
     /// Things assumed to deploy it.
@@ -27,11 +27,11 @@ pub struct Declared<'a> {
 /// Builds a virtual machine.
 pub fn vm(d: &Declared<'_>) -> Vm {
     let p = props(d.value);
-    let network = get_ci(p, "networkProfile").unwrap_or(&Value::Null);
+    let network = get_ci(p, "networkProfile").unwrap_or(&NULL);
     let nic_ids = items(network, "networkInterfaces")
         .iter()
         .filter_map(|n| match n {
-            Value::String(_) => super::access::decided_text(n),
+            Node::String(_) => super::access::decided_text(n),
             other => super::access::decided_text(get_ci(other, "id")?),
         })
         .collect();
@@ -56,8 +56,8 @@ pub fn vm(d: &Declared<'_>) -> Vm {
 /// Builds a scale set (its NIC configurations become inline NICs).
 pub fn vmss(d: &Declared<'_>) -> Vm {
     let p = props(d.value);
-    let profile = get_ci(p, "virtualMachineProfile").unwrap_or(&Value::Null);
-    let network = get_ci(profile, "networkProfile").unwrap_or(&Value::Null);
+    let profile = get_ci(p, "virtualMachineProfile").unwrap_or(&NULL);
+    let network = get_ci(profile, "networkProfile").unwrap_or(&NULL);
     Vm {
         id: d.id.to_owned(),
         name: d.name.to_owned(),
@@ -75,12 +75,12 @@ pub fn vmss(d: &Declared<'_>) -> Vm {
     }
 }
 
-fn inline_nic_configs(owner_id: &str, network: &Value, origin: &Origin) -> Vec<Nic> {
+fn inline_nic_configs(owner_id: &str, network: &Node, origin: &Origin) -> Vec<Nic> {
     items(network, "networkInterfaceConfigurations")
         .iter()
         .map(|config| {
             let name = get_ci(config, "name")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or("nic");
             let id = format!("{owner_id}/networkInterfaceConfigurations/{name}");
             let cp = props(config);
@@ -106,9 +106,9 @@ fn inline_nic_configs(owner_id: &str, network: &Value, origin: &Origin) -> Vec<N
         .collect()
 }
 
-fn os_type(p: &Value) -> Option<OsType> {
-    let storage = get_ci(p, "storageProfile").unwrap_or(&Value::Null);
-    let os_disk = get_ci(storage, "osDisk").unwrap_or(&Value::Null);
+fn os_type(p: &Node) -> Option<OsType> {
+    let storage = get_ci(p, "storageProfile").unwrap_or(&NULL);
+    let os_disk = get_ci(storage, "osDisk").unwrap_or(&NULL);
     if let Some(Decided::Known(t)) = text(os_disk, "osType") {
         match t.to_ascii_lowercase().as_str() {
             "windows" => return Some(OsType::Windows),
@@ -116,14 +116,14 @@ fn os_type(p: &Value) -> Option<OsType> {
             _ => {}
         }
     }
-    let os_profile = get_ci(p, "osProfile").unwrap_or(&Value::Null);
+    let os_profile = get_ci(p, "osProfile").unwrap_or(&NULL);
     if get_ci(os_profile, "windowsConfiguration").is_some() {
         return Some(OsType::Windows);
     }
     if get_ci(os_profile, "linuxConfiguration").is_some() {
         return Some(OsType::Linux);
     }
-    let image = get_ci(storage, "imageReference").unwrap_or(&Value::Null);
+    let image = get_ci(storage, "imageReference").unwrap_or(&NULL);
     let field = |f: &str| match text(image, f) {
         Some(Decided::Known(s)) => s.to_ascii_lowercase(),
         _ => String::new(),
@@ -157,12 +157,12 @@ fn os_type(p: &Value) -> Option<OsType> {
     None
 }
 
-fn tags(value: &Value) -> Vec<(String, String)> {
+fn tags(value: &Node) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = get_ci(value, "tags")
-        .and_then(Value::as_object)
+        .and_then(Node::as_object)
         .map(|m| {
             m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.as_ref().to_owned(), s.to_owned())))
                 .collect()
         })
         .unwrap_or_default();
@@ -173,7 +173,7 @@ fn tags(value: &Value) -> Vec<(String, String)> {
 /// The power state as a short word (`running`, `deallocated`, `stopped`...), from az CLI's
 /// `powerState` ("VM deallocated"), a REST instance view status ("PowerState/deallocated") or
 /// Resource Graph's `properties.extended.instanceView.powerState.code`.
-fn power_state(value: &Value) -> Option<String> {
+fn power_state(value: &Node) -> Option<String> {
     let normalise = |s: &str| {
         let s = s.trim();
         let s = s
@@ -191,7 +191,7 @@ fn power_state(value: &Value) -> Option<String> {
         .and_then(|v| get_ci(v, "powerState"));
     if let Some(code) = extended
         .and_then(|s| get_ci(s, "code"))
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
     {
         return Some(normalise(code));
     }
@@ -206,7 +206,7 @@ fn power_state(value: &Value) -> Option<String> {
 pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
     let vm_keys = items(props(d.value), "virtualMachines")
         .iter()
-        .filter_map(|v| get_ci(v, "id").and_then(Value::as_str))
+        .filter_map(|v| get_ci(v, "id").and_then(Node::as_str))
         .map(key)
         .collect();
     JitPolicy {

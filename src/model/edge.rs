@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use serde_json::Value;
+use crate::model::node::Node;
 
 use super::access::{get_ci, items, props, reference_id, string_list, text};
 use super::address::AddressItem;
@@ -12,25 +12,24 @@ use super::types::{
     key, Decided, DnatRule, Firewall, Frontend, LbNat, LbRule, LoadBalancer, Origin,
     TranslatedAddress,
 };
-use crate::arm::unknown::dynamic_ip_config;
 
-fn sub_id(parent_id: &str, collection: &str, value: &Value) -> String {
+fn sub_id(parent_id: &str, collection: &str, value: &Node) -> String {
     let name = get_ci(value, "name")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or_default();
     get_ci(value, "id")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .map_or_else(|| format!("{parent_id}/{collection}/{name}"), str::to_owned)
 }
 
-fn name_of(value: &Value) -> String {
+fn name_of(value: &Node) -> String {
     get_ci(value, "name")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or("(unnamed)")
         .to_owned()
 }
 
-fn port(value: &Value, field: &str) -> Decided<u16> {
+fn port(value: &Node, field: &str) -> Decided<u16> {
     match text(value, field) {
         Some(Decided::Known(s)) => s.trim().parse::<u16>().map_or_else(
             |_| Decided::Unknown(format!("{field} '{s}' is not a port")),
@@ -41,7 +40,7 @@ fn port(value: &Value, field: &str) -> Decided<u16> {
     }
 }
 
-fn known_key(value: &Value, field: &str) -> Option<String> {
+fn known_key(value: &Node, field: &str) -> Option<String> {
     match reference_id(value, field) {
         Some(Decided::Known(id)) => Some(key(&id)),
         _ => None,
@@ -49,7 +48,7 @@ fn known_key(value: &Value, field: &str) -> Option<String> {
 }
 
 /// Builds a load balancer with its inline frontends, NAT rules/pools and rules.
-pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> LoadBalancer {
+pub fn load_balancer(id: &str, name: &str, value: &Node, origin: Origin) -> LoadBalancer {
     let p = props(value);
     let frontends = items(p, "frontendIPConfigurations")
         .iter()
@@ -91,7 +90,7 @@ pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> Loa
     for pool in items(p, "backendAddressPools") {
         let pool_key = key(&sub_id(id, "backendAddressPools", pool));
         for member in items(props(pool), "backendIPConfigurations") {
-            if let Some(member_id) = get_ci(member, "id").and_then(Value::as_str) {
+            if let Some(member_id) = get_ci(member, "id").and_then(Node::as_str) {
                 pool_members.push((pool_key.clone(), key(member_id)));
             }
         }
@@ -109,7 +108,7 @@ pub fn load_balancer(id: &str, name: &str, value: &Value, origin: Origin) -> Loa
 }
 
 /// Builds an inbound NAT rule (or pool) of the load balancer `lb_id`.
-pub fn nat_rule(lb_id: &str, value: &Value, is_pool: bool) -> LbNat {
+pub fn nat_rule(lb_id: &str, value: &Node, is_pool: bool) -> LbNat {
     let p = props(value);
     let collection = if is_pool {
         "inboundNatPools"
@@ -138,14 +137,14 @@ pub fn nat_rule(lb_id: &str, value: &Value, is_pool: bool) -> LbNat {
     }
 }
 
-fn protocol(p: &Value, field: &str) -> String {
+fn protocol(p: &Node, field: &str) -> String {
     match text(p, field) {
         Some(Decided::Known(s)) => s.to_ascii_lowercase(),
         _ => "tcp".to_owned(),
     }
 }
 
-fn lb_rule(lb_id: &str, value: &Value) -> LbRule {
+fn lb_rule(lb_id: &str, value: &Node) -> LbRule {
     let p = props(value);
     let mut backend_pools: Vec<String> = known_key(p, "backendAddressPool").into_iter().collect();
     backend_pools.extend(super::access::reference_keys(p, "backendAddressPools"));
@@ -163,7 +162,7 @@ fn lb_rule(lb_id: &str, value: &Value) -> LbRule {
 }
 
 /// Builds an Azure Firewall with its classic DNAT rules.
-pub fn firewall(id: &str, name: &str, value: &Value, origin: Origin) -> Firewall {
+pub fn firewall(id: &str, name: &str, value: &Node, origin: Origin) -> Firewall {
     let p = props(value);
     let base = props_pointer(value);
     let first_config = items(p, "ipConfigurations").first().map(props);
@@ -195,7 +194,7 @@ pub fn firewall(id: &str, name: &str, value: &Value, origin: Origin) -> Firewall
 
 /// DNAT rules of a firewall policy rule collection group (`ruleCollections`) or of an older
 /// rule group (`rules` with `FirewallPolicyNatRule`).
-pub fn policy_dnat_rules(value: &Value, origin: &Origin) -> Vec<DnatRule> {
+pub fn policy_dnat_rules(value: &Node, origin: &Origin) -> Vec<DnatRule> {
     let p = props(value);
     let base = props_pointer(value);
     let mut out = Vec::new();
@@ -226,7 +225,7 @@ pub fn policy_dnat_rules(value: &Value, origin: &Origin) -> Vec<DnatRule> {
 
 /// One DNAT rule: `rule` holds the translation, `condition` the match (the same object except
 /// in the older rule-group shape).
-fn dnat_rule(rule: &Value, condition: &Value, collection: &str, origin: Origin) -> DnatRule {
+fn dnat_rule(rule: &Node, condition: &Node, collection: &str, origin: Origin) -> DnatRule {
     let sources = match string_list(condition, "sourceAddresses") {
         Some(Decided::Unknown(r)) => Decided::Unknown(r),
         known => {
@@ -282,9 +281,9 @@ fn dnat_rule(rule: &Value, condition: &Value, collection: &str, origin: Origin) 
 }
 
 /// An address field that may hold a literal IP or a `reference()` to a dynamic private IP.
-pub fn address_field(value: &Value, field: &str) -> Option<Decided<TranslatedAddress>> {
+pub fn address_field(value: &Node, field: &str) -> Option<Decided<TranslatedAddress>> {
     let raw = get_ci(value, field)?;
-    if let Some(config) = dynamic_ip_config(raw) {
+    if let Some(config) = raw.dynamic_ip_config() {
         return Some(Decided::Known(TranslatedAddress::DynamicOf(key(config))));
     }
     match super::access::decided_text(raw)? {
@@ -296,7 +295,7 @@ pub fn address_field(value: &Value, field: &str) -> Option<Decided<TranslatedAdd
     }
 }
 
-fn translated_address(rule: &Value) -> Decided<TranslatedAddress> {
+fn translated_address(rule: &Node) -> Decided<TranslatedAddress> {
     if let Some(found) = address_field(rule, "translatedAddress") {
         return found;
     }

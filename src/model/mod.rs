@@ -12,6 +12,7 @@ pub mod compute;
 pub mod edge;
 mod merge;
 pub mod network;
+pub mod node;
 pub mod ports;
 pub mod types;
 
@@ -19,11 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use serde_json::Value;
 
 use crate::diagnostic::{InputProblem, ProblemCode};
 use access::{get_ci, parent_key, props};
 use compute::Declared;
+pub use node::Node;
 pub use types::*;
 
 /// Everything one environment deploys, linked by lower-case id.
@@ -395,13 +396,13 @@ pub fn is_relevant_type(resource_type: &str) -> bool {
 }
 
 /// The `location` of a resource, when known.
-pub fn location_of(value: &Value) -> Option<String> {
+pub fn location_of(value: &Node) -> Option<String> {
     get_ci(value, "location")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .map(str::to_owned)
         .or_else(|| {
             get_ci(props(value), "location")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .map(str::to_owned)
         })
 }

@@ -7,7 +7,7 @@ mod fields;
 
 use std::net::IpAddr;
 
-use serde_json::Value;
+use crate::model::node::Node;
 
 use super::access::{get_ci, items, props, reference_id, reference_keys, text};
 use super::address::AddressItem;
@@ -32,8 +32,8 @@ pub fn located(origin: &Origin, code: ProblemCode, message: String, help: &str) 
 }
 
 /// `/properties` when the value nests its properties, "" when flattened.
-pub fn props_pointer(value: &Value) -> &'static str {
-    if get_ci(value, "properties").is_some_and(Value::is_object) {
+pub fn props_pointer(value: &Node) -> &'static str {
+    if get_ci(value, "properties").is_some_and(Node::is_object) {
         "/properties"
     } else {
         ""
@@ -41,7 +41,7 @@ pub fn props_pointer(value: &Value) -> &'static str {
 }
 
 /// Builds an NSG with its inline rules (child rule resources are merged later).
-pub fn nsg(id: &str, name: &str, value: &Value, origin: Origin, problems: &mut Problems) -> Nsg {
+pub fn nsg(id: &str, name: &str, value: &Node, origin: Origin, problems: &mut Problems) -> Nsg {
     let p = props(value);
     let base = props_pointer(value);
     let rules = items(p, "securityRules")
@@ -128,14 +128,14 @@ pub fn azure_default_rules() -> Vec<SecurityRule> {
 
 /// Builds one security rule from `{name, properties: {...}}` (or a flattened rule).
 pub fn security_rule(
-    value: &Value,
+    value: &Node,
     origin: Origin,
     is_default: bool,
     problems: &mut Problems,
 ) -> SecurityRule {
     let p = props(value);
     let name = get_ci(value, "name")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or("(unnamed)")
         .to_owned();
     let priority = fields::priority(value, p, &name, &origin, is_default, problems);
@@ -214,7 +214,7 @@ pub fn security_rule(
 }
 
 fn enum_field<T>(
-    p: &Value,
+    p: &Node,
     field: &str,
     rule: &str,
     parse: impl Fn(&str) -> Option<T>,
@@ -232,7 +232,7 @@ fn enum_field<T>(
 /// Builds the subnets declared inline in a virtual network.
 pub fn vnet_subnets(
     vnet_id: &str,
-    value: &Value,
+    value: &Node,
     origin: &Origin,
     problems: &mut Problems,
 ) -> Vec<Subnet> {
@@ -242,10 +242,10 @@ pub fn vnet_subnets(
         .enumerate()
         .map(|(i, s)| {
             let name = get_ci(s, "name")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or("(unnamed)");
             let id = get_ci(s, "id")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .map_or_else(|| format!("{vnet_id}/subnets/{name}"), str::to_owned);
             subnet(
                 &id,
@@ -262,7 +262,7 @@ pub fn vnet_subnets(
 pub fn subnet(
     id: &str,
     name: &str,
-    value: &Value,
+    value: &Node,
     origin: Origin,
     problems: &mut Problems,
 ) -> Subnet {
@@ -279,7 +279,7 @@ pub fn subnet(
 }
 
 /// Builds a NIC.
-pub fn nic(id: &str, name: &str, value: &Value, origin: Origin) -> Nic {
+pub fn nic(id: &str, name: &str, value: &Node, origin: Origin) -> Nic {
     let p = props(value);
     let ip_configs = items(p, "ipConfigurations")
         .iter()
@@ -295,13 +295,13 @@ pub fn nic(id: &str, name: &str, value: &Value, origin: Origin) -> Nic {
 }
 
 /// Builds one ipConfiguration of a NIC whose id is `nic_id`.
-pub fn ip_config(nic_id: &str, value: &Value) -> IpConfig {
+pub fn ip_config(nic_id: &str, value: &Node) -> IpConfig {
     let p = props(value);
     let name = get_ci(value, "name")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .unwrap_or("ipconfig")
         .to_owned();
-    let id = get_ci(value, "id").and_then(Value::as_str).map_or_else(
+    let id = get_ci(value, "id").and_then(Node::as_str).map_or_else(
         || format!("{nic_id}/ipConfigurations/{name}"),
         str::to_owned,
     );
@@ -318,7 +318,7 @@ pub fn ip_config(nic_id: &str, value: &Value) -> IpConfig {
     }
 }
 
-fn private_ip(p: &Value) -> PrivateIp {
+fn private_ip(p: &Node) -> PrivateIp {
     match text(p, "privateIPAddress") {
         Some(Decided::Known(s)) => match s.trim().parse::<IpAddr>() {
             Ok(ip) => PrivateIp::Static(ip),
@@ -335,7 +335,7 @@ fn private_ip(p: &Value) -> PrivateIp {
 }
 
 /// Builds a public IP address.
-pub fn public_ip(id: &str, name: &str, value: &Value) -> PublicIp {
+pub fn public_ip(id: &str, name: &str, value: &Node) -> PublicIp {
     PublicIp {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -348,14 +348,14 @@ pub fn public_ip(id: &str, name: &str, value: &Value) -> PublicIp {
 }
 
 /// Builds a route table's inline routes.
-pub fn route_table(value: &Value) -> RouteTable {
+pub fn route_table(value: &Node) -> RouteTable {
     RouteTable {
         routes: items(props(value), "routes").iter().map(route).collect(),
     }
 }
 
 /// Builds one route.
-pub fn route(value: &Value) -> Route {
+pub fn route(value: &Node) -> Route {
     let p = props(value);
     let known = |field: &str| match text(p, field) {
         Some(Decided::Known(s)) => Some(s),
@@ -369,7 +369,7 @@ pub fn route(value: &Value) -> Route {
 }
 
 /// `sku.name` of a resource, when known.
-pub fn sku_name(value: &Value) -> Option<String> {
+pub fn sku_name(value: &Node) -> Option<String> {
     match text(get_ci(value, "sku")?, "name") {
         Some(Decided::Known(s)) => Some(s),
         _ => None,

@@ -12,6 +12,7 @@ use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded};
 use crate::model::compute::Declared;
+use crate::model::Node;
 use crate::model::{Inventory, Origin};
 
 /// Resources evaluated together, with the problems found building them.
@@ -108,11 +109,12 @@ pub(crate) fn build_inventory(
         ..
     } = expand_template(doc, params, &options.context);
     let mut inventory = Inventory::build_from(resources, |inventory, r| {
+        let node = Node::from_value(&r.value);
         let declared = Declared {
             id: &r.id,
             name: &r.name,
             declared_name: &r.declared_name,
-            value: &r.value,
+            value: &node,
             origin: Origin {
                 document: Arc::clone(&r.document.source),
                 pointer: r.pointer.as_str().into(),

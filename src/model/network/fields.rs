@@ -5,8 +5,8 @@
 //! a list, when it is one), and the field becomes unknown rather than guessed. The same
 //! problem met again at the same place (every instance of a copy loop) is kept once.
 
+use crate::model::node::Node;
 use ipnet::IpNet;
-use serde_json::Value;
 
 use super::super::access::{decided_text, string_list};
 use super::super::address::AddressItem;
@@ -37,23 +37,20 @@ pub fn push_unique(problems: &mut Problems, problem: InputProblem) {
 }
 
 /// The key of `field` in `p` as written (case-insensitive lookup) and its value.
-fn field<'a>(p: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
-    let map = p.as_object()?;
-    map.get_key_value(name)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-        .map(|(k, v)| (k.as_str(), v))
+fn field<'a>(p: &'a Node<'a>, name: &str) -> Option<(&'a str, &'a Node<'a>)> {
+    crate::model::access::entry_ci(p, name)
 }
 
 /// The origin of a property of the rule whose (resource-level) value is `rule`.
-fn at(origin: &Origin, rule: &Value, suffix: &str) -> Origin {
+fn at(origin: &Origin, rule: &Node, suffix: &str) -> Origin {
     origin.child(&format!("{}{suffix}", props_pointer(rule)))
 }
 
 /// `priority`: a whole number; custom rules 100-4096 (out of range: warned, still used when
 /// it fits a u32; otherwise unknown).
 pub fn priority(
-    rule_value: &Value,
-    p: &Value,
+    rule_value: &Node,
+    p: &Node,
     name: &str,
     origin: &Origin,
     is_default: bool,
@@ -107,7 +104,7 @@ pub fn priority(
 }
 
 /// The texts of a single field and its plural list, each with its pointer suffix.
-fn texts(p: &Value, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
+fn texts(p: &Node, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for name in names {
         let Some((key, raw)) = field(p, name) else {
@@ -115,7 +112,7 @@ fn texts(p: &Value, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
         };
         let key = escape(key);
         match raw {
-            Value::Array(items) => {
+            Node::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     match decided_text(item) {
                         Some(Decided::Known(s)) => out.push((s, format!("/{key}/{i}"))),
@@ -124,7 +121,7 @@ fn texts(p: &Value, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
                     }
                 }
             }
-            Value::String(s) if s.is_empty() => {}
+            Node::String(s) if s.is_empty() => {}
             other => match decided_text(other) {
                 Some(Decided::Known(s)) => out.push((s, format!("/{key}"))),
                 Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
@@ -137,8 +134,8 @@ fn texts(p: &Value, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
 
 /// Source or destination items: prefixes, service tags and application security groups.
 pub fn addresses(
-    rule_value: &Value,
-    p: &Value,
+    rule_value: &Node,
+    p: &Node,
     fields: [&str; 3],
     rule: &str,
     origin: &Origin,
@@ -180,8 +177,8 @@ pub fn addresses(
 
 /// Source or destination ports.
 pub fn ports(
-    rule_value: &Value,
-    p: &Value,
+    rule_value: &Node,
+    p: &Node,
     fields: [&str; 2],
     rule: &str,
     origin: &Origin,
@@ -222,8 +219,8 @@ fn escape(key: &str) -> String {
 /// The address prefixes of a subnet; one that is not a CIDR Azure accepts for a subnet is a
 /// diagnostic at its place and left out.
 pub fn subnet_prefixes(
-    value: &Value,
-    p: &Value,
+    value: &Node,
+    p: &Node,
     name: &str,
     origin: &Origin,
     problems: &mut Problems,
