@@ -159,17 +159,46 @@ pub fn describe_undecodable(bytes: &[u8]) -> Option<String> {
     })
 }
 
+/// The offset of the first `//` or `/*` outside a string, if any. Jumps from quote to quote
+/// (memchr), so a big export whose strings hold URLs (`https://...`) is cleared quickly.
+pub fn first_comment(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        // Outside a string: the next quote or slash.
+        let j = i + memchr::memchr2(b'"', b'/', bytes.get(i..)?)?;
+        if bytes.get(j) == Some(&b'/') {
+            if matches!(bytes.get(j + 1), Some(b'/' | b'*')) {
+                return Some(j);
+            }
+            i = j + 1;
+            continue;
+        }
+        // Inside the string that opens at j: its closing quote (escapes skipped).
+        let mut k = j + 1;
+        loop {
+            let m = k + memchr::memchr2(b'"', b'\\', bytes.get(k..)?)?;
+            if bytes.get(m) == Some(&b'\\') {
+                k = m + 2;
+            } else {
+                i = m + 1;
+                break;
+            }
+        }
+    }
+}
+
 /// Replaces `//` line comments and `/* */` block comments outside strings with spaces
 /// (newlines inside block comments are kept), so offsets are unchanged. Returns the text
-/// untouched when it has no comments, which is the common case and costs one scan.
+/// untouched when it has no comments, which is the common case and costs one quick scan.
 // Every index below is checked against `bytes.len()` by the loop conditions.
 #[allow(clippy::indexing_slicing)]
 pub fn blank_comments(text: String) -> String {
-    if !text.contains("//") && !text.contains("/*") {
+    let Some(first) = first_comment(text.as_bytes()) else {
         return text;
-    }
+    };
     let mut bytes = text.into_bytes();
-    let mut i = 0;
+    // Nothing before the first comment is inside one, and it ends outside any string.
+    let mut i = first;
     let mut in_string = false;
     while i < bytes.len() {
         let b = bytes[i];
@@ -221,6 +250,41 @@ pub fn blank_comments(text: String) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    /// The quick scan finds what a byte-by-byte walk finds.
+    #[test]
+    fn first_comment_is_found_outside_strings_only() {
+        fn slow(text: &str) -> Option<usize> {
+            let bytes = text.as_bytes();
+            let (mut i, mut in_string) = (0, false);
+            while i < bytes.len() {
+                match (in_string, bytes[i], bytes.get(i + 1)) {
+                    (true, b'\\', _) => i += 1,
+                    (true, b'"', _) => in_string = false,
+                    (false, b'"', _) => in_string = true,
+                    (false, b'/', Some(b'/' | b'*')) => return Some(i),
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        for text in [
+            r#"{"a": "https://x/y"}"#,
+            r#"{"a": "b"} // c"#,
+            r#"{"a": "\"//"} /* c */"#,
+            r#"{"a": "\\"} // after an escaped backslash"#,
+            r#"{"a": "unterminated // not a comment"#,
+            r#"{"a": "x\"#,
+            "/",
+            "a/",
+            "/* at the start */ {}",
+            r#"{"a": 1} / 2"#,
+            "",
+        ] {
+            assert_eq!(first_comment(text.as_bytes()), slow(text), "{text}");
+        }
+    }
 
     #[test]
     fn utf8_bom_is_dropped() {

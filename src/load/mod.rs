@@ -241,7 +241,7 @@ fn parse_document_ref(
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(utf8) {
-        Ok(text) if !utf16 && !text.contains("//") && !text.contains("/*") => {
+        Ok(text) if !utf16 && decode::first_comment(text.as_bytes()).is_none() => {
             parse_text(path, display, Arc::from(text))
         }
         _ => parse_document(path, display, bytes.to_vec()),
