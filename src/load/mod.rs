@@ -27,6 +27,7 @@ pub use discover::{display_path, find_files, FoundFile};
 use locate::LineIndex;
 pub use read::{read_bounded, MAX_FILE_BYTES};
 pub use sniff::DocumentKind;
+use split::Outline;
 
 /// A parsed JSON document: the text it came from and its tree.
 ///
@@ -198,6 +199,10 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
     drop(bytes);
     file.sha256 = sha256;
     match parsed {
+        // A big template, recognised from its outline: no tree was built.
+        Ok(doc) if doc.tree_dropped => {
+            file.loaded = Loaded::Parsed(Arc::new(doc), DocumentKind::Template);
+        }
         Ok(mut doc) => {
             file.loaded = match sniff::sniff(&doc.json, &file.found.path) {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
@@ -216,11 +221,21 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
     file
 }
 
-/// Decodes and parses bytes into a document (also used for linked templates).
+/// Decodes and parses bytes into a document with its whole tree (linked templates, tests).
 pub fn parse_document(
     path: &Path,
     display: &str,
     bytes: Vec<u8>,
+) -> Result<Document, Box<InputProblem>> {
+    decode_and_parse(path, display, bytes, false)
+}
+
+/// Decodes bytes and parses the text; `lazy` as in [`parse_text`].
+fn decode_and_parse(
+    path: &Path,
+    display: &str,
+    bytes: Vec<u8>,
+    lazy: bool,
 ) -> Result<Document, Box<InputProblem>> {
     let text = match decode::decode_owned(bytes) {
         Ok(text) => text,
@@ -228,11 +243,12 @@ pub fn parse_document(
             return Err(Box::new(problems::encoding_problem(display, &bytes, &err)))
         }
     };
-    parse_text(path, display, Arc::from(decode::blank_comments(text)))
+    parse_text(path, display, Arc::from(decode::blank_comments(text)), lazy)
 }
 
-/// [`parse_document`] on borrowed bytes (a file's, fingerprinted meanwhile): UTF-8 without
-/// comments, the common case, is copied once, straight into the shared text.
+/// An input file's bytes (fingerprinted meanwhile) into a document, big ones lazily (see
+/// [`parse_text`]): UTF-8 without comments, the common case, is copied once, straight into
+/// the shared text.
 fn parse_document_ref(
     path: &Path,
     display: &str,
@@ -242,16 +258,32 @@ fn parse_document_ref(
     let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(utf8) {
         Ok(text) if !utf16 && decode::first_comment(text.as_bytes()).is_none() => {
-            parse_text(path, display, Arc::from(text))
+            parse_text(path, display, Arc::from(text), true)
         }
-        _ => parse_document(path, display, bytes.to_vec()),
+        _ => decode_and_parse(path, display, bytes.to_vec(), true),
     }
 }
 
-/// Parses decoded text (comments blanked): a big export is previewed and its items left to be
-/// read one batch at a time; anything else becomes a whole tree.
-fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Box<InputProblem>> {
-    let (lines, preview) = rayon::join(|| LineIndex::new(&text), || split::preview(&text));
+/// Parses decoded text (comments blanked). When `lazy`, a big export is previewed and its
+/// items left to be read one batch at a time, and a big template is only checked (its tree
+/// is built when its environment is, see [`Document::reparsed`]); anything else, and
+/// everything when not `lazy`, becomes a whole tree.
+fn parse_text(
+    path: &Path,
+    display: &str,
+    text: Arc<str>,
+    lazy: bool,
+) -> Result<Document, Box<InputProblem>> {
+    let (lines, outline) = rayon::join(
+        || LineIndex::new(&text),
+        || {
+            if lazy {
+                split::outline(&text, path)
+            } else {
+                Outline::Whole
+            }
+        },
+    );
     let source = |text, lines| {
         Arc::new(Source {
             path: path.to_path_buf(),
@@ -260,8 +292,8 @@ fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Bo
             lines,
         })
     };
-    if let Some((json, deferred)) = preview {
-        if deferrable(&json, &deferred) {
+    match outline {
+        Outline::Export(json, deferred) if deferrable(&json, &deferred) => {
             let starts = deferred.elements.iter().map(|r| r.start).collect();
             let lines = Arc::new(lines.with_items(&deferred.pointer, starts));
             return Ok(Document {
@@ -271,6 +303,16 @@ fn parse_text(path: &Path, display: &str, text: Arc<str>) -> Result<Document, Bo
                 tree_dropped: false,
             });
         }
+        // Its tree is built when its environment is; `load_file` knows it by the dropped tree.
+        Outline::Template => {
+            return Ok(Document {
+                source: source(text, Arc::new(lines)),
+                json: Value::Null,
+                deferred: None,
+                tree_dropped: true,
+            });
+        }
+        Outline::Export(..) | Outline::Whole => {}
     }
     let lines = Arc::new(lines);
     match split::parse_value(&text) {

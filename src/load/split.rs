@@ -11,10 +11,13 @@
 //! Anything out of the ordinary (a syntax error, nesting near serde_json's depth limit) falls
 //! back to the plain one-thread parse, so its error, position and limits are the reference.
 //!
-//! The same outer reading serves exports of any size over 64 KB ([`preview`]): their item
-//! array is located and only its first items parsed, to tell what the document is; the items
-//! themselves are read later, a batch at a time (`export`), so no tree of a whole export is
-//! ever built.
+//! The same outer reading serves documents of any size over 64 KB ([`outline`]). An export's
+//! item array is located and only its first items parsed, to tell what the document is; the
+//! items themselves are read later, a batch at a time (`export`), so no tree of a whole export
+//! is ever built. A template is only checked to be valid JSON: its tree is built once, when
+//! its environment is.
+
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
@@ -24,7 +27,7 @@ use serde_json::{Map, Value};
 /// Containers whose text is shorter than this are parsed in one piece.
 const SPLIT_MIN_BYTES: usize = 1 << 20;
 
-/// Exports at least this long are read item by item (see [`preview`]), and templates this
+/// Exports at least this long are read item by item (see [`outline`]), and templates this
 /// long are parsed again when their environment is built rather than held from loading on:
 /// smaller than the split threshold because what it saves is memory (the trees of many files
 /// at once), not time.
@@ -137,9 +140,32 @@ pub(crate) const PREVIEW_ELEMENTS: usize = 16;
 /// [`PREVIEW_ELEMENTS`] elements, and where all its elements are. None for anything else
 /// (a template, a small file, invalid JSON, a repeated key on the way to the array): those are
 /// parsed whole.
+#[cfg(test)]
 pub(crate) fn preview(text: &str) -> Option<(Value, Deferred)> {
+    match outline(text, Path::new("")) {
+        Outline::Export(value, deferred) => Some((value, deferred)),
+        Outline::Template | Outline::Whole => None,
+    }
+}
+
+/// What a document is, as far as loading needs to know before any tree of it is built.
+#[derive(Debug)]
+pub(crate) enum Outline {
+    /// A big export: its head, with the item array cut to its first [`PREVIEW_ELEMENTS`]
+    /// elements, and where all the items are.
+    Export(Value, Deferred),
+    /// A big ARM template, its whole text checked to be valid JSON: its tree is built only
+    /// when its environment is.
+    Template,
+    /// A small document, or anything else: parsed whole.
+    Whole,
+}
+
+/// The [`Outline`] of `text` (the file at `path`). Building no tree for a big template
+/// until it is expanded saves its parse at loading (a template is parsed once, not twice).
+pub(crate) fn outline(text: &str, path: &Path) -> Outline {
     if text.len() < defer_min_bytes() {
-        return None;
+        return Outline::Whole;
     }
     let base = text.as_ptr() as usize;
     let range_of = |raw: &RawValue| {
@@ -164,49 +190,146 @@ pub(crate) fn preview(text: &str) -> Option<(Value, Deferred)> {
         ))
     };
     let starts = |raw: &RawValue, b: u8| raw.get().as_bytes().first() == Some(&b);
+    let export = |found: Option<(Value, Deferred)>| {
+        found.map_or(Outline::Whole, |(value, deferred)| {
+            Outline::Export(value, deferred)
+        })
+    };
     match text.trim_start().as_bytes().first() {
-        Some(b'[') => array(text, ""),
+        Some(b'[') => export(array(text, "")),
         Some(b'{') => {
-            let Members(members) = serde_json::from_str(text).ok()?;
-            let mut map = Map::new();
-            let mut deferred = None;
-            for (key, raw) in members {
-                // A repeated key keeps its first place and last value, as serde_json does;
-                // a repeated `value` or `data` could hide the items: parsed whole instead.
-                if map.contains_key(&key) && matches!(key.as_str(), "value" | "data") {
-                    return None;
-                }
-                let value = match key.as_str() {
-                    "value" | "data" if deferred.is_none() && starts(raw, b'[') => {
-                        let (value, found) = array(raw.get(), &format!("/{key}"))?;
-                        deferred = Some(found);
-                        value
-                    }
-                    "data" if deferred.is_none() && starts(raw, b'{') => {
-                        let Members(inner) = serde_json::from_str(raw.get()).ok()?;
-                        let mut table = Map::new();
-                        for (k, raw) in inner {
-                            if table.contains_key(&k) && k == "rows" {
-                                return None;
-                            }
-                            let value = if k == "rows" && deferred.is_none() && starts(raw, b'[') {
-                                let (value, found) = array(raw.get(), "/data/rows")?;
-                                deferred = Some(found);
-                                value
-                            } else {
-                                whole(raw.get(), 2)?
-                            };
-                            table.insert(k, value);
-                        }
-                        Value::Object(table)
-                    }
-                    _ => whole(raw.get(), 1)?,
-                };
-                map.insert(key, value);
+            let Ok(Members(members)) = serde_json::from_str(text) else {
+                return Outline::Whole;
+            };
+            let item_array = members.iter().any(|(key, raw)| match key.as_str() {
+                "value" => starts(raw, b'['),
+                "data" => starts(raw, b'[') || starts(raw, b'{'),
+                _ => false,
+            });
+            if !item_array {
+                return template_outline(text, &members, path);
             }
-            deferred.map(|d| (Value::Object(map), d))
+            export((|| {
+                let mut map = Map::new();
+                let mut deferred = None;
+                for (key, raw) in members {
+                    // A repeated key keeps its first place and last value, as serde_json does;
+                    // a repeated `value` or `data` could hide the items: parsed whole instead.
+                    if map.contains_key(&key) && matches!(key.as_str(), "value" | "data") {
+                        return None;
+                    }
+                    let value = match key.as_str() {
+                        "value" | "data" if deferred.is_none() && starts(raw, b'[') => {
+                            let (value, found) = array(raw.get(), &format!("/{key}"))?;
+                            deferred = Some(found);
+                            value
+                        }
+                        "data" if deferred.is_none() && starts(raw, b'{') => {
+                            let Members(inner) = serde_json::from_str(raw.get()).ok()?;
+                            let mut table = Map::new();
+                            for (k, raw) in inner {
+                                if table.contains_key(&k) && k == "rows" {
+                                    return None;
+                                }
+                                let value =
+                                    if k == "rows" && deferred.is_none() && starts(raw, b'[') {
+                                        let (value, found) = array(raw.get(), "/data/rows")?;
+                                        deferred = Some(found);
+                                        value
+                                    } else {
+                                        whole(raw.get(), 2)?
+                                    };
+                                table.insert(k, value);
+                            }
+                            Value::Object(table)
+                        }
+                        _ => whole(raw.get(), 1)?,
+                    };
+                    map.insert(key, value);
+                }
+                deferred.map(|d| (Value::Object(map), d))
+            })())
         }
-        _ => None,
+        _ => Outline::Whole,
+    }
+}
+
+/// [`Outline::Template`] when the members make the document what [`sniff`] calls a
+/// template, and the whole text is valid JSON; [`Outline::Whole`] otherwise (the plain
+/// parse then decides, with serde_json's own error for invalid JSON).
+///
+/// [`sniff`]: super::sniff::sniff
+fn template_outline(text: &str, members: &[(String, &RawValue)], path: &Path) -> Outline {
+    // The last of repeated keys, as serde_json keeps it; a non-string reads as absent.
+    let string = |name: &str| {
+        members
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, raw)| serde_json::from_str::<String>(raw.get()).ok())
+    };
+    let schema = string("$schema").unwrap_or_default().to_ascii_lowercase();
+    let is_resource = string("id").is_some_and(|id| id.contains("/providers/"));
+    let has_resources = members.iter().any(|(key, _)| key == "resources");
+    let is_template = (has_resources && !is_resource) || schema.contains("deploymenttemplate");
+    let parameters =
+        schema.contains("deploymentparameters") || super::sniff::is_parameters_name(path);
+    if is_template && !parameters && serde_json::from_str::<Valid>(text).is_ok() {
+        Outline::Template
+    } else {
+        Outline::Whole
+    }
+}
+
+/// Any JSON, read and checked as a `Value` parse reads it (strings, numbers, the depth
+/// limit) without building anything: a parse that succeeds here succeeds as a `Value`.
+struct Valid;
+
+impl<'de> serde::Deserialize<'de> for Valid {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValidVisitor;
+        impl<'de> Visitor<'de> for ValidVisitor {
+            type Value = Valid;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_unit<E>(self) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
+                Ok(Valid)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Valid, A::Error> {
+                while seq.next_element::<Valid>()?.is_some() {}
+                Ok(Valid)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Valid, A::Error> {
+                while map.next_entry::<Valid, Valid>()?.is_some() {}
+                Ok(Valid)
+            }
+        }
+        deserializer.deserialize_any(ValidVisitor)
     }
 }
 
@@ -357,6 +480,45 @@ mod tests {
         let mut broken = text.clone();
         broken.push(',');
         assert_eq!(preview(&broken), None);
+    }
+
+    /// A big template builds no tree at loading, unless the plain parse must decide: invalid
+    /// JSON of any kind serde_json refuses (syntax, a number out of range, nesting past its
+    /// limit), a parameters file, or a REST resource that merely has `resources`.
+    #[test]
+    fn a_big_template_is_only_checked_at_loading() {
+        let resources: Vec<String> = (0..2_000)
+            .map(|i| format!(r#"{{"type": "Microsoft.Network/publicIPAddresses", "name": "ip{i}", "properties": {{}}}}"#))
+            .collect();
+        let template = format!(
+            r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [{}]}}"#,
+            resources.join(", ")
+        );
+        let path = Path::new("main.json");
+        assert!(matches!(outline(&template, path), Outline::Template));
+        let without_schema = template.replacen("\"$schema\"", "\"$comment\"", 1);
+        assert!(matches!(outline(&without_schema, path), Outline::Template));
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        for broken in [
+            template.replacen("\"ip0\"", "1e400", 1),
+            template.replacen("\"ip0\"", &deep, 1),
+            template.replacen("\"ip0\"", "\"\\x\"", 1),
+            format!("{template} x"),
+        ] {
+            assert!(serde_json::from_str::<Value>(&broken).is_err());
+            assert!(matches!(outline(&broken, path), Outline::Whole));
+        }
+        assert!(matches!(
+            outline(&template, Path::new("main.parameters.json")),
+            Outline::Whole
+        ));
+        let resource = template.replacen(
+            "\"contentVersion\"",
+            "\"id\": \"/subscriptions/s/providers/Microsoft.Compute/virtualMachines/v\", \"contentVersion\"",
+            1,
+        )
+        .replacen("deploymentTemplate", "vm", 1);
+        assert!(matches!(outline(&resource, path), Outline::Whole));
     }
 
     #[test]
