@@ -164,21 +164,34 @@ pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 /// End (exclusive) of the string starting at `pos` (which holds the opening quote).
 pub(crate) fn skip_string(bytes: &[u8], pos: usize) -> usize {
     let mut i = pos + 1;
-    while let Some(b) = bytes.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+    // From escape to escape: most strings have none, and memchr reads many bytes at a time.
+    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        let at = i + found;
+        if bytes.get(at) == Some(&b'"') {
+            return at + 1;
         }
+        i = at + 2;
     }
     bytes.len()
 }
+
+/// Bytes that end a run of bytes [`skip_value`] can pass over inside a container: quotes and
+/// brackets.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
 
 /// End (exclusive) of the value starting at `pos`. Iterative, so nesting depth costs no stack.
 fn skip_value(bytes: &[u8], pos: usize) -> usize {
     let mut depth = 0usize;
     let mut i = pos;
-    while let Some(b) = bytes.get(i) {
+    while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => {
                 i = skip_string(bytes, i);
@@ -198,6 +211,15 @@ fn skip_value(bytes: &[u8], pos: usize) -> usize {
             _ => {}
         }
         i += 1;
+        if depth > 0 {
+            // Inside a container only quotes and brackets matter: pass over the rest.
+            let run = bytes.get(i..).map_or(0, |rest| {
+                rest.iter()
+                    .position(|&b| STRUCTURAL[usize::from(b)])
+                    .unwrap_or(rest.len())
+            });
+            i += run;
+        }
     }
     bytes.len()
 }
