@@ -18,7 +18,7 @@ pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today:
         |p| crate::load::display_path(p),
     );
     // Indexed: a lookup per finding over every VM would be quadratic on a big export.
-    let by_vm: std::collections::HashMap<(&str, &str), &VmResult> = vms
+    let by_vm: crate::model::Map<(&str, &str), &VmResult> = vms
         .iter()
         .rev()
         .map(|v| ((v.id.as_str(), v.name.as_str()), v))

@@ -123,7 +123,7 @@ impl Expander {
     fn new(doc: &Document) -> Self {
         Self {
             out: ArmExpansion::default(),
-            budget: Rc::new(Budget::for_template(doc.text.len())),
+            budget: Rc::new(Budget::for_template(doc.text_len())),
             noted: Vec::new(),
             linked: HashMap::new(),
             mentions: HashMap::new(),
@@ -324,10 +324,13 @@ impl Expander {
 /// Whether the text of `doc` mentions `reference` at all (ASCII case-insensitively): a cheap
 /// over-approximation of "some expression in it calls reference()".
 fn mentions_reference(doc: &Document) -> bool {
-    doc.text
-        .as_bytes()
-        .windows(9)
-        .any(|w| w.eq_ignore_ascii_case(b"reference"))
+    let text = doc.text();
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'r', b'R', bytes).any(|at| {
+        bytes
+            .get(at..at + 9)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"reference"))
+    })
 }
 
 fn condition_value(value: &Value) -> Option<bool> {

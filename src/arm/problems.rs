@@ -7,7 +7,6 @@
 //! cannot make the list grow without bound. This module never evaluates anything.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use super::expr::{ExprError, ExprErrorCode};
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
@@ -114,7 +113,7 @@ pub(crate) fn to_input_problem(doc: &Document, pending: PendingProblem) -> Input
     };
     InputProblem {
         span: Some(span),
-        source: Some(Arc::clone(&doc.text)),
+        source: Some(doc.text()),
         ..InputProblem::whole_file(
             pending.code,
             Severity::Warning,

@@ -20,12 +20,12 @@ use crate::model::{Access, Decided, Direction, Nsg, Origin, SecurityRule};
 fn origin() -> Origin {
     let text: Arc<str> = Arc::from("{}");
     Origin {
-        document: Arc::new(Text {
-            path: "t.json".into(),
-            display: "t.json".into(),
-            lines: Arc::new(LineIndex::new(&text)),
-            text,
-        }),
+        document: Arc::new(Text::new(
+            "t.json".into(),
+            "t.json".into(),
+            Arc::clone(&text),
+            Arc::new(LineIndex::new(&text)),
+        )),
         pointer: "".into(),
     }
 }

@@ -14,7 +14,9 @@
 //! The DNAT index serves the same end: a VM's paths through firewalls cost the rules that can
 //! reach it, not every rule of every hub.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::model::Map;
 use std::net::IpAddr;
 
 use rayon::prelude::*;
@@ -28,8 +30,8 @@ use crate::model::{Decided, DnatRule, Inventory, IpConfig, Nsg, TranslatedAddres
 /// firewalls cost the rules that can reach it, not every rule of every hub.
 #[derive(Debug, Default)]
 pub struct DnatIndex<'i> {
-    by_ip: HashMap<IpAddr, Vec<Indexed<'i>>>,
-    by_config: HashMap<&'i str, Vec<Indexed<'i>>>,
+    by_ip: Map<IpAddr, Vec<Indexed<'i>>>,
+    by_config: Map<&'i str, Vec<Indexed<'i>>>,
     /// Rules translating to a name or an unknown address: candidates for every VM.
     open_ended: Vec<Indexed<'i>>,
 }
@@ -88,7 +90,7 @@ const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
 /// it, so it cannot move).
 #[derive(Debug, Default)]
 pub struct SharedDecisions<'i> {
-    decisions: HashMap<(usize, u16, Mode), Decision<'i>>,
+    decisions: Map<(usize, u16, Mode), Decision<'i>>,
     /// Firewall DNAT rules by target.
     pub dnat: DnatIndex<'i>,
 }

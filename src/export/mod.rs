@@ -8,7 +8,7 @@
 
 pub mod shape;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -20,7 +20,7 @@ use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
 use crate::model::node::NULL;
-use crate::model::{key, Decided, EffectiveNsg, Inventory, Node, Nsg, Origin};
+use crate::model::{key, Decided, EffectiveNsg, Inventory, Map, Node, Nsg, Origin};
 pub use shape::{ExportItem, ExportShape};
 
 /// Keys that differ between copies of one resource without meaning a different configuration.
@@ -67,7 +67,12 @@ pub fn build_inventory(
     documents: &[(Arc<Document>, ExportShape)],
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
-    let mut seen: HashMap<String, First> = HashMap::new();
+    let mut seen: Map<String, First> = Map::default();
+    // The texts big exports' items are parsed from (and borrow their strings from).
+    let texts: Vec<Arc<str>> = documents
+        .iter()
+        .map(|(document, _)| document.text())
+        .collect();
     // Resource Graph table columns of each document: the keys of its rows' items.
     let columns: Vec<Vec<String>> = documents
         .iter()
@@ -92,7 +97,7 @@ pub fn build_inventory(
             });
     let mut pending = sources
         .next()
-        .map(|source| read(documents, &columns, source));
+        .map(|source| read(documents, &texts, &columns, source));
     while let Some(batch) = pending.take() {
         let next = sources.next();
         let (part, read_next) = rayon::join(
@@ -109,7 +114,7 @@ pub fn build_inventory(
                     .get(batch.document)
                     .map(|(document, _)| convert(fresh, document))
             },
-            || next.map(|source| read(documents, &columns, source)),
+            || next.map(|source| read(documents, &texts, &columns, source)),
         );
         parts.extend(part);
         pending = read_next;
@@ -129,6 +134,7 @@ pub fn build_inventory(
 /// a big one's text.
 fn read<'a>(
     documents: &'a [(Arc<Document>, ExportShape)],
+    texts: &'a [Arc<str>],
     columns: &'a [Vec<String>],
     source: BatchSource<'a>,
 ) -> Batch<'a> {
@@ -162,12 +168,13 @@ fn read<'a>(
         return batch;
     };
     let columns = columns.get(index).map_or(&[][..], Vec::as_slice);
+    let whole: &'a str = texts.get(index).map_or("", |t| t);
     let parsed: Vec<Result<Option<ExportItem<'a>>, Box<InputProblem>>> = ranges
         .par_iter()
         .enumerate()
         .map(|(j, range)| {
             let i = first + j;
-            let text = document.text.get(range.clone()).unwrap_or_default();
+            let text = whole.get(range.clone()).unwrap_or_default();
             match serde_json::from_str::<Node<'a>>(text) {
                 Ok(value) => Ok(shape::element_item(value, &deferred.pointer, i, columns)),
                 Err(err) => Err(Box::new(element_problem(document, range.start, i, &err))),
@@ -190,7 +197,7 @@ fn admit<'a>(
     items: Vec<(ExportItem<'a>, Option<usize>)>,
     index: usize,
     documents: &[(Arc<Document>, ExportShape)],
-    seen: &mut HashMap<String, First>,
+    seen: &mut Map<String, First>,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<ExportItem<'a>> {
     let mut fresh = Vec::with_capacity(items.len());
@@ -228,7 +235,8 @@ fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Opti
     let (document, shape) = documents.get(first.document)?;
     match (&document.deferred, first.element) {
         (Some(deferred), Some(i)) => {
-            let text = document.text.get(deferred.elements.get(i)?.clone())?;
+            let text = document.text();
+            let text = text.get(deferred.elements.get(i)?.clone())?;
             let value = serde_json::from_str::<Node>(text).ok()?;
             let columns = shape::table_columns(&document.json);
             shape::element_item(value, &deferred.pointer, i, &columns)
@@ -278,7 +286,7 @@ fn element_problem(
     index: usize,
     err: &serde_json::Error,
 ) -> InputProblem {
-    let (line, column) = document.lines.line_col(&document.text, offset);
+    let (line, column) = document.lines.line_col(&document.text(), offset);
     InputProblem {
         span: Some(crate::diagnostic::Span {
             offset,
@@ -286,7 +294,7 @@ fn element_problem(
             line,
             column,
         }),
-        source: Some(Arc::clone(&document.text)),
+        source: Some(document.text()),
         ..InputProblem::whole_file(
             ProblemCode::TooLarge,
             Severity::Error,
@@ -345,7 +353,7 @@ fn digest(value: &Value) -> Value {
 fn conflict(first: &Document, document: &Document, pointer: &str, id: &str) -> InputProblem {
     InputProblem {
         span: Some(document.span_at(pointer, 0, 1)),
-        source: Some(Arc::clone(&document.text)),
+        source: Some(document.text()),
         ..InputProblem::whole_file(
             ProblemCode::ExportConflict,
             Severity::Warning,

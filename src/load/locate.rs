@@ -6,7 +6,7 @@
 //! counts at fixed byte intervals, and the entry indexes of long containers (see `pointer`).
 //! This module never builds a tree and never interprets values.
 
-use std::collections::HashMap;
+use crate::model::Map;
 use std::sync::Mutex;
 
 use super::pointer::{self, ContainerCache};
@@ -19,12 +19,13 @@ const CHAR_MARK_BYTES: usize = 4096;
 #[derive(Debug)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
-    /// Number of characters before byte `i * CHAR_MARK_BYTES`.
+    /// Number of characters before byte `i * CHAR_MARK_BYTES`; empty for an ASCII text,
+    /// whose characters are its bytes.
     char_marks: Vec<usize>,
     containers: ContainerCache,
     /// Line and column of every pointer asked for: reports ask for the same NSG rule once
     /// per VM and port that it decides.
-    places: Mutex<HashMap<Box<str>, (usize, usize)>>,
+    places: Mutex<Map<Box<str>, (usize, usize)>>,
     /// Where the elements of a big export's item array start, known from loading it: the
     /// array's pointer and the offsets. A pointer into it goes straight to its element.
     items: Option<(String, Vec<usize>)>,
@@ -47,11 +48,14 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        let mut char_marks = Vec::with_capacity(text.len() / CHAR_MARK_BYTES + 1);
-        let mut chars = 0usize;
-        for block in text.as_bytes().chunks(CHAR_MARK_BYTES) {
-            char_marks.push(chars);
-            chars += count_chars(block);
+        let mut char_marks = Vec::new();
+        if !text.is_ascii() {
+            char_marks.reserve(text.len() / CHAR_MARK_BYTES + 1);
+            let mut chars = 0usize;
+            for block in text.as_bytes().chunks(CHAR_MARK_BYTES) {
+                char_marks.push(chars);
+                chars += count_chars(block);
+            }
         }
         Self {
             line_starts,
@@ -67,6 +71,14 @@ impl LineIndex {
     pub fn with_items(mut self, pointer: &str, starts: Vec<usize>) -> Self {
         self.items = Some((pointer.to_owned(), starts));
         self
+    }
+
+    /// The line and column of `pointer` when already resolved.
+    pub fn known_place(&self, pointer: &str) -> Option<(usize, usize)> {
+        self.places
+            .lock()
+            .ok()
+            .and_then(|m| m.get(pointer).copied())
     }
 
     /// 1-based line and column of the value at `pointer` in `text`, remembered.
@@ -119,6 +131,10 @@ impl LineIndex {
 
     /// Number of characters in `text[..offset]`.
     fn chars_before(&self, text: &str, offset: usize) -> usize {
+        if self.char_marks.is_empty() {
+            // ASCII (or empty): one character per byte.
+            return offset.min(text.len());
+        }
         let block = offset / CHAR_MARK_BYTES;
         let base = self.char_marks.get(block).copied().unwrap_or(0);
         let from = block * CHAR_MARK_BYTES;
@@ -219,6 +235,16 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn columns_in_ascii_text_are_byte_offsets() {
+        let text = format!("{}\nb", "a".repeat(10_000));
+        let index = LineIndex::new(&text);
+        assert!(index.char_marks.is_empty());
+        assert_eq!(index.line_col(&text, 9_000), (1, 9_001));
+        assert_eq!(index.line_col(&text, 10_001), (2, 1));
+        assert_eq!(index.line_col(&text, 50_000), (2, 2), "clamped to the end");
     }
 
     #[test]

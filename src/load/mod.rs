@@ -55,7 +55,8 @@ impl Document {
         if !self.tree_dropped {
             return Ok(Arc::clone(self));
         }
-        match split::parse_value(&self.text) {
+        let text = self.text();
+        match split::parse_value(&text) {
             Ok(json) => Ok(Arc::new(Document {
                 source: Arc::clone(&self.source),
                 json,
@@ -64,7 +65,7 @@ impl Document {
             })),
             Err(err) => Err(Box::new(problems::json_problem(
                 &self.display,
-                &self.text,
+                &text,
                 &self.lines,
                 &err,
             ))),
@@ -80,36 +81,99 @@ impl std::ops::Deref for Document {
     }
 }
 
+/// How many times a released text was read again (see [`Source::text`]); a scan and its
+/// reports never need to, and a test checks they do not.
+pub fn rereads() -> usize {
+    REREADS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static REREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The text of one input file and what turns a JSON pointer into a line and column.
+///
+/// A scan needs the text only until every location it will report is known: it resolves the
+/// location of everything in the model once the model is built (see
+/// [`crate::model::Inventory::resolve_places`]), then releases the text, which is as big as the
+/// input. A location asked for after that comes from what was resolved; one that was not (no
+/// scan asks for one) has the file read again.
 #[derive(Debug)]
 pub struct Source {
     /// Path used to open the file.
     pub path: PathBuf,
     /// Path as shown in reports.
     pub display: String,
-    /// Decoded text, comments blanked (offsets match the file).
-    pub text: Arc<str>,
-    /// Line starts of `text` and location caches.
+    /// Decoded text, comments blanked (offsets match the file); None once released.
+    text: std::sync::RwLock<Option<Arc<str>>>,
+    /// Length in bytes of the text, kept when it is released.
+    len: usize,
+    /// Line starts of the text and location caches.
     pub lines: Arc<LineIndex>,
 }
 
 impl Source {
+    /// A source of `text` (decoded, comments blanked) with its line index.
+    pub fn new(path: PathBuf, display: String, text: Arc<str>, lines: Arc<LineIndex>) -> Self {
+        Self {
+            path,
+            display,
+            len: text.len(),
+            text: std::sync::RwLock::new(Some(text)),
+            lines,
+        }
+    }
+
+    /// The decoded text (comments blanked). After [`Source::release_text`] the file is read
+    /// and decoded again; should it no longer be the text that was scanned (its length
+    /// differs), the text is empty and locations point at its start.
+    pub fn text(&self) -> Arc<str> {
+        if let Some(text) = self.text.read().ok().and_then(|t| t.clone()) {
+            return text;
+        }
+        REREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let reread: Arc<str> = read_bounded(&self.path, &self.display)
+            .ok()
+            .and_then(|bytes| decode::decode_owned(bytes).ok())
+            .map(decode::blank_comments)
+            .filter(|text| text.len() == self.len)
+            .map_or_else(|| Arc::from(""), Arc::from);
+        if let Ok(mut slot) = self.text.write() {
+            *slot = Some(Arc::clone(&reread));
+        }
+        reread
+    }
+
+    /// Frees the text (the places resolved so far stay known).
+    pub fn release_text(&self) {
+        if let Ok(mut slot) = self.text.write() {
+            *slot = None;
+        }
+    }
+
+    /// Length in bytes of the text.
+    pub fn text_len(&self) -> usize {
+        self.len
+    }
+
     /// Line and column of a JSON pointer inside this document.
     pub fn line_col(&self, pointer: &str) -> (usize, usize) {
-        self.lines.pointer_line_col(&self.text, pointer)
+        if let Some(place) = self.lines.known_place(pointer) {
+            return place;
+        }
+        self.lines.pointer_line_col(&self.text(), pointer)
     }
 
     /// A span at the value a pointer designates, `extra` bytes into its text, `len` long.
     pub fn span_at(&self, pointer: &str, extra: usize, len: usize) -> Span {
-        let offset = self.lines.pointer_offset(&self.text, pointer);
+        let offset = self.lines.pointer_offset(&self.text(), pointer);
         self.span_of_bytes(offset.saturating_add(extra), len)
     }
 
     /// A span over the value at `pointer`: the whole of a scalar (up to 200 bytes), the
     /// opening bracket of an object or array.
     pub fn span_of_value(&self, pointer: &str) -> Span {
-        let offset = self.lines.pointer_offset(&self.text, pointer);
-        self.span_of_bytes(offset, pointer::scalar_len(&self.text, offset, 200))
+        let text = self.text();
+        let offset = self.lines.pointer_offset(&text, pointer);
+        self.span_of_bytes(offset, pointer::scalar_len(&text, offset, 200))
     }
 
     /// A span over bytes `start..end` of the *decoded* value of the JSON string at `pointer`
@@ -117,20 +181,22 @@ impl Source {
     /// `\u0041`) to the characters in the file. A value that is not a string gets a span at
     /// its start.
     pub fn span_in_string(&self, pointer: &str, start: usize, end: usize) -> Span {
-        let quote = self.lines.pointer_offset(&self.text, pointer);
-        if self.text.as_bytes().get(quote) != Some(&b'"') {
+        let text = self.text();
+        let quote = self.lines.pointer_offset(&text, pointer);
+        if text.as_bytes().get(quote) != Some(&b'"') {
             return self.span_of_bytes(quote, 1);
         }
-        let from = pointer::raw_offset_in_string(&self.text, quote, start);
-        let to = pointer::raw_offset_in_string(&self.text, quote, end.max(start));
+        let from = pointer::raw_offset_in_string(&text, quote, start);
+        let to = pointer::raw_offset_in_string(&text, quote, end.max(start));
         self.span_of_bytes(from, to.saturating_sub(from).max(1))
     }
 
     /// A span of `len` bytes at byte `offset` of the text, clamped to the text.
     fn span_of_bytes(&self, offset: usize, len: usize) -> Span {
-        let offset = offset.min(self.text.len());
-        let len = len.min(self.text.len() - offset);
-        let (line, column) = self.lines.line_col(&self.text, offset);
+        let text = self.text();
+        let offset = offset.min(text.len());
+        let len = len.min(text.len() - offset);
+        let (line, column) = self.lines.line_col(&text, offset);
         Span {
             offset,
             len,
@@ -208,7 +274,7 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
                 // A big template is parsed again when its environment is built rather than held
                 // from loading on: the second parse costs less than holding every tree at once.
-                DocumentKind::Template if doc.text.len() >= split::defer_min_bytes() => {
+                DocumentKind::Template if doc.text_len() >= split::defer_min_bytes() => {
                     drop(std::mem::take(&mut doc.json));
                     doc.tree_dropped = true;
                     Loaded::Parsed(Arc::new(doc), DocumentKind::Template)
@@ -285,12 +351,12 @@ fn parse_text(
         },
     );
     let source = |text, lines| {
-        Arc::new(Source {
-            path: path.to_path_buf(),
-            display: display.to_owned(),
+        Arc::new(Source::new(
+            path.to_path_buf(),
+            display.to_owned(),
             text,
             lines,
-        })
+        ))
     };
     match outline {
         Outline::Export(json, deferred) if deferrable(&json, &deferred) => {
@@ -354,4 +420,36 @@ pub(crate) fn looks_like_json_name(path: &Path) -> bool {
 fn hex_sha256(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    /// A released text is read again for a location not resolved before; a file changed in
+    /// between (another length) is not taken for the text that was scanned.
+    #[test]
+    fn a_released_text_is_read_again_only_when_still_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        let text = "{\n  \"value\": [\n    {\n      \"id\": \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/publicIPAddresses/p\",\n      \"name\": \"p\"\n    }\n  ]\n}\n";
+        std::fs::write(&path, text).unwrap();
+        let file = load_file(FoundFile {
+            path: path.clone(),
+            display: "export.json".to_owned(),
+        });
+        let Loaded::Parsed(doc, _) = file.loaded else {
+            panic!("parsed")
+        };
+        assert_eq!(doc.line_col("/value/0"), (3, 5));
+        doc.release_text();
+        assert_eq!(doc.line_col("/value/0"), (3, 5), "resolved before");
+        assert_eq!(doc.line_col("/value/0/id"), (4, 13), "read again");
+
+        std::fs::write(&path, text.replace("\"p\"", "\"pp\"")).unwrap();
+        doc.release_text();
+        assert_eq!(doc.line_col("/value/0/name"), (1, 1), "changed: not used");
+        assert_eq!(doc.line_col("/value/0/id"), (4, 13), "resolved before");
+    }
 }

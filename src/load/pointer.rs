@@ -8,7 +8,7 @@
 //! stack) and tolerates any text: a missing token stops at the deepest value found.
 //! This module never parses values and never allocates more than the containers it indexes.
 
-use std::collections::HashMap;
+use crate::model::Map;
 use std::sync::Mutex;
 
 /// Containers whose text is at least this long keep an index of their entries.
@@ -17,7 +17,7 @@ const INDEX_MIN_BYTES: usize = 4096;
 /// Indexes of the entries of long containers, by the offset of their opening bracket.
 #[derive(Debug, Default)]
 pub(crate) struct ContainerCache {
-    entries: Mutex<HashMap<usize, Entries>>,
+    entries: Mutex<Map<usize, Entries>>,
 }
 
 /// Where each entry of one container starts.
@@ -27,7 +27,7 @@ enum Entries {
     Elements(Vec<usize>),
     /// Offsets of an object's member values by decoded key (a repeated key: the last one, as
     /// the parsed document keeps it).
-    Members(HashMap<String, usize>),
+    Members(Map<String, usize>),
 }
 
 impl Entries {
@@ -94,7 +94,7 @@ fn lookup(bytes: &[u8], start: usize, token: &str, cache: &ContainerCache) -> Op
 fn scan_container(bytes: &[u8], start: usize) -> (Entries, usize) {
     let is_object = bytes.get(start) == Some(&b'{');
     let mut elements = Vec::new();
-    let mut members = HashMap::new();
+    let mut members = Map::default();
     let mut pos = skip_ws(bytes, start + 1);
     loop {
         match bytes.get(pos) {
@@ -165,7 +165,10 @@ pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 pub(crate) fn skip_string(bytes: &[u8], pos: usize) -> usize {
     let mut i = pos + 1;
     // From escape to escape: most strings have none, and memchr reads many bytes at a time.
-    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+    while let Some(found) = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
         let at = i + found;
         if bytes.get(at) == Some(&b'"') {
             return at + 1;
@@ -177,15 +180,9 @@ pub(crate) fn skip_string(bytes: &[u8], pos: usize) -> usize {
 
 /// Bytes that end a run of bytes [`skip_value`] can pass over inside a container: quotes and
 /// brackets.
-const STRUCTURAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'"' as usize] = true;
-    table[b'{' as usize] = true;
-    table[b'}' as usize] = true;
-    table[b'[' as usize] = true;
-    table[b']' as usize] = true;
-    table
-};
+fn structural(b: u8) -> bool {
+    matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
+}
 
 /// End (exclusive) of the value starting at `pos`. Iterative, so nesting depth costs no stack.
 fn skip_value(bytes: &[u8], pos: usize) -> usize {
@@ -215,7 +212,7 @@ fn skip_value(bytes: &[u8], pos: usize) -> usize {
             // Inside a container only quotes and brackets matter: pass over the rest.
             let run = bytes.get(i..).map_or(0, |rest| {
                 rest.iter()
-                    .position(|&b| STRUCTURAL[usize::from(b)])
+                    .position(|&b| structural(b))
                     .unwrap_or(rest.len())
             });
             i += run;

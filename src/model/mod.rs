@@ -10,13 +10,14 @@ pub mod access;
 pub mod address;
 pub mod compute;
 pub mod edge;
+pub mod ids;
 mod merge;
 pub mod network;
 pub mod node;
 pub mod ports;
 pub mod types;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -24,6 +25,7 @@ use ipnet::IpNet;
 use crate::diagnostic::{InputProblem, ProblemCode};
 use access::{get_ci, parent_key, props};
 use compute::Declared;
+pub use ids::{Map, Set};
 pub use node::Node;
 pub use types::*;
 
@@ -33,45 +35,45 @@ pub struct Inventory {
     /// VMs and scale sets, in declaration order.
     pub vms: Vec<Vm>,
     /// NICs by key.
-    pub nics: HashMap<String, Nic>,
+    pub nics: Map<String, Nic>,
     /// NIC keys in declaration order (for dynamic IP inference).
     nic_order: Vec<String>,
     /// Subnets by key.
-    pub subnets: HashMap<String, Subnet>,
+    pub subnets: Map<String, Subnet>,
     /// NSGs by key.
-    pub nsgs: HashMap<String, Nsg>,
+    pub nsgs: Map<String, Nsg>,
     /// Public IPs by key.
-    pub public_ips: HashMap<String, PublicIp>,
+    pub public_ips: Map<String, PublicIp>,
     /// Load balancers by key.
-    pub load_balancers: HashMap<String, LoadBalancer>,
+    pub load_balancers: Map<String, LoadBalancer>,
     /// Firewalls in declaration order.
     pub firewalls: Vec<Firewall>,
     /// Firewall policies by key.
-    pub firewall_policies: HashMap<String, FirewallPolicy>,
+    pub firewall_policies: Map<String, FirewallPolicy>,
     /// Route tables by key.
-    pub route_tables: HashMap<String, RouteTable>,
+    pub route_tables: Map<String, RouteTable>,
     /// JIT policies.
     pub jit_policies: Vec<JitPolicy>,
     /// VM key -> index in `jit_policies` of the first policy that covers it.
-    pub jit_by_vm: HashMap<String, usize>,
+    pub jit_by_vm: Map<String, usize>,
     /// NIC key -> indexes in `effective` of the views exported for that NIC, in order.
-    pub effective_by_nic: HashMap<String, Vec<usize>>,
+    pub effective_by_nic: Map<String, Vec<usize>>,
     /// Subnet key -> index in `effective` of the first subnet-only view of it.
-    pub effective_by_subnet: HashMap<String, usize>,
+    pub effective_by_subnet: Map<String, usize>,
     /// Problems found while building.
     pub problems: Vec<InputProblem>,
     /// Inferred dynamic private IPs by ipConfiguration key (assumed values).
-    pub inferred_ips: HashMap<String, IpAddr>,
+    pub inferred_ips: Map<String, IpAddr>,
     /// LB NAT key -> (LB key, index in `nats`).
-    pub nat_index: HashMap<String, (String, usize)>,
+    pub nat_index: Map<String, (String, usize)>,
     /// ipConfiguration key -> backend pool keys that name it on the LB side (exports).
-    pub member_pools: HashMap<String, Vec<String>>,
+    pub member_pools: Map<String, Vec<String>>,
     /// ipConfiguration key -> NAT keys named on the LB side.
-    pub nat_members: HashMap<String, Vec<String>>,
+    pub nat_members: Map<String, Vec<String>>,
     /// Effective NSG views from `az network nic list-effective-nsg`.
     pub effective: Vec<EffectiveNsg>,
     /// Virtual network peerings (local vnet key, remote vnet key).
-    pub peerings: std::collections::HashSet<(String, String)>,
+    pub peerings: Set<(String, String)>,
     pending_rules: Vec<(String, SecurityRule)>,
     pending_nats: Vec<(String, LbNat)>,
     pending_routes: Vec<(String, Route)>,
@@ -177,6 +179,41 @@ impl Inventory {
             }
             _ => {}
         }
+    }
+
+    /// Every origin a result of evaluation can cite: of VMs, NSGs and their rules (declared
+    /// and effective), load balancers, firewalls and DNAT rules. Evaluation makes no origins
+    /// of its own, it copies these (a test checks that reports ask for no other).
+    pub fn cited_origins(&self) -> Vec<&Origin> {
+        let mut out: Vec<&Origin> = self.vms.iter().map(|vm| &vm.origin).collect();
+        let nsgs = self
+            .nsgs
+            .values()
+            .chain(self.effective.iter().map(|e| &e.nsg));
+        for nsg in nsgs {
+            out.push(&nsg.origin);
+            let rules = nsg.rules.iter().chain(&nsg.default_rules);
+            out.extend(rules.filter_map(|r| r.origin.as_ref()));
+        }
+        out.extend(self.load_balancers.values().map(|lb| &lb.origin));
+        for firewall in &self.firewalls {
+            out.push(&firewall.origin);
+            out.extend(firewall.dnat.iter().map(|r| &r.origin));
+        }
+        for policy in self.firewall_policies.values() {
+            out.extend(policy.dnat.iter().map(|r| &r.origin));
+        }
+        out
+    }
+
+    /// Resolves the line and column of every origin results can cite (see
+    /// [`Inventory::cited_origins`]), in parallel, so reports need no input text: the scan
+    /// then releases it.
+    pub fn resolve_places(&self) {
+        use rayon::prelude::*;
+        self.cited_origins().par_iter().for_each(|origin| {
+            origin.line_col();
+        });
     }
 
     fn add_subnet(&mut self, subnet: Subnet) {
@@ -314,7 +351,7 @@ impl Inventory {
     /// four are reserved), in creation order, skipping addresses taken statically. jitscan takes
     /// declaration order for creation order: an assumption, reported as such.
     fn infer_dynamic_ips(&mut self) {
-        let mut taken: HashMap<String, std::collections::HashSet<IpAddr>> = HashMap::new();
+        let mut taken: Map<String, Set<IpAddr>> = Map::default();
         let mut dynamic: Vec<(String, String)> = Vec::new();
         for nic_key in &self.nic_order {
             let Some(nic) = self.nics.get(nic_key) else {
@@ -333,8 +370,8 @@ impl Inventory {
                 }
             }
         }
-        let mut next: HashMap<String, u64> = HashMap::new();
-        let none = std::collections::HashSet::new();
+        let mut next: Map<String, u64> = Map::default();
+        let none = Set::default();
         for (subnet_key, config_key) in dynamic {
             let Some(IpNet::V4(net)) = self
                 .subnets

@@ -26,7 +26,7 @@ pub type Problems = Vec<InputProblem>;
 pub fn located(origin: &Origin, code: ProblemCode, message: String, help: &str) -> InputProblem {
     InputProblem {
         span: Some(origin.document.span_of_value(&origin.pointer)),
-        source: Some(std::sync::Arc::clone(&origin.document.text)),
+        source: Some(origin.document.text()),
         ..InputProblem::whole_file(code, Severity::Warning, origin.path(), message, help)
     }
 }

@@ -99,6 +99,19 @@ impl LoadedInputs {
             }
         });
     }
+
+    /// Frees the text of every input (see [`crate::load::Source`]): only once every location
+    /// the reports may need has been resolved.
+    pub fn release_texts(&self) {
+        if let Some(doc) = &self.override_params {
+            doc.release_text();
+        }
+        for file in &self.files {
+            if let Loaded::Parsed(doc, _) = &file.loaded {
+                doc.release_text();
+            }
+        }
+    }
 }
 
 /// Loads everything under the scan paths.

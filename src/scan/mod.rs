@@ -147,6 +147,12 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     stages.done("load");
     let envs = environment::build(&mut loaded, options);
     stages.done("model");
+    // Every location a report may cite is resolved now, so the input texts (as big as the
+    // input) are freed before the results of evaluation accumulate.
+    envs.par_iter()
+        .for_each(|env| env.inventory.resolve_places());
+    loaded.release_texts();
+    stages.done("locations");
     // The parsed trees are freed while the VMs are evaluated: neither needs the other.
     let ((), per_env) = rayon::join(
         || loaded.release_trees(),
