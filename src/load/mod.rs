@@ -313,8 +313,9 @@ fn decode_and_parse(
 }
 
 /// An input file's bytes (fingerprinted meanwhile) into a document, big ones lazily (see
-/// [`parse_text`]): UTF-8 without comments, the common case, is copied once, straight into
-/// the shared text.
+/// [`parse_text`]): UTF-8, the common case, is copied once, straight into the shared text.
+/// Comments are looked for only when the text does not parse: JSON never has a `/` outside a
+/// string, so a text that parses has none.
 fn parse_document_ref(
     path: &Path,
     display: &str,
@@ -323,9 +324,12 @@ fn parse_document_ref(
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(utf8) {
-        Ok(text) if !utf16 && decode::first_comment(text.as_bytes()).is_none() => {
-            parse_text(path, display, Arc::from(text), true)
-        }
+        Ok(text) if !utf16 => match parse_text(path, display, Arc::from(text), true) {
+            Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
+                decode_and_parse(path, display, bytes.to_vec(), true)
+            }
+            parsed => parsed,
+        },
         _ => decode_and_parse(path, display, bytes.to_vec(), true),
     }
 }

@@ -20,7 +20,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -172,8 +172,7 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
         let start = (raw.get().as_ptr() as usize).saturating_sub(base);
         start..start + raw.get().len()
     };
-    let array = |raw: &str, pointer: &str| -> Option<(Value, Deferred)> {
-        let items: Vec<&RawValue> = serde_json::from_str(raw).ok()?;
+    let array = |items: Vec<&RawValue>, pointer: &str| -> Option<(Value, Deferred)> {
         let preview = items
             .iter()
             .take(PREVIEW_ELEMENTS)
@@ -189,22 +188,27 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
             },
         ))
     };
-    let starts = |raw: &RawValue, b: u8| raw.get().as_bytes().first() == Some(&b);
     let export = |found: Option<(Value, Deferred)>| {
         found.map_or(Outline::Whole, |(value, deferred)| {
             Outline::Export(value, deferred)
         })
     };
     match text.trim_start().as_bytes().first() {
-        Some(b'[') => export(array(text, "")),
+        Some(b'[') => export(
+            serde_json::from_str(text)
+                .ok()
+                .and_then(|items| array(items, "")),
+        ),
         Some(b'{') => {
-            let Ok(Members(members)) = serde_json::from_str(text) else {
+            // One pass over the text: the members as raw text, an item array's elements too.
+            let Ok(Head(members)) = serde_json::from_str(text) else {
                 return Outline::Whole;
             };
-            let item_array = members.iter().any(|(key, raw)| match key.as_str() {
-                "value" => starts(raw, b'['),
-                "data" => starts(raw, b'[') || starts(raw, b'{'),
-                _ => false,
+            let item_array = members.iter().any(|(key, member)| {
+                matches!(
+                    (key.as_str(), member),
+                    ("value" | "data", Member::Items(_)) | ("data", Member::Table(_))
+                )
             });
             if !item_array {
                 return template_outline(text, &members, path);
@@ -212,38 +216,37 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
             export((|| {
                 let mut map = Map::new();
                 let mut deferred = None;
-                for (key, raw) in members {
+                for (key, member) in members {
                     // A repeated key keeps its first place and last value, as serde_json does;
                     // a repeated `value` or `data` could hide the items: parsed whole instead.
                     if map.contains_key(&key) && matches!(key.as_str(), "value" | "data") {
                         return None;
                     }
-                    let value = match key.as_str() {
-                        "value" | "data" if deferred.is_none() && starts(raw, b'[') => {
-                            let (value, found) = array(raw.get(), &format!("/{key}"))?;
+                    let value = match member {
+                        Member::Items(items) if deferred.is_none() => {
+                            let (value, found) = array(items, &format!("/{key}"))?;
                             deferred = Some(found);
                             value
                         }
-                        "data" if deferred.is_none() && starts(raw, b'{') => {
-                            let Members(inner) = serde_json::from_str(raw.get()).ok()?;
+                        Member::Table(inner) if deferred.is_none() => {
                             let mut table = Map::new();
-                            for (k, raw) in inner {
+                            for (k, member) in inner {
                                 if table.contains_key(&k) && k == "rows" {
                                     return None;
                                 }
-                                let value =
-                                    if k == "rows" && deferred.is_none() && starts(raw, b'[') {
-                                        let (value, found) = array(raw.get(), "/data/rows")?;
+                                let value = match member {
+                                    Member::Items(items) if deferred.is_none() => {
+                                        let (value, found) = array(items, "/data/rows")?;
                                         deferred = Some(found);
                                         value
-                                    } else {
-                                        whole(raw.get(), 2)?
-                                    };
+                                    }
+                                    member => member.whole(2)?,
+                                };
                                 table.insert(k, value);
                             }
                             Value::Object(table)
                         }
-                        _ => whole(raw.get(), 1)?,
+                        member => member.whole(1)?,
                     };
                     map.insert(key, value);
                 }
@@ -259,14 +262,11 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
 /// parse then decides, with serde_json's own error for invalid JSON).
 ///
 /// [`sniff`]: super::sniff::sniff
-fn template_outline(text: &str, members: &[(String, &RawValue)], path: &Path) -> Outline {
+fn template_outline(text: &str, members: &[(String, Member<'_>)], path: &Path) -> Outline {
     // The last of repeated keys, as serde_json keeps it; a non-string reads as absent.
-    let string = |name: &str| {
-        members
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .and_then(|(_, raw)| serde_json::from_str::<String>(raw.get()).ok())
+    let string = |name: &str| match members.iter().rev().find(|(key, _)| key == name) {
+        Some((_, Member::Raw(raw))) => serde_json::from_str::<String>(raw.get()).ok(),
+        _ => None,
     };
     let schema = string("$schema").unwrap_or_default().to_ascii_lowercase();
     let is_resource = string("id").is_some_and(|id| id.contains("/providers/"));
@@ -330,6 +330,146 @@ impl<'de> serde::Deserialize<'de> for Valid {
             }
         }
         deserializer.deserialize_any(ValidVisitor)
+    }
+}
+
+/// A member of the top object of a big document (or of its `data` object), read in the one
+/// pass that also finds an export's items.
+enum Member<'a> {
+    /// Any value, as raw text.
+    Raw(&'a RawValue),
+    /// An array where exports keep their items (`value`, `data`, `data.rows`): its elements
+    /// as raw text.
+    Items(Vec<&'a RawValue>),
+    /// The `data` object of a Resource Graph table: its members (`rows` as items).
+    Table(Vec<(String, Member<'a>)>),
+    /// Anything else under an item key (a string, a number, an object under `value`): not an
+    /// export to read item by item.
+    Other,
+}
+
+impl Member<'_> {
+    /// The member as a whole tree, `depth` containers down (see [`whole`]); None for what
+    /// cannot be rebuilt, which makes the document parsed whole.
+    fn whole(self, depth: usize) -> Option<Value> {
+        match self {
+            Member::Raw(raw) => whole(raw.get(), depth),
+            Member::Items(items) => items
+                .iter()
+                .map(|item| whole(item.get(), depth + 1))
+                .collect::<Option<Vec<Value>>>()
+                .map(Value::Array),
+            Member::Table(_) | Member::Other => None,
+        }
+    }
+}
+
+/// The members of a big document's top object (see [`Member`]).
+struct Head<'a>(Vec<(String, Member<'a>)>);
+
+impl<'de> serde::Deserialize<'de> for Head<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(MembersVisitor { top: true })
+            .map(Head)
+    }
+}
+
+/// Reads an object's members: under an item key (`value` and `data` at the top, `rows` in
+/// `data`) as [`ItemsSeed`] reads it, anything else as raw text.
+struct MembersVisitor {
+    top: bool,
+}
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Vec<(String, Member<'de>)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let items = if self.top {
+                matches!(key.as_str(), "value" | "data")
+            } else {
+                key == "rows"
+            };
+            let member = if items {
+                access.next_value_seed(ItemsSeed {
+                    table: self.top && key == "data",
+                })?
+            } else {
+                Member::Raw(access.next_value()?)
+            };
+            members.push((key, member));
+        }
+        Ok(members)
+    }
+}
+
+/// The value under an item key: an array's elements as raw text, the members of a `data`
+/// object, or [`Member::Other`].
+struct ItemsSeed {
+    table: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ItemsSeed {
+    type Value = Member<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed {
+    type Value = Member<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = access.next_element::<&'de RawValue>()? {
+            items.push(item);
+        }
+        Ok(Member::Items(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+        if self.table {
+            return MembersVisitor { top: false }
+                .visit_map(access)
+                .map(Member::Table);
+        }
+        serde::de::IgnoredAny::deserialize(serde::de::value::MapAccessDeserializer::new(access))?;
+        Ok(Member::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Member::Other)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Member::Other)
     }
 }
 
