@@ -64,7 +64,7 @@ impl NsgLevel {
 #[derive(Debug, Clone)]
 pub struct NsgEvidence {
     /// The ipConfiguration (`nic/ipconfig`).
-    pub ip_configuration: String,
+    pub ip_configuration: std::sync::Arc<str>,
     /// Subnet or NIC.
     pub level: NsgLevel,
     /// NSG name (or what is missing); shared with the model.

@@ -11,6 +11,8 @@ use ipnet::IpNet;
 
 use super::nsg::{Level, Match, Source};
 use super::shared::DnatIndex;
+use std::sync::Arc;
+
 use crate::model::access::parent_key;
 use crate::model::address::AddressItem;
 use crate::model::{
@@ -48,7 +50,7 @@ pub struct PathIn {
     /// Kind.
     pub kind: PathKind,
     /// The ipConfiguration it reaches (`nic/ipconfig`).
-    pub ip_configuration: String,
+    pub ip_configuration: Arc<str>,
     /// The public IP, load balancer or firewall it goes through.
     pub via: String,
     /// Its id.
@@ -73,29 +75,29 @@ pub struct PathIn {
 
 /// Every candidate path to `port` on `config` (whose NIC is `nic_name`).
 pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -> Vec<PathIn> {
-    paths_to_with(inv, config, nic_name, port, None)
+    let label: Arc<str> = format!("{nic_name}/{}", config.name).into();
+    paths_to_with(inv, config, &label, port, None)
 }
 
-/// As [`paths_to`], looking firewall DNAT rules up in `dnat` (rules that can translate to
-/// this ipConfiguration) instead of trying every rule of every firewall. Same paths, same
-/// order.
+/// As [`paths_to`] for the ipConfiguration labelled `label` (`nic/ipconfig`), looking
+/// firewall DNAT rules up in `dnat` (rules that can translate to this ipConfiguration) instead
+/// of trying every rule of every firewall. Same paths, same order.
 pub fn paths_to_with(
     inv: &Inventory,
     config: &IpConfig,
-    nic_name: &str,
+    label: &Arc<str>,
     port: u16,
     dnat: Option<&DnatIndex<'_>>,
 ) -> Vec<PathIn> {
-    let label = format!("{nic_name}/{}", config.name);
     let mut out = Vec::new();
     if let Some(public) = &config.public_ip {
-        out.push(public_ip_path(inv, public, &label));
+        out.push(public_ip_path(inv, public, label));
     }
-    nat_paths(inv, config, &label, port, &mut out);
-    rule_paths(inv, config, &label, port, &mut out);
+    nat_paths(inv, config, label, port, &mut out);
+    rule_paths(inv, config, label, port, &mut out);
     let candidates = dnat.map(|index| index.candidates(inv, config));
     for (f, firewall) in inv.firewalls.iter().enumerate() {
-        if let Some(path) = unknown_policy_path(inv, firewall, config, &label) {
+        if let Some(path) = unknown_policy_path(inv, firewall, config, label) {
             out.push(path);
         }
         let rules: Vec<&DnatRule> = match &candidates {
@@ -106,7 +108,7 @@ pub fn paths_to_with(
             None => dnat_rules(inv, firewall).collect(),
         };
         for rule in rules {
-            if let Some(path) = dnat_path(inv, firewall, rule, config, &label, port) {
+            if let Some(path) = dnat_path(inv, firewall, rule, config, label, port) {
                 out.push(path);
             }
         }
@@ -128,10 +130,10 @@ pub(crate) fn dnat_rules<'i>(
     firewall.dnat.iter().chain(policy_rules)
 }
 
-fn base(kind: PathKind, label: &str, via: &str, via_id: &str) -> PathIn {
+fn base(kind: PathKind, label: &Arc<str>, via: &str, via_id: &str) -> PathIn {
     PathIn {
         kind,
-        ip_configuration: label.to_owned(),
+        ip_configuration: Arc::clone(label),
         via: via.to_owned(),
         via_id: via_id.to_owned(),
         rule: None,
@@ -149,7 +151,7 @@ fn is_standard(sku: Option<&String>) -> bool {
     sku.is_some_and(|s| s.eq_ignore_ascii_case("standard"))
 }
 
-fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &str) -> PathIn {
+fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &Arc<str>) -> PathIn {
     match public {
         Decided::Known(id) => {
             let found = inv.public_ips.get(&crate::model::key(id));
@@ -202,7 +204,13 @@ fn port_match(port: u16, backend: &Decided<u16>, protocol: &str) -> Match {
     }
 }
 
-fn nat_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &mut Vec<PathIn>) {
+fn nat_paths(
+    inv: &Inventory,
+    config: &IpConfig,
+    label: &Arc<str>,
+    port: u16,
+    out: &mut Vec<PathIn>,
+) {
     let mut keys: Vec<&String> = config
         .nat_rules
         .iter()
@@ -259,7 +267,13 @@ fn pools_of(inv: &Inventory, config: &IpConfig) -> Vec<String> {
     pools
 }
 
-fn rule_paths(inv: &Inventory, config: &IpConfig, label: &str, port: u16, out: &mut Vec<PathIn>) {
+fn rule_paths(
+    inv: &Inventory,
+    config: &IpConfig,
+    label: &Arc<str>,
+    port: u16,
+    out: &mut Vec<PathIn>,
+) {
     for pool in pools_of(inv, config) {
         let Some(lb) = lb_of(inv, &pool) else {
             continue;
@@ -289,7 +303,7 @@ fn dnat_path(
     firewall: &Firewall,
     rule: &DnatRule,
     config: &IpConfig,
-    label: &str,
+    label: &Arc<str>,
     port: u16,
 ) -> Option<PathIn> {
     if !rule
@@ -335,7 +349,7 @@ fn unknown_policy_path(
     inv: &Inventory,
     firewall: &Firewall,
     config: &IpConfig,
-    label: &str,
+    label: &Arc<str>,
 ) -> Option<PathIn> {
     let policy_id = match &firewall.policy {
         Some(Decided::Known(id)) => id.clone(),

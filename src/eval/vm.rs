@@ -3,6 +3,8 @@
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
 use super::paths::{firewall_address, paths_to_with, PathIn, PathKind};
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
+use std::sync::Arc;
+
 use crate::model::access::last_segment;
 use crate::model::{
     key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress,
@@ -169,6 +171,9 @@ pub(crate) enum Slot<'i> {
 pub(crate) struct Target<'i> {
     /// NIC name.
     pub(crate) nic_name: String,
+    /// `nic/ipconfig`, shared by every piece of evidence and path of this ipConfiguration
+    /// (empty when the NIC is outside the input).
+    pub(crate) label: Arc<str>,
     /// The ipConfiguration (None when the NIC is outside the input).
     pub(crate) config: Option<&'i IpConfig>,
     /// Subnet NSG then NIC NSG.
@@ -205,7 +210,7 @@ pub fn evaluate_vm_with<'i>(
             .iter()
             .map(|t| {
                 t.config
-                    .map_or_else(Vec::new, |c| paths_to_with(inv, c, &t.nic_name, port, dnat))
+                    .map_or_else(Vec::new, |c| paths_to_with(inv, c, &t.label, port, dnat))
             })
             .collect();
         let mut runs = Vec::with_capacity(3);
@@ -285,6 +290,7 @@ pub(crate) fn targets_of<'i>(
                     missing.push(why.clone());
                     targets.push(Target {
                         nic_name: last_segment(id).to_owned(),
+                        label: Arc::from(""),
                         config: None,
                         slots: Vec::new(),
                         destination: Destination::Unknown(why),
@@ -297,6 +303,7 @@ pub(crate) fn targets_of<'i>(
                 ));
                 targets.push(Target {
                     nic_name: "(unknown)".to_owned(),
+                    label: Arc::from(""),
                     config: None,
                     slots: Vec::new(),
                     destination: Destination::Unknown(reason.clone()),
@@ -308,6 +315,7 @@ pub(crate) fn targets_of<'i>(
         missing.push("the VM names no network interface".to_owned());
         targets.push(Target {
             nic_name: "(none)".to_owned(),
+            label: Arc::from(""),
             config: None,
             slots: Vec::new(),
             destination: Destination::Unknown("no network interface".to_owned()),
@@ -360,6 +368,7 @@ fn target_for<'i>(
     };
     Target {
         nic_name: nic.name.clone(),
+        label: format!("{}/{}", nic.name, config.name).into(),
         config: Some(config),
         slots,
         destination,
@@ -480,7 +489,7 @@ fn evaluate_port(
             run.open |= verdict == NsgVerdict::Allow;
             continue;
         };
-        let label = format!("{}/{}", target.nic_name, config.name);
+        let label = &target.label;
         let internet = Source::Internet;
         let flow = Flow {
             port,
@@ -489,7 +498,7 @@ fn evaluate_port(
             asgs: &config.asgs,
         };
         let (verdict, evidence) =
-            chain_verdict(target, &flow, mode, &label, shared, record, uncertain);
+            chain_verdict(target, &flow, mode, label, shared, record, uncertain);
         run.verdict = run.verdict.max(verdict);
         run.evidence.extend(evidence);
         for slot in target.slots.iter().filter(|_| record) {
@@ -549,7 +558,8 @@ fn path_reaches(
                 destination: &target.destination,
                 asgs: config_asgs,
             };
-            let (fw_verdict, _) = chain_verdict(target, &flow, mode, "", shared, false, uncertain);
+            let (fw_verdict, _) =
+                chain_verdict(target, &flow, mode, &target.label, shared, false, uncertain);
             matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
         }
         _ => match verdict {
@@ -565,7 +575,7 @@ fn chain_verdict(
     target: &Target<'_>,
     flow: &Flow<'_>,
     mode: Mode,
-    label: &str,
+    label: &Arc<str>,
     shared: Option<&SharedDecisions<'_>>,
     record: bool,
     uncertain: &mut Vec<(Level, String)>,
@@ -589,7 +599,7 @@ fn chain_verdict(
                 uncertain.extend(decision.uncertain.iter().cloned());
                 if record {
                     evidence.push(NsgEvidence {
-                        ip_configuration: label.to_owned(),
+                        ip_configuration: Arc::clone(label),
                         level: *level,
                         nsg: std::sync::Arc::clone(&nsg.name),
                         nsg_id: std::sync::Arc::clone(&nsg.id),
@@ -616,7 +626,7 @@ fn chain_verdict(
                 };
                 if record {
                     evidence.push(NsgEvidence {
-                        ip_configuration: label.to_owned(),
+                        ip_configuration: Arc::clone(label),
                         level: *level,
                         nsg: "(not in the input)".to_owned().into(),
                         nsg_id: String::new().into(),

@@ -33,7 +33,7 @@ const VOLATILE: [&str; 5] = [
 ];
 
 /// Items of a big export parsed, turned into the model and dropped at a time.
-const BATCH: usize = 4096;
+const BATCH: usize = 1024;
 
 /// Items of one document (all of a small one, one batch of a big one), with the index of each
 /// in a big export's item array, and the items of the batch that could not be read.

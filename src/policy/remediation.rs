@@ -230,23 +230,18 @@ fn actions_for_port(inventory: &Inventory, vm: &Vm, result: &VmResult, port: u16
     let labels: BTreeSet<&str> = evaluation
         .paths
         .iter()
-        .map(|(p, _)| p.ip_configuration.as_str())
-        .chain(
-            evaluation
-                .evidence
-                .iter()
-                .map(|e| e.ip_configuration.as_str()),
-        )
+        .map(|(p, _)| &*p.ip_configuration)
+        .chain(evaluation.evidence.iter().map(|e| &*e.ip_configuration))
         .collect();
     for label in labels {
         let entries: Vec<_> = evaluation
             .evidence
             .iter()
-            .filter(|e| e.ip_configuration == label)
+            .filter(|e| &*e.ip_configuration == label)
             .collect();
         if entries.is_empty() {
             let direct = evaluation.paths.iter().any(|(p, r)| {
-                *r && p.ip_configuration == label && p.kind != PathKind::FirewallDnat
+                *r && &*p.ip_configuration == label && p.kind != PathKind::FirewallDnat
             });
             if direct && evaluation.nsg_verdict.value != NsgVerdict::Deny {
                 if let Some((nic_id, nic)) = nic_of(inventory, vm, label) {

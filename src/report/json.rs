@@ -338,7 +338,7 @@ pub fn render(result: &ScanResult) -> String {
 /// Entries serialized per parallel task.
 const ENTRIES_PER_TASK: usize = 64;
 /// Entries held as text at once.
-const ENTRIES_PER_BATCH: usize = 4096;
+const ENTRIES_PER_BATCH: usize = 1024;
 
 /// A member list of the report's top object: `[]`, or its entries one per line at indent
 /// level 2, as the pretty formatter lays them out.

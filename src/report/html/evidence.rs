@@ -103,7 +103,7 @@ pub(crate) fn evidence_rows(ports: &[PortEvaluation]) -> Vec<EvidenceView> {
         for e in &port.evidence {
             let row = EvidenceView {
                 ports: String::new(),
-                ip_configuration: e.ip_configuration.clone(),
+                ip_configuration: e.ip_configuration.to_string(),
                 level: match e.level {
                     NsgLevel::Subnet => "subnet",
                     NsgLevel::Nic => "NIC",
@@ -144,7 +144,7 @@ pub(crate) fn path_rows(ports: &[PortEvaluation]) -> Vec<PathView> {
         for (p, reaches) in &port.paths {
             let row = PathView {
                 kind: path_kind_label(p.kind),
-                ip_configuration: p.ip_configuration.clone(),
+                ip_configuration: p.ip_configuration.to_string(),
                 via: p.via.clone(),
                 rule: p.rule.clone().unwrap_or_default(),
                 frontend: p.frontend.clone().unwrap_or_default(),
