@@ -30,8 +30,14 @@ pub struct Environment {
 ///
 /// Each template's tree is handed to the builder of its environment and freed as soon as that
 /// environment is built (its file keeps a tree-less document for the account), so a scan of
-/// many templates does not hold every tree at once.
-pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Environment> {
+/// many templates does not hold every tree at once. With `release`, each template's text is
+/// freed too, once the locations its results can cite are resolved (see
+/// [`crate::load::Source`]); the other inputs' texts are the caller's to free.
+pub(crate) fn build(
+    loaded: &mut LoadedInputs,
+    options: &ScanOptions,
+    release: bool,
+) -> Vec<Environment> {
     let jobs: Vec<(usize, Option<Arc<Document>>)> = loaded
         .files
         .iter()
@@ -66,6 +72,10 @@ pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Env
                 Ok(doc) => build_inventory(&doc, params.as_deref(), options),
                 Err(problem) => (Inventory::default(), vec![*problem]),
             };
+            if release {
+                inventory.resolve_places();
+                doc.release_text();
+            }
             Environment {
                 inventory,
                 problems,
@@ -94,7 +104,7 @@ pub(crate) fn build(loaded: &mut LoadedInputs, options: &ScanOptions) -> Vec<Env
 
 /// Every environment under `options.paths` (for `explain` and `policy`).
 pub fn environments(options: &ScanOptions) -> Vec<Environment> {
-    build(&mut super::inputs::load(options), options)
+    build(&mut super::inputs::load(options), options, false)
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.

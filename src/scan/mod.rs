@@ -145,33 +145,34 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut stages = Stages::start();
     let mut loaded = inputs::load(options);
     stages.done("load");
-    let envs = environment::build(&mut loaded, options);
+    let envs = environment::build(&mut loaded, options, true);
     stages.done("model");
     // Every location a report may cite is resolved now, so the input texts (as big as the
-    // input) are freed before the results of evaluation accumulate.
+    // input) are freed before the results of evaluation accumulate (a template's as soon as
+    // its environment is built; resolving again costs a lookup).
     envs.par_iter()
         .for_each(|env| env.inventory.resolve_places());
     loaded.release_texts();
     stages.done("locations");
-    // The parsed trees are freed while the VMs are evaluated: neither needs the other.
-    let ((), per_env) = rayon::join(
+    // The parsed trees are freed while the VMs are evaluated: neither needs the other. Each
+    // environment's model is freed as soon as its VMs are evaluated (in the background), so
+    // the models of many templates and their results are never all held at once.
+    let ((), evaluated) = rayon::join(
         || loaded.release_trees(),
-        || -> Vec<Vec<VmResult>> {
-            envs.par_iter()
-                .map(|env| evaluate_inventory(&env.inventory, &options.ports))
+        || -> Vec<(Vec<VmResult>, Environment)> {
+            envs.into_par_iter()
+                .map(|mut env| {
+                    let vms = evaluate_inventory(&env.inventory, &options.ports);
+                    let inventory = std::mem::take(&mut env.inventory);
+                    rayon::spawn(move || drop(inventory));
+                    (vms, env)
+                })
                 .collect()
         },
     );
     stages.done("evaluate");
+    let (per_env, envs): (Vec<Vec<VmResult>>, Vec<Environment>) = evaluated.into_iter().unzip();
     let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
-    let mut envs = envs;
-    // The model is not needed any more: freed in the background while findings and reports
-    // are made.
-    let inventories: Vec<Inventory> = envs
-        .iter_mut()
-        .map(|env| std::mem::take(&mut env.inventory))
-        .collect();
-    rayon::spawn(move || drop(inventories));
     let records = inputs::account(loaded, envs, &vms);
     vms.sort_by(|a, b| {
         (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
