@@ -23,7 +23,7 @@ use super::expr::{self, Scope, MAX_TOTAL_DEPTH};
 use super::problems::{PendingProblem, ProblemLog};
 use super::unknown::unknown;
 use crate::diagnostic::ProblemCode;
-use crate::load::locate::escape_pointer_token;
+use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
 
 /// Deepest JSON nesting evaluated (the loader refuses deeper documents anyway).
 const MAX_TREE_DEPTH: usize = 128;
@@ -220,7 +220,7 @@ impl<'t> TemplateScope<'t> {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| self.evaluate_at(v, &format!("{pointer}/{i}"), depth + 1))
+                    .map(|(i, v)| self.evaluate_at(v, &index_pointer(pointer, i), depth + 1))
                     .collect(),
             ),
             Value::Object(map) => self.evaluate_object(map, pointer, depth),
@@ -249,7 +249,7 @@ impl<'t> TemplateScope<'t> {
     fn evaluate_object(&self, map: &Map<String, Value>, pointer: &str, depth: usize) -> Value {
         let mut out = Map::with_capacity(map.len());
         for (key, value) in map {
-            let child = format!("{pointer}/{}", escape_pointer_token(key));
+            let child = child_pointer(pointer, key);
             if key.eq_ignore_ascii_case("copy") && value.is_array() {
                 for (name, items) in self.expand_property_copies(value, &child, depth) {
                     out.insert(name, items);

@@ -157,12 +157,47 @@ pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// `parent` followed by `/` and `token` escaped (RFC 6901): a child pointer, built with one
+/// allocation.
+pub fn child_pointer(parent: &str, token: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + 1 + token.len());
+    out.push_str(parent);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        out.push_str(&escape_pointer_token(token));
+    } else {
+        out.push_str(token);
+    }
+    out
+}
+
+/// `parent` followed by `/` and an array index.
+pub fn index_pointer(parent: &str, index: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(parent.len() + 8);
+    out.push_str(parent);
+    let _ = write!(out, "/{index}");
+    out
+}
+
 /// Byte offset where the value at `pointer` starts in `text` (which must be valid JSON with
 /// comments already blanked). Returns the deepest offset reached when a token is missing, so a
 /// location is always usable. For repeated lookups in one document use
 /// [`LineIndex::pointer_offset`], which remembers what it scanned.
 pub fn pointer_offset(text: &str, pointer: &str) -> usize {
     pointer::resolve(text, pointer, &ContainerCache::default())
+}
+
+#[cfg(test)]
+mod pointer_building {
+    use super::*;
+
+    #[test]
+    fn child_pointers_escape_as_rfc_6901_says() {
+        assert_eq!(child_pointer("/a", "b"), "/a/b");
+        assert_eq!(child_pointer("", "x/y~z"), "/x~1y~0z");
+        assert_eq!(index_pointer("/resources", 12), "/resources/12");
+    }
 }
 
 #[cfg(test)]

@@ -80,18 +80,28 @@ fn lookup(bytes: &[u8], start: usize, token: &str, cache: &ContainerCache) -> Op
             return entries.find(token);
         }
     }
-    let (entries, end) = scan_container(bytes, start);
+    let mut arrays = Vec::new();
+    let (entries, end) = scan_container(bytes, start, Some(&mut arrays));
     let found = entries.find(token);
-    if end.saturating_sub(start) >= INDEX_MIN_BYTES {
+    if end.saturating_sub(start) >= INDEX_MIN_BYTES || !arrays.is_empty() {
         if let Ok(mut map) = cache.entries.lock() {
-            map.insert(start, entries);
+            map.extend(arrays);
+            if end.saturating_sub(start) >= INDEX_MIN_BYTES {
+                map.insert(start, entries);
+            }
         }
     }
     found
 }
 
-/// The entries of the container opening at `start`, and the offset just past it.
-fn scan_container(bytes: &[u8], start: usize) -> (Entries, usize) {
+/// The entries of the container opening at `start`, and the offset just past it. An object's
+/// long arrays are indexed in the same pass and added to `arrays` (by their offsets), so a
+/// template's `resources` is walked once, not once to pass over it and again to index it.
+fn scan_container(
+    bytes: &[u8],
+    start: usize,
+    mut arrays: Option<&mut Vec<(usize, Entries)>>,
+) -> (Entries, usize) {
     let is_object = bytes.get(start) == Some(&b'{');
     let mut elements = Vec::new();
     let mut members = Map::default();
@@ -122,7 +132,17 @@ fn scan_container(bytes: &[u8], start: usize) -> (Entries, usize) {
             elements.push(pos);
             pos
         };
-        pos = skip_ws(bytes, skip_value(bytes, value_start));
+        let value_end = match arrays.as_deref_mut() {
+            Some(arrays) if is_object && bytes.get(value_start) == Some(&b'[') => {
+                let (entries, end) = scan_container(bytes, value_start, None);
+                if end.saturating_sub(value_start) >= INDEX_MIN_BYTES {
+                    arrays.push((value_start, entries));
+                }
+                end
+            }
+            _ => skip_value(bytes, value_start),
+        };
+        pos = skip_ws(bytes, value_end);
         match bytes.get(pos) {
             Some(b',') => pos = skip_ws(bytes, pos + 1),
             Some(b'}' | b']') => {
