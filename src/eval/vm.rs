@@ -683,10 +683,18 @@ fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> P
             open.exposed,
             uncertain,
         )),
-        evidence: open.evidence,
-        paths: open.paths,
-        specific_sources: open.specific,
+        // Kept until the reports are written, for every VM: no spare capacity (a vector that
+        // grew to two entries has room for four).
+        evidence: exact(open.evidence),
+        paths: exact(open.paths),
+        specific_sources: exact(open.specific),
     }
+}
+
+/// `items` with no spare capacity.
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
 }
 
 fn certain<T>(value: T) -> Judged<T> {
