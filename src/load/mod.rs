@@ -43,9 +43,9 @@ pub struct Document {
     pub json: Value,
     /// Where the items of a big export are, left unparsed to be read a batch at a time.
     pub deferred: Option<Deferred>,
-    /// The tree was dropped after the document was recognised (a big template, parsed again
-    /// when its environment is built, so that a scan of many templates never holds every tree
-    /// at once); see [`Document::reparsed`].
+    /// No tree is held: a big template (recognised from its outline, or its tree dropped once
+    /// recognised) is parsed when its environment is built, so that a scan of many templates
+    /// never holds every tree at once; see [`Document::reparsed`].
     pub tree_dropped: bool,
 }
 

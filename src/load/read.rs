@@ -12,7 +12,7 @@ use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 /// Files larger than this are not read. Azure limits a template to 4 MB; exports of big
 /// subscriptions are larger, so the bound is generous, but a bound: a template is held as a
 /// whole tree (several times its size) while it is expanded; a big export is read item by
-/// item and costs about four times its size at peak (see README, Performance).
+/// item and costs under three times its size at peak (see README, Performance).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`]; `display` names it in problems.

@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 const SPLIT_MIN_BYTES: usize = 1 << 20;
 
 /// Exports at least this long are read item by item (see [`outline`]), and templates this
-/// long are parsed again when their environment is built rather than held from loading on:
+/// long are parsed only when their environment is built rather than held from loading on:
 /// smaller than the split threshold because what it saves is memory (the trees of many files
 /// at once), not time.
 const DEFER_MIN_BYTES: usize = 64 << 10;

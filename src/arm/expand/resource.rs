@@ -17,8 +17,8 @@ pub(super) fn names_of(
     parent: Option<(&str, &str)>,
 ) -> (String, String, String) {
     let text = |key: &str| -> String {
-        let raw = map.get(key).cloned().unwrap_or(Value::Null);
-        let value = scope.evaluate_tree(&raw, &format!("{}/{key}", place.pointer));
+        let raw = map.get(key).unwrap_or(&Value::Null);
+        let value = scope.evaluate_tree(raw, &format!("{}/{key}", place.pointer));
         match value {
             Value::String(s) => s,
             other => unknown_reason(&other)
