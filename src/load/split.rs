@@ -85,9 +85,12 @@ fn split(text: &str, depth: usize) -> Option<Value> {
             Some(Value::Array(values?))
         }
         Some(b'{') => {
-            let Members(members) = serde_json::from_str(text).ok()?;
+            let members = members(text, ItemKeys::None).ok()?;
             let mut map = Map::new();
-            for (key, raw) in members {
+            for (key, member) in members {
+                let Member::Raw(raw) = member else {
+                    return None;
+                };
                 // The same insertion order as serde_json's own visitor: a repeated key keeps
                 // its first place and its last value.
                 map.insert(key, split(raw.get(), depth + 1)?);
@@ -201,7 +204,7 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
         ),
         Some(b'{') => {
             // One pass over the text: the members as raw text, an item array's elements too.
-            let Ok(Head(members)) = serde_json::from_str(text) else {
+            let Ok(members) = members(text, ItemKeys::Top) else {
                 return Outline::Whole;
             };
             let item_array = members.iter().any(|(key, member)| {
@@ -364,21 +367,29 @@ impl Member<'_> {
     }
 }
 
-/// The members of a big document's top object (see [`Member`]).
-struct Head<'a>(Vec<(String, Member<'a>)>);
-
-impl<'de> serde::Deserialize<'de> for Head<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_map(MembersVisitor { top: true })
-            .map(Head)
-    }
+/// Which keys of an object hold an export's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemKeys {
+    /// None: every member is raw text.
+    None,
+    /// `value` and `data`: a document's top object.
+    Top,
+    /// `rows`: a Resource Graph table (`data`).
+    Table,
 }
 
-/// Reads an object's members: under an item key (`value` and `data` at the top, `rows` in
-/// `data`) as [`ItemsSeed`] reads it, anything else as raw text.
+/// The members of the object that is the whole of `text`, in file order: under the item keys
+/// as [`ItemsSeed`] reads them, anything else as raw text.
+fn members(text: &str, keys: ItemKeys) -> Result<Vec<(String, Member<'_>)>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let members = (&mut deserializer).deserialize_map(MembersVisitor { keys })?;
+    deserializer.end()?;
+    Ok(members)
+}
+
+/// Reads an object's members (see [`members`]).
 struct MembersVisitor {
-    top: bool,
+    keys: ItemKeys,
 }
 
 impl<'de> Visitor<'de> for MembersVisitor {
@@ -391,14 +402,14 @@ impl<'de> Visitor<'de> for MembersVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::new();
         while let Some(key) = access.next_key::<String>()? {
-            let items = if self.top {
-                matches!(key.as_str(), "value" | "data")
-            } else {
-                key == "rows"
+            let items = match self.keys {
+                ItemKeys::None => false,
+                ItemKeys::Top => matches!(key.as_str(), "value" | "data"),
+                ItemKeys::Table => key == "rows",
             };
             let member = if items {
                 access.next_value_seed(ItemsSeed {
-                    table: self.top && key == "data",
+                    table: self.keys == ItemKeys::Top && key == "data",
                 })?
             } else {
                 Member::Raw(access.next_value()?)
@@ -440,9 +451,11 @@ impl<'de> Visitor<'de> for ItemsSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
         if self.table {
-            return MembersVisitor { top: false }
-                .visit_map(access)
-                .map(Member::Table);
+            return MembersVisitor {
+                keys: ItemKeys::Table,
+            }
+            .visit_map(access)
+            .map(Member::Table);
         }
         serde::de::IgnoredAny::deserialize(serde::de::value::MapAccessDeserializer::new(access))?;
         Ok(Member::Other)
@@ -470,35 +483,6 @@ impl<'de> Visitor<'de> for ItemsSeed {
 
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
         Ok(Member::Other)
-    }
-}
-
-/// An object's members in file order, values kept as raw text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::new();
-                while let Some(entry) = access.next_entry::<String, &'de RawValue>()? {
-                    members.push(entry);
-                }
-                Ok(Members(members))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-                Err(serde::de::Error::custom("expected an object"))
-            }
-        }
-        deserializer.deserialize_map(MembersVisitor)
     }
 }
 
