@@ -165,7 +165,7 @@ pub(crate) fn account(
             problems_by_path.entry(owner).or_default().push(problem);
         }
     }
-    let mut vm_counts: HashMap<&str, usize> = HashMap::new();
+    let mut vm_counts: crate::model::Map<&str, usize> = crate::model::Map::default();
     for vm in vms {
         *vm_counts.entry(vm.origin.path()).or_default() += 1;
     }

@@ -174,7 +174,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     let (per_env, envs): (Vec<Vec<VmResult>>, Vec<Environment>) = evaluated.into_iter().unzip();
     let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
     let records = inputs::account(loaded, envs, &vms);
-    vms.sort_by(|a, b| {
+    vms.par_sort_by(|a, b| {
         (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
             b.origin.path(),
             &b.name,
