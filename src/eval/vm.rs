@@ -1,10 +1,10 @@
 //! EVALUATE: one VM, every management port, in each resolution mode, then judged.
 
+use std::sync::Arc;
+
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
 use super::paths::{firewall_address, paths_to_with, PathIn, PathKind};
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
-use std::sync::Arc;
-
 use crate::model::access::last_segment;
 use crate::model::{
     key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress,
@@ -505,8 +505,8 @@ fn evaluate_port(
             if let Slot::Found(_, nsg) = slot {
                 for (rule, sources) in specific_sources_allowed(nsg, &flow) {
                     run.specific.push(SpecificSource {
-                        nsg: std::sync::Arc::clone(&nsg.name),
-                        rule: std::sync::Arc::clone(&rule.name),
+                        nsg: Arc::clone(&nsg.name),
+                        rule: Arc::clone(&rule.name),
                         priority: rule.priority.known().copied(),
                         sources,
                     });
@@ -601,9 +601,9 @@ fn chain_verdict(
                     evidence.push(NsgEvidence {
                         ip_configuration: Arc::clone(label),
                         level: *level,
-                        nsg: std::sync::Arc::clone(&nsg.name),
-                        nsg_id: std::sync::Arc::clone(&nsg.id),
-                        rule: std::sync::Arc::clone(&decision.rule.name),
+                        nsg: Arc::clone(&nsg.name),
+                        nsg_id: Arc::clone(&nsg.id),
+                        rule: Arc::clone(&decision.rule.name),
                         priority: decision.rule.priority.known().copied(),
                         access: decision.access,
                         default_rule: decision.rule.is_default,

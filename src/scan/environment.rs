@@ -12,8 +12,7 @@ use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded};
 use crate::model::compute::Declared;
-use crate::model::Node;
-use crate::model::{Inventory, Origin};
+use crate::model::{Inventory, Node, Origin};
 
 /// Resources evaluated together, with the problems found building them.
 #[derive(Debug)]
