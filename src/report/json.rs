@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const SCHEMA: &str = include_str!("report.schema.json");
 
 /// The report's keys before its two long lists, `vms` then `findings`, which follow in this
-/// order (see [`write`]).
+/// order (see [`write()`]).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Head {

@@ -3,7 +3,7 @@
 //! Suggestions only: a JIT policy entry for unhealthy VMs (the ports and defaults `jitscan
 //! policy` uses: protocol `*`, source "per request", at most three hours) and the specific NSG rules, DNAT rules or load-balancer rules to
 //! restrict or remove, named from the evidence. It must not re-evaluate anything: which rule
-//! allowed a port is read from [`NsgEvidence`](crate::eval::NsgEvidence), never recomputed.
+//! allowed a port is read from [`NsgEvidence`], never recomputed.
 
 use super::markdown::Inline;
 use crate::classify::{port_name, Classification, ReasonCode, VmResult};
