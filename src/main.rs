@@ -150,6 +150,9 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         .flat_map(|i| i.problems.iter().cloned())
         .collect();
     stages.done("reports");
+    for stage in result.stages.iter().chain(&stages.finish()) {
+        eprintln!("jitscan: {stage}");
+    }
     print_problems(&problems);
     let code = if failed || result.any_input_failed() {
         ExitCode::from(2)

@@ -1,7 +1,9 @@
-//! TIMINGS: an opt-in trace of how long each stage of a run takes, for performance work.
+//! TIMINGS: an opt-in record of how long each stage of a run takes, for performance work.
 //!
-//! Set `JITSCAN_TIMINGS=1` and every stage prints `jitscan: <stage> <ms>` to stderr as it
-//! ends, with the resident memory now and at its peak so far (where `/proc` tells). Off by default, and then it costs one cached check per stage. Never part of a report.
+//! With `JITSCAN_TIMINGS=1` each stage is recorded as it ends, with the resident memory then and
+//! at its peak so far (where `/proc` tells); the binary prints the record to stderr (see
+//! `scan::ScanResult::stages`). Off by default, and then it costs one cached check per stage.
+//! Never part of a report.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -12,10 +14,32 @@ pub fn enabled() -> bool {
     *ON.get_or_init(|| std::env::var_os("JITSCAN_TIMINGS").is_some_and(|v| v == "1"))
 }
 
-/// Times consecutive stages: each [`Stages::done`] prints the time since the previous one.
+/// One stage: its name, how long it took, and the memory when it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    /// What the stage did.
+    pub name: &'static str,
+    /// Its duration in milliseconds.
+    pub millis: f64,
+    /// Resident memory when it ended and at the peak so far, in MB (None where unknown).
+    pub memory: Option<(u64, u64)>,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:.1} ms", self.name, self.millis)?;
+        if let Some((rss, peak)) = self.memory {
+            write!(f, ", rss {rss} MB, peak {peak} MB")?;
+        }
+        Ok(())
+    }
+}
+
+/// Times consecutive stages: each [`Stages::done`] records the time since the previous one.
 #[derive(Debug)]
 pub struct Stages {
     last: Option<Instant>,
+    done: Vec<Stage>,
 }
 
 impl Stages {
@@ -23,35 +47,59 @@ impl Stages {
     pub fn start() -> Self {
         Self {
             last: enabled().then(Instant::now),
+            done: Vec::new(),
         }
     }
 
-    /// Ends the stage `name`, printing its time; the next stage starts now.
-    pub fn done(&mut self, name: &str) {
+    /// Ends the stage `name`; the next stage starts now.
+    pub fn done(&mut self, name: &'static str) {
         if let Some(last) = self.last {
             let now = Instant::now();
-            eprintln!(
-                "jitscan: {name} {:.1} ms{}",
-                now.duration_since(last).as_secs_f64() * 1e3,
-                memory()
-            );
+            self.done.push(Stage {
+                name,
+                millis: now.duration_since(last).as_secs_f64() * 1e3,
+                memory: memory(),
+            });
             self.last = Some(now);
         }
     }
+
+    /// The stages recorded (none when timings are off).
+    pub fn finish(self) -> Vec<Stage> {
+        self.done
+    }
 }
 
-/// ", rss N MB, peak N MB" from `/proc/self/status`, or nothing where that is not readable.
-fn memory() -> String {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return String::new();
-    };
+/// Resident memory now and at its peak, in MB, from `/proc/self/status`.
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let field = |name: &str| {
         status
             .lines()
             .find_map(|line| line.strip_prefix(name))
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or_else(|| "?".to_owned(), |kb| (kb / 1024).to_string())
+            .map(|kb| kb / 1024)
     };
-    format!(", rss {} MB, peak {} MB", field("VmRSS:"), field("VmHWM:"))
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stage_prints_its_time_and_memory() {
+        let stage = Stage {
+            name: "load",
+            millis: 12.345,
+            memory: Some((100, 120)),
+        };
+        assert_eq!(stage.to_string(), "load 12.3 ms, rss 100 MB, peak 120 MB");
+        let stage = Stage {
+            memory: None,
+            ..stage
+        };
+        assert_eq!(stage.to_string(), "load 12.3 ms");
+    }
 }

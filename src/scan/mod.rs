@@ -19,7 +19,7 @@ use crate::eval::{evaluate_vm_with, Confidence, SharedDecisions};
 use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
-use crate::timings::Stages;
+use crate::timings::{Stage, Stages};
 pub use environment::{environments, Environment};
 pub use inputs::{InputRecord, InputStatus};
 
@@ -69,6 +69,8 @@ pub struct ScanResult {
     pub ports: Vec<u16>,
     /// Deployment context used for templates.
     pub context: DeploymentContext,
+    /// How long each stage took, recorded only with `JITSCAN_TIMINGS=1` (see [`crate::timings`]).
+    pub stages: Vec<Stage>,
 }
 
 /// The numbers every report shows, computed once.
@@ -192,6 +194,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         findings,
         ports: options.ports.clone(),
         context: options.context.clone(),
+        stages: stages.finish(),
     }
 }
 
