@@ -284,9 +284,15 @@ impl Expander {
                 )),
             }
         }
-        let (resource_type, name, declared_name) = resource::names_of(scope, map, place, parent);
+        let resource::Names {
+            resource_type,
+            name,
+            declared_name,
+            evaluated,
+        } = resource::names_of(scope, map, place, parent);
         let id = resource_id(scope.context(), &resource_type, &name);
-        let value = resource::evaluate_resource(scope, map, &place.pointer, &id, &resource_type);
+        let value =
+            resource::evaluate_resource(scope, map, &place.pointer, &id, &resource_type, evaluated);
         scope.register_reference(&id, &name, &value);
         let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
         let deployment = is_deployment.then(|| value.clone());

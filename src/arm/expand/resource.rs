@@ -9,21 +9,36 @@ use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
 use crate::load::locate::escape_pointer_token;
 
-/// Full type, full name and declared name of a declaration (children are relative to parent).
+/// A declaration's full type, full name and declared name (children are relative to their
+/// parent), and its `type` and `name` as evaluated, which [`evaluate_resource`] reuses so that
+/// each expression is evaluated (and any problem in it reported) once.
+pub(super) struct Names {
+    pub(super) resource_type: String,
+    pub(super) name: String,
+    pub(super) declared_name: String,
+    pub(super) evaluated: Vec<(&'static str, Value)>,
+}
+
+/// The [`Names`] of a declaration.
 pub(super) fn names_of(
     scope: &TemplateScope<'_>,
     map: &Map<String, Value>,
     place: &Place<'_>,
     parent: Option<(&str, &str)>,
-) -> (String, String, String) {
-    let text = |key: &str| -> String {
-        let raw = map.get(key).unwrap_or(&Value::Null);
+) -> Names {
+    let mut evaluated = Vec::with_capacity(2);
+    let mut text = |key: &'static str| -> String {
+        let Some(raw) = map.get(key) else {
+            return Value::Null.to_string();
+        };
         let value = scope.evaluate_tree(raw, &format!("{}/{key}", place.pointer));
-        match value {
-            Value::String(s) => s,
-            other => unknown_reason(&other)
+        let text = match &value {
+            Value::String(s) => s.clone(),
+            other => unknown_reason(other)
                 .map_or_else(|| other.to_string(), |r| format!("(unknown: {r})")),
-        }
+        };
+        evaluated.push((key, value));
+        text
     };
     let declared_name = match map.get("name") {
         Some(Value::String(s)) => s.clone(),
@@ -32,24 +47,31 @@ pub(super) fn names_of(
     };
     let own_type = text("type");
     let own_name = text("name");
-    match parent {
+    let (resource_type, name) = match parent {
         Some((parent_type, parent_name)) if !own_type.contains('/') => (
             format!("{parent_type}/{own_type}"),
             format!("{parent_name}/{own_name}"),
-            declared_name,
         ),
-        _ => (own_type, own_name, declared_name),
+        _ => (own_type, own_name),
+    };
+    Names {
+        resource_type,
+        name,
+        declared_name,
+        evaluated,
     }
 }
 
 /// Evaluates a declaration (without child resources, copy, condition; a deployment's inline
-/// template is left for its own scope) and sets its `id`.
+/// template is left for its own scope) and sets its `id`. Members already `evaluated` (its
+/// `type` and `name`, see [`Names`]) are taken as they are.
 pub(super) fn evaluate_resource(
     scope: &TemplateScope<'_>,
     map: &Map<String, Value>,
     pointer: &str,
     id: &str,
     resource_type: &str,
+    mut evaluated: Vec<(&'static str, Value)>,
 ) -> Value {
     let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
     let mut out = Map::with_capacity(map.len() + 1);
@@ -60,13 +82,17 @@ pub(super) fn evaluate_resource(
         ) {
             continue;
         }
+        if let Some(at) = evaluated.iter().position(|(k, _)| k == key) {
+            out.insert(key.clone(), evaluated.swap_remove(at).1);
+            continue;
+        }
         let child = format!("{pointer}/{}", escape_pointer_token(key));
-        let evaluated = if is_deployment && key == "properties" {
+        let value = if is_deployment && key == "properties" {
             evaluate_deployment_properties(scope, value, &child)
         } else {
             scope.evaluate_tree(value, &child)
         };
-        out.insert(key.clone(), evaluated);
+        out.insert(key.clone(), value);
     }
     out.insert("id".to_owned(), Value::String(id.to_owned()));
     Value::Object(out)
