@@ -29,9 +29,10 @@ pub struct Environment {
 ///
 /// Each template's tree is handed to the builder of its environment and freed as soon as that
 /// environment is built (its file keeps a tree-less document for the account), so a scan of
-/// many templates does not hold every tree at once. With `release`, each template's text is
-/// freed too, once the locations its results can cite are resolved (see
-/// [`crate::load::Source`]); the other inputs' texts are the caller's to free.
+/// many templates does not hold every tree at once. With `release`, the locations each
+/// environment's results can cite are resolved as soon as it is built, and the texts of its
+/// template or exports freed (see [`crate::load::Source`]); the other inputs' texts
+/// (parameters files) are the caller's to free.
 pub(crate) fn build(
     loaded: &mut LoadedInputs,
     options: &ScanOptions,
@@ -92,6 +93,12 @@ pub(crate) fn build(
         .collect();
     if !exports.is_empty() {
         let (inventory, problems) = export::build_inventory(&exports);
+        if release {
+            inventory.resolve_places();
+            for (doc, _) in &exports {
+                doc.release_text();
+            }
+        }
         envs.push(Environment {
             inventory,
             problems,

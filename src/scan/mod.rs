@@ -147,15 +147,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut stages = Stages::start();
     let mut loaded = inputs::load(options);
     stages.done("load");
+    // Every location a report may cite is resolved as each environment is built, and the
+    // input texts (as big as the input) freed, before the results of evaluation accumulate.
     let envs = environment::build(&mut loaded, options, true);
-    stages.done("model");
-    // Every location a report may cite is resolved now, so the input texts (as big as the
-    // input) are freed before the results of evaluation accumulate (a template's as soon as
-    // its environment is built; resolving again costs a lookup).
-    envs.par_iter()
-        .for_each(|env| env.inventory.resolve_places());
     loaded.release_texts();
-    stages.done("locations");
+    stages.done("model and locations");
     // The parsed trees are freed while the VMs are evaluated: neither needs the other. Each
     // environment's model is freed as soon as its VMs are evaluated (in the background), so
     // the models of many templates and their results are never all held at once.
