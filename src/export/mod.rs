@@ -36,10 +36,11 @@ const VOLATILE: [&str; 5] = [
 const BATCH: usize = 1024;
 
 /// Items of one document (all of a small one, one batch of a big one), with the index of each
-/// in a big export's item array, and the items of the batch that could not be read.
+/// in a big export's item array and its id's key when already computed (in parallel, for a
+/// big one), and the items of the batch that could not be read.
 struct Batch<'a> {
     document: usize,
-    items: Vec<(ExportItem<'a>, Option<usize>)>,
+    items: Vec<(ExportItem<'a>, Option<usize>, Option<String>)>,
     problems: Vec<InputProblem>,
 }
 
@@ -145,7 +146,7 @@ fn read<'a>(
                 .map_or_else(Vec::new, |(document, shape)| {
                     shape::items(&document.json, *shape)
                         .into_iter()
-                        .map(|item| (item, None))
+                        .map(|item| (item, None, None))
                         .collect()
                 });
             return Batch {
@@ -169,21 +170,27 @@ fn read<'a>(
     };
     let columns = columns.get(index).map_or(&[][..], Vec::as_slice);
     let whole: &'a str = texts.get(index).map_or("", |t| t);
-    let parsed: Vec<Result<Option<ExportItem<'a>>, Box<InputProblem>>> = ranges
+    type Parsed<'a> = Result<Option<(ExportItem<'a>, Option<String>)>, Box<InputProblem>>;
+    let parsed: Vec<Parsed<'a>> = ranges
         .par_iter()
         .enumerate()
         .map(|(j, range)| {
             let i = first + j;
             let text = whole.get(range.clone()).unwrap_or_default();
             match serde_json::from_str::<Node<'a>>(text) {
-                Ok(value) => Ok(shape::element_item(value, &deferred.pointer, i, columns)),
+                Ok(value) => Ok(
+                    shape::element_item(value, &deferred.pointer, i, columns).map(|item| {
+                        let k = item.value.get("id").and_then(Node::as_str).map(key);
+                        (item, k)
+                    }),
+                ),
                 Err(err) => Err(Box::new(element_problem(document, range.start, i, &err))),
             }
         })
         .collect();
     for (j, result) in parsed.into_iter().enumerate() {
         match result {
-            Ok(Some(item)) => batch.items.push((item, Some(first + j))),
+            Ok(Some((item, k))) => batch.items.push((item, Some(first + j), k)),
             Ok(None) => {}
             Err(problem) => batch.problems.push(*problem),
         }
@@ -194,18 +201,18 @@ fn read<'a>(
 /// The items not seen before, in order; a copy of a resource seen before is compared with
 /// the first copy (a conflict when they differ) and left out.
 fn admit<'a>(
-    items: Vec<(ExportItem<'a>, Option<usize>)>,
+    items: Vec<(ExportItem<'a>, Option<usize>, Option<String>)>,
     index: usize,
     documents: &[(Arc<Document>, ExportShape)],
     seen: &mut Map<String, First>,
     problems: &mut Vec<InputProblem>,
 ) -> Vec<ExportItem<'a>> {
     let mut fresh = Vec::with_capacity(items.len());
-    for (item, element) in items {
+    for (item, element, k) in items {
         let Some(id) = item.value.get("id").and_then(Node::as_str) else {
             continue;
         };
-        let k = key(id);
+        let k = k.unwrap_or_else(|| key(id));
         if let Some(first) = seen.get(&k) {
             let first_value = first_copy(documents, first);
             if first_value.as_ref().map(digest) != Some(digest(&item.value.to_value())) {
