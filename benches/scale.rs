@@ -229,6 +229,7 @@ fn bench_input(
         fmt_mb(written.bytes),
         harness::load_average()
     );
+    harness::settle(&files_under(dir));
     let opts = options(&[dir.to_path_buf()]);
     let check = within_cap(settings, rows, case, vms, |r| {
         r.check.as_ref().ok().map(Duration::as_secs_f64)
