@@ -40,30 +40,16 @@ impl Inventory {
     /// One inventory of partial ones built from consecutive runs of resources, in order.
     pub fn merged(parts: Vec<Inventory>) -> Self {
         // Room for everything at once: a map grown part by part rehashes every id many times.
-        let total = |size: fn(&Inventory) -> usize| parts.iter().map(size).sum::<usize>();
-        let (vms, nics, public_ips, nsgs) = (
-            total(|p| p.vms.len()),
-            total(|p| p.nics.len()),
-            total(|p| p.public_ips.len()),
-            total(|p| p.nsgs.len()),
-        );
+        let later = |size: fn(&Inventory) -> usize| parts.iter().skip(1).map(size).sum::<usize>();
+        let (vms, nics) = (later(|p| p.vms.len()), later(|p| p.nics.len()));
+        let (public_ips, nsgs) = (later(|p| p.public_ips.len()), later(|p| p.nsgs.len()));
         let mut parts = parts.into_iter();
         let mut inventory = parts.next().unwrap_or_default();
-        inventory
-            .vms
-            .reserve(vms.saturating_sub(inventory.vms.len()));
-        inventory
-            .nics
-            .reserve(nics.saturating_sub(inventory.nics.len()));
-        inventory
-            .nic_order
-            .reserve(nics.saturating_sub(inventory.nic_order.len()));
-        inventory
-            .public_ips
-            .reserve(public_ips.saturating_sub(inventory.public_ips.len()));
-        inventory
-            .nsgs
-            .reserve(nsgs.saturating_sub(inventory.nsgs.len()));
+        inventory.vms.reserve(vms);
+        inventory.nics.reserve(nics);
+        inventory.nic_order.reserve(nics);
+        inventory.public_ips.reserve(public_ips);
+        inventory.nsgs.reserve(nsgs);
         for part in parts {
             inventory.merge(part);
         }
