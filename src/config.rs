@@ -139,7 +139,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<InputProblem>> {
 
 /// Parses config text (`display` names the file in diagnostics).
 pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
-    let source: Arc<str> = Arc::from(text);
+    let source: crate::diagnostic::Text = Arc::new(text.to_owned());
     let problem = |line: usize, column: usize, message: String, help: &str| InputProblem {
         span: Some(span_at(text, line, column)),
         source: Some(Arc::clone(&source)),

@@ -108,6 +108,11 @@ pub struct Span {
     pub column: usize,
 }
 
+/// A file's whole decoded text, shared by its document, its locations and its diagnostics.
+/// An `Arc<String>` rather than an `Arc<str>`: the bytes read from the file become the text
+/// without being copied (input files can be hundreds of megabytes).
+pub type Text = Arc<String>;
+
 /// One problem with one input file.
 #[derive(Debug, Clone)]
 pub struct InputProblem {
@@ -125,7 +130,7 @@ pub struct InputProblem {
     pub span: Option<Span>,
     /// The file's decoded text, kept only for files with problems so the terminal can show
     /// a snippet.
-    pub source: Option<Arc<str>>,
+    pub source: Option<Text>,
 }
 
 impl InputProblem {

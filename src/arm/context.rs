@@ -42,9 +42,21 @@ impl DeploymentContext {
 
     /// `/subscriptions/{id}/resourceGroups/{name}`.
     pub fn resource_group_scope(&self) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}",
-            self.subscription_id, self.resource_group
-        )
+        let mut out = String::with_capacity(96);
+        self.push_resource_group_scope(&mut out);
+        out
     }
+
+    /// Appends [`Self::resource_group_scope`] to `out`.
+    pub fn push_resource_group_scope(&self, out: &mut String) {
+        push_group_scope(out, &self.subscription_id, &self.resource_group);
+    }
+}
+
+/// Appends `/subscriptions/{subscription}/resourceGroups/{group}` to `out`.
+pub fn push_group_scope(out: &mut String, subscription: &str, group: &str) {
+    out.push_str("/subscriptions/");
+    out.push_str(subscription);
+    out.push_str("/resourceGroups/");
+    out.push_str(group);
 }

@@ -25,7 +25,8 @@ use super::references;
 use super::scope::TemplateScope;
 use super::unknown::{strip_runtime_marks, unknown_reason};
 use crate::diagnostic::{InputProblem, ProblemCode};
-use crate::load::{locate::escape_pointer_token, Document};
+use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
+use crate::load::Document;
 
 /// Most resources one template may expand to (copy loops multiply: 800 x 800 ...).
 const MAX_RESOURCES: usize = 100_000;
@@ -188,7 +189,7 @@ impl Expander {
                 for (i, decl) in items.iter().enumerate() {
                     let place = Place {
                         doc,
-                        pointer: format!("{resources_pointer}/{i}"),
+                        pointer: index_pointer(&resources_pointer, i),
                     };
                     self.expand_declaration(scope, decl, &place, None, depth);
                 }
@@ -313,7 +314,7 @@ impl Expander {
             for (j, child) in children.iter().enumerate() {
                 let child_place = Place {
                     doc: place.doc,
-                    pointer: format!("{}/resources/{j}", place.pointer),
+                    pointer: index_pointer(&child_pointer(&place.pointer, "resources"), j),
                 };
                 self.expand_declaration(
                     scope,
@@ -330,12 +331,18 @@ impl Expander {
 /// Whether the text of `doc` mentions `reference` at all (ASCII case-insensitively): a cheap
 /// over-approximation of "some expression in it calls reference()".
 fn mentions_reference(doc: &Document) -> bool {
-    let text = doc.text();
-    let bytes = text.as_bytes();
-    memchr::memchr2_iter(b'r', b'R', bytes).any(|at| {
-        bytes
-            .get(at..at + 9)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"reference"))
+    mentions_word(doc.text().as_bytes())
+}
+
+/// Whether `reference` occurs in `bytes`, ASCII case-insensitively. The search stops at each
+/// `f` (rarer in JSON than `r`, and at a fixed place in the word) and looks around it.
+fn mentions_word(bytes: &[u8]) -> bool {
+    const WORD: &[u8] = b"reference";
+    const F_AT: usize = 2;
+    memchr::memchr2_iter(b'f', b'F', bytes).any(|at| {
+        at.checked_sub(F_AT)
+            .and_then(|start| bytes.get(start..start + WORD.len()))
+            .is_some_and(|w| w.eq_ignore_ascii_case(WORD))
     })
 }
 
@@ -353,5 +360,60 @@ fn json_at<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
         Some(root)
     } else {
         root.pointer(pointer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_word;
+
+    #[test]
+    fn the_word_reference_is_found_in_any_case_and_place() {
+        for text in [
+            "reference",
+            "[reference('x')]",
+            "REFERENCE(",
+            "xxReFeReNcE",
+            "\"[concat(reference(variables('a')).id)]\"",
+        ] {
+            assert!(mentions_word(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "",
+            "f",
+            "ref",
+            "referenc",
+            "eference",
+            "reFerenc e",
+            "refer ence",
+            "fference",
+        ] {
+            assert!(!mentions_word(text.as_bytes()), "{text}");
+        }
+    }
+
+    /// The search agrees with a plain walk over every window, on text mixing the word's
+    /// letters and pieces of it.
+    #[test]
+    fn the_search_agrees_with_a_plain_walk() {
+        let pieces = [
+            "re", "fer", "ence", "F", "f", "R", "ref", "erence", "x", "REFE", "RENCE",
+        ];
+        let mut state = 7u64;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..8 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let i = usize::try_from(state >> 33).unwrap_or(0) % pieces.len();
+                text.push_str(pieces.get(i).copied().unwrap_or_default());
+            }
+            let plain = text
+                .as_bytes()
+                .windows(9)
+                .any(|w| w.eq_ignore_ascii_case(b"reference"));
+            assert_eq!(mentions_word(text.as_bytes()), plain, "{text}");
+        }
     }
 }

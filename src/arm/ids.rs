@@ -8,7 +8,10 @@ use super::context::DeploymentContext;
 pub fn resource_id(ctx: &DeploymentContext, full_type: &str, full_name: &str) -> String {
     let mut type_parts = full_type.split('/');
     let namespace = type_parts.next().unwrap_or_default();
-    let mut id = format!("{}/providers/{namespace}", ctx.resource_group_scope());
+    let mut id = String::with_capacity(128 + full_type.len() + full_name.len());
+    ctx.push_resource_group_scope(&mut id);
+    id.push_str("/providers/");
+    id.push_str(namespace);
     let mut names = full_name.split('/');
     for type_segment in type_parts {
         id.push('/');

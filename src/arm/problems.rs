@@ -6,7 +6,7 @@
 //! Repeats (the same problem in every iteration of a copy loop) are kept once, and a template
 //! cannot make the list grow without bound. This module never evaluates anything.
 
-use std::collections::HashSet;
+use crate::model::ids::Set;
 
 use super::expr::{ExprError, ExprErrorCode};
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
@@ -68,7 +68,7 @@ type ProblemKey = (String, Option<(usize, usize)>, ProblemCode);
 #[derive(Debug, Default)]
 pub(crate) struct ProblemLog {
     problems: Vec<PendingProblem>,
-    seen: HashSet<ProblemKey>,
+    seen: Set<ProblemKey>,
     dropped: usize,
 }
 

@@ -7,7 +7,7 @@
 //! depends on it cannot be certain. Unknown ids are not reported (their reason already is).
 //! This module only compares ids; it never builds the model.
 
-use std::collections::HashSet;
+use crate::model::ids::Set;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -29,7 +29,7 @@ struct Link<'a> {
 
 /// Dangling references among `resources`, one warning per referencing property.
 pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
-    let mut known: HashSet<String> = resources.iter().map(|r| key(&r.id)).collect();
+    let mut known: Set<String> = resources.iter().map(|r| key(&r.id)).collect();
     for r in resources {
         if r.resource_type
             .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
@@ -41,7 +41,7 @@ pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
             }
         }
     }
-    let mut seen = HashSet::new();
+    let mut seen = Set::default();
     let mut out = Vec::new();
     let mut more = 0usize;
     for r in resources {

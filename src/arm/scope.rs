@@ -12,10 +12,12 @@ mod reference;
 mod values;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::model::ids::{Map, Set};
 
 use super::budget::{Budget, NODE_WEIGHT};
 use super::context::DeploymentContext;
@@ -58,14 +60,14 @@ pub(crate) struct TemplateScope<'t> {
     ctx: DeploymentContext,
     /// Pointer of the template object inside its document ("" for a top-level template).
     base_pointer: String,
-    param_decls: HashMap<String, (String, &'t Value)>,
-    param_values: HashMap<String, Value>,
-    params: RefCell<HashMap<String, Slot>>,
-    var_decls: HashMap<String, (String, &'t Value)>,
-    vars: RefCell<HashMap<String, Slot>>,
+    param_decls: Map<String, (String, &'t Value)>,
+    param_values: Map<String, Value>,
+    params: RefCell<Map<String, Slot>>,
+    var_decls: Map<String, (String, &'t Value)>,
+    vars: RefCell<Map<String, Slot>>,
     /// Parameters and variables being resolved, outermost first (for cycle messages).
     resolving: RefCell<Vec<(Kind, String)>>,
-    reported_cycles: RefCell<HashSet<String>>,
+    reported_cycles: RefCell<Set<String>>,
     loops: RefCell<Vec<LoopLevel>>,
     /// Lowest loop level `copyIndex()` read since the last mark (`usize::MAX`: none), and
     /// whether a `copyIndex()` found no loop.
@@ -75,7 +77,7 @@ pub(crate) struct TemplateScope<'t> {
     /// lookups), counted against `expr::MAX_TOTAL_DEPTH`.
     open: Cell<usize>,
     problems: RefCell<ProblemLog>,
-    references: RefCell<HashMap<String, Rc<Value>>>,
+    references: RefCell<Map<String, Rc<Value>>>,
     reference_misses: Cell<usize>,
     /// Whether the template's text calls `reference()` (else nothing is kept for it).
     uses_reference: bool,
@@ -92,7 +94,7 @@ impl<'t> TemplateScope<'t> {
         ctx: DeploymentContext,
         budget: &Rc<Budget>,
     ) -> Self {
-        let decls = |key: &str| -> HashMap<String, (String, &'t Value)> {
+        let decls = |key: &str| -> Map<String, (String, &'t Value)> {
             template
                 .get(key)
                 .and_then(Value::as_object)
@@ -246,8 +248,13 @@ impl<'t> TemplateScope<'t> {
         }
     }
 
-    fn evaluate_object(&self, map: &Map<String, Value>, pointer: &str, depth: usize) -> Value {
-        let mut out = Map::with_capacity(map.len());
+    fn evaluate_object(
+        &self,
+        map: &serde_json::Map<String, Value>,
+        pointer: &str,
+        depth: usize,
+    ) -> Value {
+        let mut out = serde_json::Map::with_capacity(map.len());
         for (key, value) in map {
             let child = child_pointer(pointer, key);
             if key.eq_ignore_ascii_case("copy") && value.is_array() {

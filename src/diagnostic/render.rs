@@ -353,7 +353,7 @@ mod tests {
         ) {
             let problem = InputProblem {
                 span: Some(Span { offset, len, line, column }),
-                source: Some(std::sync::Arc::from(text.as_str())),
+                source: Some(std::sync::Arc::new(text.clone())),
                 ..InputProblem::whole_file(
                     crate::diagnostic::ProblemCode::MalformedJson,
                     Severity::Error,

@@ -18,7 +18,7 @@ use crate::model::ports::PortSet;
 use crate::model::{Access, Decided, Direction, Nsg, Origin, SecurityRule};
 
 fn origin() -> Origin {
-    let text: Arc<str> = Arc::from("{}");
+    let text: crate::load::Text = Arc::new("{}".to_owned());
     Origin {
         document: Arc::new(Text::new(
             "t.json".into(),

@@ -70,7 +70,7 @@ pub fn build_inventory(
     let mut problems = Vec::new();
     let mut seen: Map<String, First> = Map::default();
     // The texts big exports' items are parsed from (and borrow their strings from).
-    let texts: Vec<Arc<str>> = documents
+    let texts: Vec<crate::load::Text> = documents
         .iter()
         .map(|(document, _)| document.text())
         .collect();
@@ -135,7 +135,7 @@ pub fn build_inventory(
 /// a big one's text.
 fn read<'a>(
     documents: &'a [(Arc<Document>, ExportShape)],
-    texts: &'a [Arc<str>],
+    texts: &'a [crate::load::Text],
     columns: &'a [Vec<String>],
     source: BatchSource<'a>,
 ) -> Batch<'a> {

@@ -173,10 +173,23 @@ pub fn child_pointer(parent: &str, token: &str) -> String {
 
 /// `parent` followed by `/` and an array index.
 pub fn index_pointer(parent: &str, index: usize) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(parent.len() + 8);
+    // Digits from the last: a usize has at most 20.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = index;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = digits.get(start..).unwrap_or_default();
+    let mut out = String::with_capacity(parent.len() + 1 + digits.len());
     out.push_str(parent);
-    let _ = write!(out, "/{index}");
+    out.push('/');
+    out.extend(digits.iter().map(|&d| char::from(d)));
     out
 }
 
@@ -197,6 +210,18 @@ mod pointer_building {
         assert_eq!(child_pointer("/a", "b"), "/a/b");
         assert_eq!(child_pointer("", "x/y~z"), "/x~1y~0z");
         assert_eq!(index_pointer("/resources", 12), "/resources/12");
+    }
+
+    #[test]
+    fn index_pointers_write_every_number_in_decimal() {
+        assert_eq!(index_pointer("", 0), "/0");
+        assert_eq!(index_pointer("/a", 9), "/a/9");
+        assert_eq!(index_pointer("/a", 10), "/a/10");
+        assert_eq!(index_pointer("/a", 1_000_007), "/a/1000007");
+        assert_eq!(
+            index_pointer("/a", usize::MAX),
+            format!("/a/{}", usize::MAX)
+        );
     }
 }
 

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+pub use crate::diagnostic::Text;
 use crate::diagnostic::{InputProblem, Span};
 pub use discover::{display_path, find_files, FoundFile};
 use locate::LineIndex;
@@ -103,7 +104,7 @@ pub struct Source {
     /// Path as shown in reports.
     pub display: String,
     /// Decoded text, comments blanked (offsets match the file); None once released.
-    text: std::sync::RwLock<Option<Arc<str>>>,
+    text: std::sync::RwLock<Option<Text>>,
     /// Length in bytes of the text, kept when it is released.
     len: usize,
     /// Line starts of the text and location caches.
@@ -112,7 +113,7 @@ pub struct Source {
 
 impl Source {
     /// A source of `text` (decoded, comments blanked) with its line index.
-    pub fn new(path: PathBuf, display: String, text: Arc<str>, lines: Arc<LineIndex>) -> Self {
+    pub fn new(path: PathBuf, display: String, text: Text, lines: Arc<LineIndex>) -> Self {
         Self {
             path,
             display,
@@ -125,17 +126,19 @@ impl Source {
     /// The decoded text (comments blanked). After [`Source::release_text`] the file is read
     /// and decoded again; should it no longer be the text that was scanned (its length
     /// differs), the text is empty and locations point at its start.
-    pub fn text(&self) -> Arc<str> {
+    pub fn text(&self) -> Text {
         if let Some(text) = self.text.read().ok().and_then(|t| t.clone()) {
             return text;
         }
         REREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let reread: Arc<str> = read_bounded(&self.path, &self.display)
-            .ok()
-            .and_then(|bytes| decode::decode_owned(bytes).ok())
-            .map(decode::blank_comments)
-            .filter(|text| text.len() == self.len)
-            .map_or_else(|| Arc::from(""), Arc::from);
+        let reread: Text = Arc::new(
+            read_bounded(&self.path, &self.display)
+                .ok()
+                .and_then(|bytes| decode::decode_owned(bytes).ok())
+                .map(decode::blank_comments)
+                .filter(|text| text.len() == self.len)
+                .unwrap_or_default(),
+        );
         if let Ok(mut slot) = self.text.write() {
             *slot = Some(Arc::clone(&reread));
         }
@@ -257,12 +260,7 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
             return file;
         }
     };
-    // The fingerprint is computed while the file is parsed.
-    let (sha256, parsed) = rayon::join(
-        || hex_sha256(&bytes),
-        || parse_document_ref(&file.found.path, &display, &bytes),
-    );
-    drop(bytes);
+    let (sha256, parsed) = fingerprint_and_parse(&file.found.path, &display, bytes);
     file.sha256 = sha256;
     match parsed {
         // A big template, recognised from its outline: no tree was built.
@@ -309,13 +307,53 @@ fn decode_and_parse(
             return Err(Box::new(problems::encoding_problem(display, &bytes, &err)))
         }
     };
-    parse_text(path, display, Arc::from(decode::blank_comments(text)), lazy)
+    parse_text(path, display, Arc::new(decode::blank_comments(text)), lazy)
 }
 
-/// An input file's bytes (fingerprinted meanwhile) into a document, big ones lazily (see
-/// [`parse_text`]): UTF-8, the common case, is copied once, straight into the shared text.
-/// Comments are looked for only when the text does not parse: JSON never has a `/` outside a
-/// string, so a text that parses has none.
+/// An input file's bytes into their fingerprint and a document, big ones lazily (see
+/// [`parse_text`]); the fingerprint is computed while the text is parsed. UTF-8 without a
+/// byte-order mark, the common case, becomes the shared text as it is, without a copy.
+/// Comments are looked for only when the text does not parse: JSON never has a `/` outside
+/// a string, so a text that parses has none.
+fn fingerprint_and_parse(
+    path: &Path,
+    display: &str,
+    bytes: Vec<u8>,
+) -> (String, Result<Document, Box<InputProblem>>) {
+    let marked = [&[0xEF, 0xBB, 0xBF][..], &[0xFF, 0xFE], &[0xFE, 0xFF]]
+        .iter()
+        .any(|mark| bytes.starts_with(mark));
+    if marked {
+        return rayon::join(
+            || hex_sha256(&bytes),
+            || parse_document_ref(path, display, &bytes),
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let text: Text = Arc::new(text);
+            rayon::join(
+                || hex_sha256(text.as_bytes()),
+                || match parse_text(path, display, Arc::clone(&text), true) {
+                    Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
+                        decode_and_parse(path, display, text.as_bytes().to_vec(), true)
+                    }
+                    parsed => parsed,
+                },
+            )
+        }
+        Err(err) => {
+            let bytes = err.into_bytes();
+            rayon::join(
+                || hex_sha256(&bytes),
+                || parse_document_ref(path, display, &bytes),
+            )
+        }
+    }
+}
+
+/// [`fingerprint_and_parse`] of text with a byte-order mark, or not UTF-8: decoded into a
+/// text of its own.
 fn parse_document_ref(
     path: &Path,
     display: &str,
@@ -324,7 +362,7 @@ fn parse_document_ref(
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(utf8) {
-        Ok(text) if !utf16 => match parse_text(path, display, Arc::from(text), true) {
+        Ok(text) if !utf16 => match parse_text(path, display, Arc::new(text.to_owned()), true) {
             Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
                 decode_and_parse(path, display, bytes.to_vec(), true)
             }
@@ -341,7 +379,7 @@ fn parse_document_ref(
 fn parse_text(
     path: &Path,
     display: &str,
-    text: Arc<str>,
+    text: Text,
     lazy: bool,
 ) -> Result<Document, Box<InputProblem>> {
     let (lines, outline) = rayon::join(

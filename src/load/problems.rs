@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::decode::{self, DecodeError};
 use super::locate::LineIndex;
-use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span};
+use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span, Text};
 
 /// JSON nesting serde_json accepts (its recursion limit); deeper input is refused, not parsed.
 pub(crate) const MAX_JSON_DEPTH: usize = 128;
@@ -16,7 +16,7 @@ pub(crate) const MAX_JSON_DEPTH: usize = 128;
 /// A problem spanning `len` bytes at `offset` of `text`.
 pub(crate) fn located_in_text(
     problem: InputProblem,
-    text: Arc<str>,
+    text: Text,
     lines: &LineIndex,
     offset: usize,
     len: usize,
@@ -61,7 +61,7 @@ pub(crate) fn encoding_problem(display: &str, bytes: &[u8], err: &DecodeError) -
         help,
     );
     let (text, bad) = decode::decode_lossy(bytes);
-    let text: Arc<str> = Arc::from(text);
+    let text: Text = Arc::new(text);
     let lines = LineIndex::new(&text);
     let len = text
         .get(bad..)
@@ -73,7 +73,7 @@ pub(crate) fn encoding_problem(display: &str, bytes: &[u8], err: &DecodeError) -
 /// The text is not valid JSON (or nests deeper than jitscan parses).
 pub(crate) fn json_problem(
     display: &str,
-    text: &Arc<str>,
+    text: &Text,
     lines: &LineIndex,
     err: &serde_json::Error,
 ) -> InputProblem {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::Place;
 use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
-use crate::load::locate::escape_pointer_token;
+use crate::load::locate::child_pointer;
 
 /// A declaration's full type, full name and declared name (children are relative to their
 /// parent), and its `type` and `name` as evaluated, which [`evaluate_resource`] reuses so that
@@ -31,7 +31,7 @@ pub(super) fn names_of(
         let Some(raw) = map.get(key) else {
             return Value::Null.to_string();
         };
-        let value = scope.evaluate_tree(raw, &format!("{}/{key}", place.pointer));
+        let value = scope.evaluate_tree(raw, &child_pointer(&place.pointer, key));
         let text = match &value {
             Value::String(s) => s.clone(),
             other => unknown_reason(other)
@@ -86,7 +86,7 @@ pub(super) fn evaluate_resource(
             out.insert(key.clone(), evaluated.swap_remove(at).1);
             continue;
         }
-        let child = format!("{pointer}/{}", escape_pointer_token(key));
+        let child = child_pointer(pointer, key);
         let value = if is_deployment && key == "properties" {
             evaluate_deployment_properties(scope, value, &child)
         } else {
@@ -111,7 +111,7 @@ fn evaluate_deployment_properties(
         if key == "template" {
             continue; // evaluated in the nested deployment's own scope
         }
-        let child = format!("{pointer}/{}", escape_pointer_token(key));
+        let child = child_pointer(pointer, key);
         out.insert(key.clone(), scope.evaluate_tree(value, &child));
     }
     Value::Object(out)

@@ -240,6 +240,10 @@ impl<'a> Evaluator<'a> {
 
 fn check_arity(spec: &Spec, name: &str, args: &[Expr], offset: usize) -> Result<(), ExprError> {
     let n = args.len();
+    let too_many = spec.max.is_some_and(|max| n > max);
+    if n >= spec.min && !too_many {
+        return Ok(());
+    }
     let plural = |k: usize| if k == 1 { "argument" } else { "arguments" };
     let expected = match spec.max {
         Some(max) if max == spec.min => format!("exactly {max} {}", plural(max)),
@@ -247,20 +251,12 @@ fn check_arity(spec: &Spec, name: &str, args: &[Expr], offset: usize) -> Result<
         None => format!("at least {} {}", spec.min, plural(spec.min)),
     };
     let message = format!("function '{name}' takes {expected}, but {}", given(n));
-    if n < spec.min {
-        return Err(ExprError::new(
-            ExprErrorCode::ArgumentCount,
-            offset,
-            message,
-        ));
-    }
-    if let Some(max) = spec.max {
-        if n > max {
-            let at = args.get(max).map_or(offset, Expr::offset);
-            return Err(ExprError::new(ExprErrorCode::ArgumentCount, at, message));
-        }
-    }
-    Ok(())
+    // Too few arguments: the call is wrong; too many: the first one over.
+    let at = match spec.max {
+        Some(max) if n > max => args.get(max).map_or(offset, Expr::offset),
+        _ => offset,
+    };
+    Err(ExprError::new(ExprErrorCode::ArgumentCount, at, message))
 }
 
 /// Functions that look at a whole object cannot know what Azure returns for a `reference()`

@@ -65,9 +65,13 @@ pub(crate) fn tokenize(
     base: usize,
     end_offset: usize,
 ) -> Result<Vec<(Token, usize)>, ExprError> {
-    let mut tokens = Vec::new();
-    let mut chars = inner.char_indices().peekable();
-    while let Some(&(index, ch)) = chars.peek() {
+    let mut tokens = Vec::with_capacity(inner.len() / 8 + 2);
+    // Byte index in `inner` of the next token; every step ends on a character boundary.
+    let mut index = 0;
+    while let Some(rest) = inner.get(index..) {
+        let Some(ch) = rest.chars().next() else {
+            break;
+        };
         let offset = base + index;
         let single = match ch {
             '(' => Some(Token::LParen),
@@ -78,79 +82,79 @@ pub(crate) fn tokenize(
             '.' => Some(Token::Dot),
             _ => None,
         };
-        if let Some(token) = single {
-            chars.next();
+        let used = if let Some(token) = single {
             tokens.push((token, offset));
+            1
         } else if ch.is_whitespace() {
-            chars.next();
+            ch.len_utf8()
         } else if ch == '\'' {
-            tokens.push((lex_string(&mut chars, offset)?, offset));
+            let (token, used) = lex_string(rest, offset)?;
+            tokens.push((token, offset));
+            used
         } else if ch.is_ascii_digit() || ch == '-' {
-            tokens.push((lex_int(&mut chars, offset)?, offset));
+            let (token, used) = lex_int(rest, offset)?;
+            tokens.push((token, offset));
+            used
         } else if is_ident_start(ch) {
-            let mut name = String::new();
-            while let Some(&(_, c)) = chars.peek() {
-                if !is_ident_continue(c) {
-                    break;
-                }
-                name.push(c);
-                chars.next();
-            }
-            tokens.push((Token::Ident(name), offset));
+            // The first character is also an identifier character.
+            let len = rest
+                .char_indices()
+                .find(|&(_, c)| !is_ident_continue(c))
+                .map_or(rest.len(), |(at, _)| at);
+            tokens.push((
+                Token::Ident(rest.get(..len).unwrap_or_default().to_owned()),
+                offset,
+            ));
+            len
         } else {
             return Err(ExprError::new(
                 ExprErrorCode::Syntax,
                 offset,
                 format!("unexpected character '{}' in expression", ch.escape_debug()),
             ));
-        }
+        };
+        index += used;
     }
     tokens.push((Token::End, end_offset));
     Ok(tokens)
 }
 
-type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
-
-/// Reads `'text'` with `''` as an escaped quote; the opening quote is at `offset`.
-fn lex_string(chars: &mut Chars<'_>, offset: usize) -> Result<Token, ExprError> {
-    chars.next();
+/// The string literal at the start of `rest` (which starts with its opening quote) and the
+/// bytes it takes; `''` inside is one quote.
+fn lex_string(rest: &str, offset: usize) -> Result<(Token, usize), ExprError> {
+    let bytes = rest.as_bytes();
     let mut text = String::new();
+    // Byte index of the next unread character of the literal's body.
+    let mut at = 1;
     loop {
-        match chars.next() {
-            Some((_, '\'')) => {
-                if matches!(chars.peek(), Some((_, '\''))) {
-                    chars.next();
-                    text.push('\'');
-                } else {
-                    return Ok(Token::Str(text));
-                }
-            }
-            Some((_, c)) => text.push(c),
-            None => {
-                return Err(ExprError::new(
-                    ExprErrorCode::Syntax,
-                    offset,
-                    "string literal is not closed: add the closing ' (write '' for a quote inside a string)",
-                ))
-            }
+        let Some(quote) = bytes.get(at..).and_then(|b| memchr::memchr(b'\'', b)) else {
+            return Err(ExprError::new(
+                ExprErrorCode::Syntax,
+                offset,
+                "string literal is not closed: add the closing ' (write '' for a quote inside a string)",
+            ));
+        };
+        let close = at + quote;
+        // Quotes are ASCII, so both ends of the piece are character boundaries.
+        text.push_str(rest.get(at..close).unwrap_or_default());
+        if bytes.get(close + 1) == Some(&b'\'') {
+            text.push('\'');
+            at = close + 2;
+        } else {
+            return Ok((Token::Str(text), close + 1));
         }
     }
 }
 
-/// Reads an optionally negative integer starting at `offset`.
-fn lex_int(chars: &mut Chars<'_>, offset: usize) -> Result<Token, ExprError> {
-    let mut digits = String::new();
-    if let Some((_, '-')) = chars.peek() {
-        digits.push('-');
-        chars.next();
+/// The integer literal at the start of `rest` (digits, perhaps after a `-`) and the bytes
+/// it takes.
+fn lex_int(rest: &str, offset: usize) -> Result<(Token, usize), ExprError> {
+    let bytes = rest.as_bytes();
+    let mut end = usize::from(bytes.first() == Some(&b'-'));
+    while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+        end += 1;
     }
-    while let Some(&(_, c)) = chars.peek() {
-        if !c.is_ascii_digit() {
-            break;
-        }
-        digits.push(c);
-        chars.next();
-    }
+    let digits = rest.get(..end).unwrap_or_default();
     if digits == "-" {
         return Err(ExprError::new(
             ExprErrorCode::Syntax,
@@ -158,24 +162,23 @@ fn lex_int(chars: &mut Chars<'_>, offset: usize) -> Result<Token, ExprError> {
             "'-' must be followed by digits (ARM expressions have no operators; use sub())",
         ));
     }
-    if let Some(&(_, '.')) = chars.peek() {
-        let mut ahead = chars.clone();
-        ahead.next();
-        if matches!(ahead.peek(), Some((_, c)) if c.is_ascii_digit()) {
-            return Err(ExprError::new(
-                ExprErrorCode::Syntax,
-                offset,
-                "decimal number literals are not supported in ARM expressions; use json('1.5') or float('1.5')",
-            ));
-        }
-    }
-    digits.parse::<i64>().map(Token::Int).map_err(|_| {
-        ExprError::new(
+    if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        return Err(ExprError::new(
             ExprErrorCode::Syntax,
             offset,
-            format!("integer literal {digits} is out of the 64-bit range"),
-        )
-    })
+            "decimal number literals are not supported in ARM expressions; use json('1.5') or float('1.5')",
+        ));
+    }
+    digits
+        .parse::<i64>()
+        .map(|n| (Token::Int(n), end))
+        .map_err(|_| {
+            ExprError::new(
+                ExprErrorCode::Syntax,
+                offset,
+                format!("integer literal {digits} is out of the 64-bit range"),
+            )
+        })
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -227,5 +230,30 @@ mod tests {
             tokenize("99999999999999999999", 1, 21).unwrap_err().code,
             ExprErrorCode::Syntax
         );
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_byte_offsets_and_whole_characters() {
+        // 'é' and '名' take 2 and 3 bytes: offsets count bytes of the original string.
+        let tokens = tokenize(" é_1 ( '名''x''', 7 ).a", 1, 26).unwrap();
+        assert_eq!(
+            tokens,
+            vec![
+                (Token::Ident("é_1".into()), 2),
+                (Token::LParen, 7),
+                (Token::Str("名'x'".into()), 9),
+                (Token::Comma, 19),
+                (Token::Int(7), 21),
+                (Token::RParen, 23),
+                (Token::Dot, 24),
+                (Token::Ident("a".into()), 25),
+                (Token::End, 26),
+            ]
+        );
+        assert_eq!(tokenize("''''", 1, 5).unwrap()[0].0, Token::Str("'".into()));
+        assert_eq!(tokenize("'a''", 1, 5).unwrap_err().offset, 1);
+        let err = tokenize("a(名 ! b)", 1, 11).unwrap_err();
+        assert_eq!((err.code, err.offset), (ExprErrorCode::Syntax, 7));
+        assert_eq!(tokenize("-5.x", 1, 5).unwrap()[0].0, Token::Int(-5));
     }
 }

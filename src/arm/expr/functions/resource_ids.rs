@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::super::args::{given, Args};
 use super::super::ExprError;
+use crate::arm::context::push_group_scope;
 use crate::arm::unknown::unknown;
 
 /// `resourceId([subscriptionId], [resourceGroupName], resourceType, name1, [name2]...)`.
@@ -17,16 +18,16 @@ pub(crate) fn resource_id(args: &Args) -> Result<Value, ExprError> {
     let strings = all_strings(args)?;
     let type_at = type_position(args, &strings, 2)?;
     let ctx = args.scope.context();
-    let scope = match strings.get(..type_at).unwrap_or_default() {
-        [] => ctx.resource_group_scope(),
-        [group] => format!(
-            "/subscriptions/{}/resourceGroups/{group}",
-            ctx.subscription_id
-        ),
-        [sub, group, ..] => format!("/subscriptions/{sub}/resourceGroups/{group}"),
-    };
     let tail = typed_names(args, &strings, type_at)?;
-    args.string_result(format!("{scope}/providers/{tail}"))
+    let mut id = String::with_capacity(128 + tail.len());
+    match strings.get(..type_at).unwrap_or_default() {
+        [] => ctx.push_resource_group_scope(&mut id),
+        [group] => push_group_scope(&mut id, &ctx.subscription_id, group),
+        [sub, group, ..] => push_group_scope(&mut id, sub, group),
+    }
+    id.push_str("/providers/");
+    id.push_str(&tail);
+    args.string_result(id)
 }
 
 /// `subscriptionResourceId([subscriptionId], resourceType, name1, [name2]...)`.
