@@ -141,7 +141,11 @@ pub fn runtime_view_unknown(value: &Value, deep: bool) -> Option<Value> {
 pub fn strip_runtime_marks(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            map.shift_remove(RUNTIME_KEY);
+            // Looked for before removing: most objects are small and unmarked, and comparing
+            // their keys costs less than hashing the mark's.
+            if map.keys().any(|key| key == RUNTIME_KEY) {
+                map.shift_remove(RUNTIME_KEY);
+            }
             map.values_mut().for_each(strip_runtime_marks);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_runtime_marks),
@@ -173,5 +177,26 @@ mod tests {
         let u = dynamic_private_ip("/x/nic/ipConfigurations/ip1");
         assert_eq!(dynamic_ip_config(&u), Some("/x/nic/ipConfigurations/ip1"));
         assert_eq!(dynamic_ip_config(&unknown("other")), None);
+    }
+
+    #[test]
+    fn runtime_marks_are_stripped_everywhere_and_nothing_else_is() {
+        let mut view = json!({"properties": {"a": [{"b": 1}, 2], "c": {}}, "name": "x"});
+        mark_runtime_state(&mut view, "/subscriptions/s/x");
+        assert!(view
+            .as_object()
+            .is_some_and(|map| missing_runtime_property(map, "zz").is_some()));
+        let mut resource =
+            json!({"id": "r", "properties": {"copy": view, "list": [view.clone(), 3]}});
+        strip_runtime_marks(&mut resource);
+        assert!(
+            !resource.to_string().contains("jitscan-runtime"),
+            "{resource}"
+        );
+        let plain = json!({"properties": {"a": [{"b": 1}, 2], "c": {}}, "name": "x"});
+        assert_eq!(
+            resource,
+            json!({"id": "r", "properties": {"copy": plain.clone(), "list": [plain, 3]}})
+        );
     }
 }
