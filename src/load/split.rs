@@ -203,6 +203,21 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
                 .and_then(|items| array(items, "")),
         ),
         Some(b'{') => {
+            // A template (`$schema` first, as templates put it) is read and checked in one
+            // pass; an export, or a document whose head says otherwise, as below.
+            if schema_first(text) {
+                match head(text) {
+                    Ok(head) if !head.item_keys => {
+                        return if head.is_template(path) {
+                            Outline::Template
+                        } else {
+                            Outline::Whole
+                        };
+                    }
+                    Ok(_) => {}
+                    Err(_) => return Outline::Whole,
+                }
+            }
             // One pass over the text: the members as raw text, an item array's elements too.
             let Ok(members) = members(text, ItemKeys::Top) else {
                 return Outline::Whole;
@@ -271,16 +286,149 @@ fn template_outline(text: &str, members: &[(String, Member<'_>)], path: &Path) -
         Some((_, Member::Raw(raw))) => serde_json::from_str::<String>(raw.get()).ok(),
         _ => None,
     };
-    let schema = string("$schema").unwrap_or_default().to_ascii_lowercase();
-    let is_resource = string("id").is_some_and(|id| id.contains("/providers/"));
-    let has_resources = members.iter().any(|(key, _)| key == "resources");
-    let is_template = (has_resources && !is_resource) || schema.contains("deploymenttemplate");
-    let parameters =
-        schema.contains("deploymentparameters") || super::sniff::is_parameters_name(path);
-    if is_template && !parameters && serde_json::from_str::<Valid>(text).is_ok() {
+    let head = Head {
+        schema: string("$schema"),
+        id: string("id"),
+        has_resources: members.iter().any(|(key, _)| key == "resources"),
+        item_keys: false,
+    };
+    if head.is_template(path) && serde_json::from_str::<Valid>(text).is_ok() {
         Outline::Template
     } else {
         Outline::Whole
+    }
+}
+
+/// What tells a template from other documents at the top of one (see [`sniff`]).
+///
+/// [`sniff`]: super::sniff::sniff
+#[derive(Debug, Default)]
+struct Head {
+    /// The last `$schema`, when a string.
+    schema: Option<String>,
+    /// The last `id`, when a string.
+    id: Option<String>,
+    /// A `resources` member.
+    has_resources: bool,
+    /// A `value` or `data` member, where exports keep their items.
+    item_keys: bool,
+}
+
+impl Head {
+    /// A template, as [`sniff`] decides it, and not a parameters file (by its schema or the
+    /// name of the file at `path`).
+    ///
+    /// [`sniff`]: super::sniff::sniff
+    fn is_template(&self, path: &Path) -> bool {
+        let schema = self
+            .schema
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let is_resource = self
+            .id
+            .as_deref()
+            .is_some_and(|id| id.contains("/providers/"));
+        let is_template =
+            (self.has_resources && !is_resource) || schema.contains("deploymenttemplate");
+        let parameters =
+            schema.contains("deploymentparameters") || super::sniff::is_parameters_name(path);
+        is_template && !parameters
+    }
+}
+
+/// Whether the first member of the object `text` is `$schema`, as templates and parameters
+/// files start.
+fn schema_first(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"$schema\""))
+}
+
+/// The [`Head`] of the object `text`, read in one pass that also checks the whole text as
+/// [`Valid`] does: Err when a `Value` parse would fail.
+fn head(text: &str) -> Result<Head, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let head = (&mut deserializer).deserialize_map(HeadVisitor)?;
+    deserializer.end()?;
+    Ok(head)
+}
+
+/// Reads a [`Head`] (see [`head`]).
+struct HeadVisitor;
+
+impl<'de> Visitor<'de> for HeadVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        while let Some(key) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "$schema" => head.schema = access.next_value::<MaybeString>()?.0,
+                "id" => head.id = access.next_value::<MaybeString>()?.0,
+                other => {
+                    head.has_resources |= other == "resources";
+                    head.item_keys |= matches!(other, "value" | "data");
+                    access.next_value::<Valid>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// Any JSON value, checked as [`Valid`] checks it; kept when it is a string.
+struct MaybeString(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for MaybeString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MaybeStringVisitor;
+        impl<'de> Visitor<'de> for MaybeStringVisitor {
+            type Value = MaybeString;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_unit<E>(self) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<MaybeString, E> {
+                Ok(MaybeString(Some(text.to_owned())))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MaybeString, A::Error> {
+                while seq.next_element::<Valid>()?.is_some() {}
+                Ok(MaybeString(None))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MaybeString, A::Error> {
+                while map.next_entry::<Valid, Valid>()?.is_some() {}
+                Ok(MaybeString(None))
+            }
+        }
+        deserializer.deserialize_any(MaybeStringVisitor)
     }
 }
 
@@ -652,5 +800,81 @@ mod tests {
             serde_json::json!([1, {"a": 2}])
         );
         assert!(parse_value("[1,").is_err());
+    }
+
+    fn outline_summary(outline: Outline) -> String {
+        match outline {
+            Outline::Export(mut head, deferred) => format!(
+                "export {} at {} with {} items",
+                {
+                    // The general case's extra member.
+                    if let Some(map) = head.as_object_mut() {
+                        map.shift_remove("contentVersion");
+                    }
+                    head
+                },
+                deferred.pointer,
+                deferred.elements.len()
+            ),
+            Outline::Template => "template".to_owned(),
+            Outline::Whole => "whole".to_owned(),
+        }
+    }
+
+    /// A document whose first member is `$schema` is outlined in the one pass that checks
+    /// it; the same members after another one take the general pass. Both tell the same,
+    /// repeated keys included (the last counts; a non-string reads as absent).
+    #[test]
+    fn the_one_pass_head_agrees_with_the_general_outline() {
+        let items: Vec<String> = (0..2_000)
+            .map(|i| format!(r#"{{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/publicIPAddresses/ip{i}", "properties": {{}}}}"#))
+            .collect();
+        let items = items.join(", ");
+        let template = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#""#;
+        let parameters = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#""#;
+        let id = r#""id": "/subscriptions/s/providers/Microsoft.Compute/virtualMachines/v""#;
+        let cases = [
+            (template, format!(r#""resources": [{items}]"#), "template"),
+            (
+                template,
+                format!(r#"{parameters}, "resources": [{items}]"#),
+                "whole",
+            ),
+            (
+                parameters,
+                format!(r#""$schema": 5, "resources": [{items}]"#),
+                "template",
+            ),
+            (
+                r#""$schema": "x""#,
+                format!(r#"{id}, "resources": [{items}]"#),
+                "whole",
+            ),
+            (
+                r#""$schema": "x""#,
+                format!(r#"{id}, "id": [1], "resources": [{items}]"#),
+                "template",
+            ),
+            (template, format!(r#""value": [{items}]"#), "export"),
+            (
+                r#""$schema": "x""#,
+                format!(r#""data": {{"rows": [{items}]}}"#),
+                "export",
+            ),
+            (
+                template,
+                format!(r#""resources": [{items}], "x": 1e400"#),
+                "whole",
+            ),
+        ];
+        let path = Path::new("main.json");
+        for (first, rest, expected) in cases {
+            let one_pass = format!("{{{first}, {rest}}}");
+            let general = format!("{{\"contentVersion\": \"1.0.0.0\", {first}, {rest}}}");
+            assert!(schema_first(&one_pass) && !schema_first(&general));
+            let found = outline_summary(outline(&one_pass, path));
+            assert!(found.starts_with(expected), "{first}: {found}");
+            assert_eq!(found, outline_summary(outline(&general, path)), "{first}");
+        }
     }
 }
