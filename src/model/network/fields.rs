@@ -68,12 +68,11 @@ pub fn priority(
         let f = text.trim().parse::<f64>().ok()?;
         (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
     });
-    let problem_at = at(origin, rule_value, &format!("/{}", escape(key)));
     let mut report = |message: String| {
         push_unique(
             problems,
             located(
-                &problem_at,
+                &at(origin, rule_value, &Place::Field(key).suffix()),
                 ProblemCode::BadPriority,
                 message,
                 "use a whole number from 100 (evaluated first) to 4096",
@@ -103,19 +102,41 @@ pub fn priority(
     }
 }
 
-/// The texts of a single field and its plural list, each with its pointer suffix.
-fn texts(p: &Node, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
+/// Where a text of a rule field sits, below the rule's properties: the pointer suffix is
+/// built only for a problem.
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    /// The field itself (its key as written).
+    Field(&'a str),
+    /// An element of the field's list.
+    Element(&'a str, usize),
+}
+
+impl Place<'_> {
+    /// `/key` or `/key/index`.
+    fn suffix(self) -> String {
+        match self {
+            Place::Field(key) => crate::load::locate::child_pointer("", key),
+            Place::Element(key, index) => crate::load::locate::index_pointer(
+                &crate::load::locate::child_pointer("", key),
+                index,
+            ),
+        }
+    }
+}
+
+/// The texts of a single field and its plural list, each with its place.
+fn texts<'a>(p: &'a Node<'a>, names: [&str; 2]) -> Result<Vec<(String, Place<'a>)>, String> {
     let mut out = Vec::new();
     for name in names {
         let Some((key, raw)) = field(p, name) else {
             continue;
         };
-        let key = escape(key);
         match raw {
             Node::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     match decided_text(item) {
-                        Some(Decided::Known(s)) => out.push((s, format!("/{key}/{i}"))),
+                        Some(Decided::Known(s)) => out.push((s, Place::Element(key, i))),
                         Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
                         None => {}
                     }
@@ -123,7 +144,7 @@ fn texts(p: &Node, names: [&str; 2]) -> Result<Vec<(String, String)>, String> {
             }
             Node::String(s) if s.is_empty() => {}
             other => match decided_text(other) {
-                Some(Decided::Known(s)) => out.push((s, format!("/{key}"))),
+                Some(Decided::Known(s)) => out.push((s, Place::Field(key))),
                 Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
                 None => {}
             },
@@ -147,14 +168,14 @@ pub fn addresses(
         Err(reason) => return Decided::Unknown(format!("rule '{rule}': {reason}")),
     };
     let mut out = Vec::with_capacity(texts.len());
-    for (t, suffix) in &texts {
+    for (t, place) in &texts {
         match AddressItem::parse(t) {
             Ok(item) => out.push(item),
             Err(message) => {
                 push_unique(
                     problems,
                     located(
-                        &at(origin, rule_value, suffix),
+                        &at(origin, rule_value, &place.suffix()),
                         ProblemCode::BadPrefix,
                         format!("rule '{rule}': {message}"),
                         "use a CIDR such as 203.0.113.0/24, an address, '*' or a service tag such as Internet",
@@ -192,12 +213,18 @@ pub fn ports(
     if texts.is_empty() {
         return Decided::Unknown(format!("rule '{rule}' names no {single}"));
     }
-    for (t, suffix) in &texts {
+    // The list parses when each text does; only a list that does not is parsed text by text,
+    // to report the first text that fails where it is.
+    let combined = match PortSet::parse_list(texts.iter().map(|(t, _)| t.as_str())) {
+        Ok(set) => return Decided::Known(set),
+        Err(err) => err,
+    };
+    for (t, place) in &texts {
         if let Err(err) = PortSet::parse_list(std::iter::once(t.as_str())) {
             push_unique(
                 problems,
                 located(
-                    &at(origin, rule_value, suffix),
+                    &at(origin, rule_value, &place.suffix()),
                     ProblemCode::BadPortRange,
                     format!("rule '{rule}': port '{}' {}", err.text, err.reason),
                     "write a port (22), a range (20-25), a list, or '*'",
@@ -206,14 +233,10 @@ pub fn ports(
             return Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text));
         }
     }
-    match PortSet::parse_list(texts.iter().map(|(t, _)| t.as_str())) {
-        Ok(set) => Decided::Known(set),
-        Err(err) => Decided::Unknown(format!("rule '{rule}' has an invalid port '{}'", err.text)),
-    }
-}
-
-fn escape(key: &str) -> String {
-    crate::load::locate::escape_pointer_token(key)
+    Decided::Unknown(format!(
+        "rule '{rule}' has an invalid port '{}'",
+        combined.text
+    ))
 }
 
 /// The address prefixes of a subnet; one that is not a CIDR Azure accepts for a subnet is a
