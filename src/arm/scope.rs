@@ -55,6 +55,29 @@ enum Kind {
     Variable,
 }
 
+/// Where a value being evaluated sits. Its JSON pointer is written out only for a problem
+/// reported there: most values have none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum At<'a> {
+    /// A pointer already written out.
+    Pointer(&'a str),
+    /// The member `key` of the object at the parent.
+    Key(&'a At<'a>, &'a str),
+    /// An element of the array at the parent.
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    /// The JSON pointer (RFC 6901) of this place.
+    pub(crate) fn pointer(&self) -> String {
+        match self {
+            At::Pointer(pointer) => (*pointer).to_owned(),
+            At::Key(parent, key) => child_pointer(&parent.pointer(), key),
+            At::Index(parent, index) => index_pointer(&parent.pointer(), *index),
+        }
+    }
+}
+
 /// The scope of one template (or of an inner-scoped nested template).
 pub(crate) struct TemplateScope<'t> {
     ctx: DeploymentContext,
@@ -186,17 +209,17 @@ impl<'t> TemplateScope<'t> {
     /// Evaluates a JSON tree: expressions in strings, property `copy` arrays in objects.
     /// Errors are recorded at their pointer and the value becomes unknown.
     pub fn evaluate_tree(&self, value: &Value, pointer: &str) -> Value {
-        self.evaluate_at(value, pointer, 0)
+        self.evaluate_at(value, &At::Pointer(pointer), 0)
     }
 
-    fn evaluate_at(&self, value: &Value, pointer: &str, depth: usize) -> Value {
+    fn evaluate_at(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
         if depth > MAX_TREE_DEPTH {
             return unknown(format!("nesting deeper than {MAX_TREE_DEPTH} levels"));
         }
         if self.open.get() >= MAX_TOTAL_DEPTH {
             let message = format!("expressions, variables and parameters nest deeper than {MAX_TOTAL_DEPTH} levels in all");
             self.report(PendingProblem::at(
-                pointer,
+                &at.pointer(),
                 ProblemCode::TooLarge,
                 message.clone(),
             ));
@@ -210,27 +233,27 @@ impl<'t> TemplateScope<'t> {
             return unknown(BUDGET_REASON);
         }
         self.open.set(self.open.get() + 1);
-        let result = self.evaluate_node(value, pointer, depth);
+        let result = self.evaluate_node(value, at, depth);
         self.open.set(self.open.get().saturating_sub(1));
         result
     }
 
-    fn evaluate_node(&self, value: &Value, pointer: &str, depth: usize) -> Value {
+    fn evaluate_node(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
         match value {
-            Value::String(text) => self.evaluate_text(text, pointer),
+            Value::String(text) => self.evaluate_text(text, at),
             Value::Array(items) => Value::Array(
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| self.evaluate_at(v, &index_pointer(pointer, i), depth + 1))
+                    .map(|(i, v)| self.evaluate_at(v, &At::Index(at, i), depth + 1))
                     .collect(),
             ),
-            Value::Object(map) => self.evaluate_object(map, pointer, depth),
+            Value::Object(map) => self.evaluate_object(map, at, depth),
             other => other.clone(),
         }
     }
 
-    fn evaluate_text(&self, text: &str, pointer: &str) -> Value {
+    fn evaluate_text(&self, text: &str, at: &At<'_>) -> Value {
         if !text.starts_with('[') {
             return Value::String(text.to_owned());
         }
@@ -242,7 +265,7 @@ impl<'t> TemplateScope<'t> {
             Ok(value) => value,
             Err(error) => {
                 let reason = format!("expression error: {}", error.message);
-                self.report(PendingProblem::expression(pointer, text, error));
+                self.report(PendingProblem::expression(&at.pointer(), text, error));
                 unknown(reason)
             }
         }
@@ -251,14 +274,14 @@ impl<'t> TemplateScope<'t> {
     fn evaluate_object(
         &self,
         map: &serde_json::Map<String, Value>,
-        pointer: &str,
+        at: &At<'_>,
         depth: usize,
     ) -> Value {
         let mut out = serde_json::Map::with_capacity(map.len());
         for (key, value) in map {
-            let child = child_pointer(pointer, key);
+            let child = At::Key(at, key);
             if key.eq_ignore_ascii_case("copy") && value.is_array() {
-                for (name, items) in self.expand_property_copies(value, &child, depth) {
+                for (name, items) in self.expand_property_copies(value, &child.pointer(), depth) {
                     out.insert(name, items);
                 }
                 continue;

@@ -152,3 +152,38 @@ fn references_to_undeclared_resources_are_dangling_once_per_property() {
     assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
     assert!(dangling[0].message.contains("publicIPAddresses/gone"));
 }
+
+/// A problem deep inside a resource is located at its own string: through objects, arrays
+/// and keys that need escaping in a JSON pointer.
+#[test]
+fn problems_deep_in_a_resource_point_at_their_string() {
+    let template = json!({
+        "resources": [
+            {"type": "t", "name": "n", "properties": {
+                "list": [{"b": "fine"}, {"b": "[bogus('x')]"}],
+                "odd~/key": {"e": ["[concat('a',]"]}
+            }}
+        ]
+    });
+    let document = doc(&template);
+    let expansion = expand_template(&document, None, &DeploymentContext::default());
+    let text = document.text();
+    let inside = |needle: &str| {
+        let start = text.find(needle).unwrap();
+        start..start + needle.len()
+    };
+    let offsets: Vec<usize> = expansion
+        .problems
+        .iter()
+        .map(|p| p.span.as_ref().unwrap().offset)
+        .collect();
+    assert_eq!(offsets.len(), 2, "{:?}", expansion.problems);
+    assert!(
+        inside("\"[bogus('x')]\"").contains(&offsets[0]),
+        "{offsets:?}"
+    );
+    assert!(
+        inside("\"[concat('a',]\"").contains(&offsets[1]),
+        "{offsets:?}"
+    );
+}

@@ -163,7 +163,7 @@ pub fn child_pointer(parent: &str, token: &str) -> String {
     let mut out = String::with_capacity(parent.len() + 1 + token.len());
     out.push_str(parent);
     out.push('/');
-    if token.contains(['~', '/']) {
+    if token.bytes().any(|b| matches!(b, b'~' | b'/')) {
         out.push_str(&escape_pointer_token(token));
     } else {
         out.push_str(token);

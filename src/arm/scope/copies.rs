@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::TemplateScope;
+use super::{At, TemplateScope};
 use crate::arm::expr::ExprError;
 use crate::arm::problems::PendingProblem;
 use crate::arm::unknown::{unknown, unknown_reason};
@@ -40,8 +40,8 @@ impl TemplateScope<'_> {
                 Ok(count) => (0..count)
                     .map(|index| {
                         self.push_loop(name, index, false);
-                        let item =
-                            self.evaluate_at(input, &format!("{spec_pointer}/input"), depth + 1);
+                        let input_pointer = format!("{spec_pointer}/input");
+                        let item = self.evaluate_at(input, &At::Pointer(&input_pointer), depth + 1);
                         self.pop_loop();
                         item
                     })
@@ -65,7 +65,7 @@ impl TemplateScope<'_> {
             ));
             return Err("copy without count".to_owned());
         };
-        let value = self.evaluate_at(raw, pointer, 0);
+        let value = self.evaluate_at(raw, &At::Pointer(pointer), 0);
         if let Some(reason) = unknown_reason(&value) {
             return Err(format!("copy count is unknown: {reason}"));
         }

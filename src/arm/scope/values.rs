@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Kind, Slot, TemplateScope};
+use super::{At, Kind, Slot, TemplateScope};
 use crate::arm::problems::PendingProblem;
 use crate::arm::unknown::unknown;
 use crate::diagnostic::ProblemCode;
@@ -124,7 +124,7 @@ impl TemplateScope<'_> {
         match decl.get("defaultValue") {
             Some(default) => {
                 let pointer = format!("{}/defaultValue", self.decl_pointer(Kind::Parameter, key));
-                Ok(self.evaluate_at(default, &pointer, 0))
+                Ok(self.evaluate_at(default, &At::Pointer(&pointer), 0))
             }
             None => Ok(unknown(format!(
                 "parameter '{name}' has no default value and no value was supplied"
@@ -138,7 +138,7 @@ impl TemplateScope<'_> {
         }
         if let Some((_, decl)) = self.var_decls.get(key) {
             let pointer = self.decl_pointer(Kind::Variable, key);
-            return Ok(self.evaluate_at(decl, &pointer, 0));
+            return Ok(self.evaluate_at(decl, &At::Pointer(&pointer), 0));
         }
         // Variable copy loops: "variables": {"copy": [{"name", "count", "input"}]}.
         if let Some((_, specs)) = self.var_decls.get("copy") {
