@@ -89,13 +89,14 @@ impl Parser {
             .map_or(0, |(_, o)| *o)
     }
 
-    /// Consumes and returns the current token with its offset.
+    /// Consumes and returns the current token with its offset. The token is moved out (a
+    /// consumed token is never read again; its offset stays for messages).
     fn bump(&mut self) -> (Token, usize) {
-        let item = self
-            .tokens
-            .get(self.pos)
-            .cloned()
-            .unwrap_or((Token::End, self.offset()));
+        let offset = self.offset();
+        let item = match self.tokens.get_mut(self.pos) {
+            Some((token, at)) => (std::mem::replace(token, Token::End), *at),
+            None => (Token::End, offset),
+        };
         if self.pos < self.tokens.len() {
             self.pos += 1;
         }

@@ -83,17 +83,31 @@ pub(crate) fn is_known(name: &str) -> bool {
 
 /// The specification of the function called `name`, case-insensitively.
 pub(crate) fn lookup(name: &str) -> Option<Spec> {
-    let lower = name.to_ascii_lowercase();
+    // Every ARM function name fits the buffer; a longer name is lower-cased on the heap.
+    let mut buffer = [0u8; 48];
+    let heap;
+    let lower = match buffer.get_mut(..name.len()) {
+        Some(bytes) => {
+            bytes.copy_from_slice(name.as_bytes());
+            bytes.make_ascii_lowercase();
+            // ASCII lower-casing keeps UTF-8 valid.
+            std::str::from_utf8(bytes).unwrap_or_default()
+        }
+        None => {
+            heap = name.to_ascii_lowercase();
+            heap.as_str()
+        }
+    };
     if lower.contains('.') {
         return Some(spec(0, None, Kind::Unknown(user_defined)));
     }
     if lower.starts_with("list") {
         return Some(spec(1, Some(3), Kind::Unknown(list_secret)));
     }
-    core(&lower)
-        .or_else(|| text(&lower))
-        .or_else(|| collections(&lower))
-        .or_else(|| runtime(&lower))
+    core(lower)
+        .or_else(|| text(lower))
+        .or_else(|| collections(lower))
+        .or_else(|| runtime(lower))
 }
 
 fn spec(min: usize, max: Option<usize>, kind: Kind) -> Spec {
@@ -263,4 +277,38 @@ fn not_evaluated(name: &str) -> String {
 
 fn user_defined(name: &str) -> String {
     format!("user-defined function '{name}' is not evaluated offline")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_known, lookup, Kind};
+
+    #[test]
+    fn names_are_found_in_any_case_and_any_length() {
+        for name in [
+            "resourceId",
+            "RESOURCEID",
+            "rEsOuRcEiD",
+            "concat",
+            "listKeys",
+            "ListSecrets",
+        ] {
+            assert!(is_known(name), "{name}");
+        }
+        for name in ["", "resourceIds", "ré", "notAFunction"] {
+            assert!(!is_known(name), "{name}");
+        }
+        // Longer than the lower-casing buffer: still looked up, by its lower-case form.
+        let long_list = format!("list{}", "X".repeat(60));
+        assert!(matches!(
+            lookup(&long_list).map(|s| s.kind),
+            Some(Kind::Unknown(_))
+        ));
+        let long_user = format!("{}.Fn", "Ns".repeat(40));
+        assert!(matches!(
+            lookup(&long_user).map(|s| s.kind),
+            Some(Kind::Unknown(_))
+        ));
+        assert!(!is_known(&"a".repeat(100)));
+    }
 }
