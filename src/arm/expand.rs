@@ -6,7 +6,10 @@
 //! diagnostics; one that repeats in every iteration of a loop is reported once.
 
 mod deploy;
+mod owned;
 mod resource;
+
+pub use owned::expand_owned_template;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -89,16 +92,7 @@ pub fn expand_template(
         second.collect(&scope2, doc);
         first = second;
     }
-    first.note_budget(doc);
-    let mut out = first.out;
-    if let Some(params) = params {
-        out.problems.extend(parameters::mismatches(doc, params));
-    }
-    out.problems.extend(references::dangling(&out.resources));
-    for resource in &mut out.resources {
-        strip_runtime_marks(&mut resource.value);
-    }
-    out
+    first.finish(doc, params)
 }
 
 /// Expands one template body, its nested and linked deployments.
@@ -112,6 +106,12 @@ struct Expander {
     linked: HashMap<PathBuf, Result<Arc<Document>, String>>,
     /// Whether each document (by address) mentions `reference`.
     mentions: HashMap<usize, bool>,
+    /// An expansion that took the declarations of its document met a deployment, whose
+    /// nested template is read from the document: it stops, to be done again from a fresh
+    /// tree (see `owned`).
+    met_deployment: bool,
+    /// The top-level declarations were taken out of the document (see `owned`).
+    declarations_taken: bool,
 }
 
 /// Where a declaration sits: its document and the pointer of its template object.
@@ -128,7 +128,23 @@ impl Expander {
             noted: Vec::new(),
             linked: HashMap::new(),
             mentions: HashMap::new(),
+            met_deployment: false,
+            declarations_taken: false,
         }
+    }
+
+    /// The expansion's result, with the problems found once every resource is known.
+    fn finish(mut self, doc: &Arc<Document>, params: Option<&Document>) -> ArmExpansion {
+        self.note_budget(doc);
+        let mut out = self.out;
+        if let Some(params) = params {
+            out.problems.extend(parameters::mismatches(doc, params));
+        }
+        out.problems.extend(references::dangling(&out.resources));
+        for resource in &mut out.resources {
+            strip_runtime_marks(&mut resource.value);
+        }
+        out
     }
 
     /// [`mentions_reference`], once per document.
@@ -296,6 +312,11 @@ impl Expander {
             resource::evaluate_resource(scope, map, &place.pointer, &id, &resource_type, evaluated);
         scope.register_reference(&id, &name, &value);
         let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+        if is_deployment && self.declarations_taken {
+            // Its nested template is read from the document, whose declarations are taken.
+            self.met_deployment = true;
+            return;
+        }
         let deployment = is_deployment.then(|| value.clone());
         self.out.resources.push(ArmResource {
             resource_type: resource_type.clone(),
@@ -331,18 +352,20 @@ impl Expander {
 /// Whether the text of `doc` mentions `reference` at all (ASCII case-insensitively): a cheap
 /// over-approximation of "some expression in it calls reference()".
 fn mentions_reference(doc: &Document) -> bool {
-    mentions_word(doc.text().as_bytes())
+    mentions_word(doc.text().as_bytes(), b"reference", 2)
 }
 
-/// Whether `reference` occurs in `bytes`, ASCII case-insensitively. The search stops at each
-/// `f` (rarer in JSON than `r`, and at a fixed place in the word) and looks around it.
-fn mentions_word(bytes: &[u8]) -> bool {
-    const WORD: &[u8] = b"reference";
-    const F_AT: usize = 2;
-    memchr::memchr2_iter(b'f', b'F', bytes).any(|at| {
-        at.checked_sub(F_AT)
-            .and_then(|start| bytes.get(start..start + WORD.len()))
-            .is_some_and(|w| w.eq_ignore_ascii_case(WORD))
+/// Whether `word` (lower case) occurs in `bytes`, ASCII case-insensitively. The search stops
+/// at each occurrence of the word's letter at `anchor` (pick one rare in JSON) and looks
+/// around it.
+fn mentions_word(bytes: &[u8], word: &[u8], anchor: usize) -> bool {
+    let Some(&letter) = word.get(anchor) else {
+        return false;
+    };
+    memchr::memchr2_iter(letter, letter.to_ascii_uppercase(), bytes).any(|at| {
+        at.checked_sub(anchor)
+            .and_then(|start| bytes.get(start..start + word.len()))
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
     })
 }
 
@@ -376,7 +399,7 @@ mod tests {
             "xxReFeReNcE",
             "\"[concat(reference(variables('a')).id)]\"",
         ] {
-            assert!(mentions_word(text.as_bytes()), "{text}");
+            assert!(mentions_word(text.as_bytes(), b"reference", 2), "{text}");
         }
         for text in [
             "",
@@ -388,7 +411,7 @@ mod tests {
             "refer ence",
             "fference",
         ] {
-            assert!(!mentions_word(text.as_bytes()), "{text}");
+            assert!(!mentions_word(text.as_bytes(), b"reference", 2), "{text}");
         }
     }
 
@@ -413,7 +436,11 @@ mod tests {
                 .as_bytes()
                 .windows(9)
                 .any(|w| w.eq_ignore_ascii_case(b"reference"));
-            assert_eq!(mentions_word(text.as_bytes()), plain, "{text}");
+            assert_eq!(
+                mentions_word(text.as_bytes(), b"reference", 2),
+                plain,
+                "{text}"
+            );
         }
     }
 }

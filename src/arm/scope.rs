@@ -8,6 +8,7 @@
 //! never decides what a resource is.
 
 mod copies;
+mod owned;
 mod reference;
 mod values;
 
@@ -213,8 +214,22 @@ impl<'t> TemplateScope<'t> {
     }
 
     fn evaluate_at(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
+        if let Some(stopped) = self.enter(value, at, depth) {
+            return stopped;
+        }
+        let result = self.evaluate_node(value, at, depth);
+        self.leave();
+        result
+    }
+
+    /// Opens the evaluation of `value` at `at`, `depth` levels down: charges it to the budget
+    /// and counts the level. Returns the unknown it evaluates to instead when the nesting or
+    /// the budget is exhausted (nothing is opened then); otherwise pair with [`Self::leave`].
+    fn enter(&self, value: &Value, at: &At<'_>, depth: usize) -> Option<Value> {
         if depth > MAX_TREE_DEPTH {
-            return unknown(format!("nesting deeper than {MAX_TREE_DEPTH} levels"));
+            return Some(unknown(format!(
+                "nesting deeper than {MAX_TREE_DEPTH} levels"
+            )));
         }
         if self.open.get() >= MAX_TOTAL_DEPTH {
             let message = format!("expressions, variables and parameters nest deeper than {MAX_TOTAL_DEPTH} levels in all");
@@ -223,19 +238,22 @@ impl<'t> TemplateScope<'t> {
                 ProblemCode::TooLarge,
                 message.clone(),
             ));
-            return unknown(message);
+            return Some(unknown(message));
         }
         let weight = match value {
             Value::String(s) => NODE_WEIGHT.saturating_add(s.len()),
             _ => NODE_WEIGHT,
         };
         if !self.budget.spend(weight) {
-            return unknown(BUDGET_REASON);
+            return Some(unknown(BUDGET_REASON));
         }
         self.open.set(self.open.get() + 1);
-        let result = self.evaluate_node(value, at, depth);
+        None
+    }
+
+    /// Closes a level opened by [`Self::enter`].
+    fn leave(&self) {
         self.open.set(self.open.get().saturating_sub(1));
-        result
     }
 
     fn evaluate_node(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {

@@ -187,3 +187,119 @@ fn problems_deep_in_a_resource_point_at_their_string() {
         "{offsets:?}"
     );
 }
+
+/// Everything an expansion gives, as text to compare.
+fn summary(expansion: &ArmExpansion) -> String {
+    let mut out = String::new();
+    for r in &expansion.resources {
+        out.push_str(&format!(
+            "{} | {} | {} | {} | {} | {} | {:?}\n",
+            r.resource_type, r.name, r.declared_name, r.id, r.pointer, r.value, r.assumptions
+        ));
+    }
+    for p in &expansion.problems {
+        out.push_str(&format!(
+            "{:?} {:?} {} | {} | {:?}\n",
+            p.code, p.severity, p.message, p.help, p.span
+        ));
+    }
+    out
+}
+
+/// A template expanded from a tree it is given (declarations moved into the resources) and
+/// from one it borrows gives the same resources and problems, whatever the template does:
+/// copy loops, conditions, `existing`, child resources, property copies, errors, a type that
+/// only evaluates to a deployment, nested deployments and `reference()`.
+#[test]
+fn a_given_tree_expands_as_a_borrowed_one() {
+    let rule = |name: &str, priority: Value| {
+        json!({"name": name, "properties": {"priority": priority, "access": "Allow",
+            "direction": "Inbound", "protocol": "Tcp", "sourceAddressPrefix": "*",
+            "destinationPortRanges": ["22", "[parameters('port')]"]}})
+    };
+    let templates = [
+        json!({
+            "parameters": {"port": {"type": "string", "defaultValue": "3389"},
+                           "on": {"type": "bool", "defaultValue": false}},
+            "variables": {"vnet": "net", "tags": {"owner": "[concat('team-', 'a')]"}},
+            "resources": [
+                {"type": "Microsoft.Network/networkSecurityGroups", "name": "nsg",
+                 "tags": "[variables('tags')]",
+                 "properties": {"securityRules": [rule("a", json!(100)), rule("b", json!("[add(100, 10)]"))]},
+                 "resources": [
+                     {"type": "securityRules", "name": "child", "properties": {"priority": 300}},
+                     {"type": "securityRules", "name": "[concat('c', copyIndex())]",
+                      "copy": {"name": "c", "count": 2}, "properties": {"priority": "[add(400, copyIndex())]"}}
+                 ]},
+                {"type": "Microsoft.Network/virtualNetworks", "name": "[variables('vnet')]",
+                 "properties": {"copy": [{"name": "subnets", "count": 2,
+                     "input": {"name": "[concat('s', copyIndex('subnets'))]"}}],
+                     "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "skipped",
+                 "condition": "[parameters('on')]"},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "maybe",
+                 "condition": "[utcNow()]", "dependsOn": ["nsg"], "comments": "c"},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "old", "existing": true},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "[bogus()]",
+                 "properties": {"a": ["[concat('x',]", {"b": "[[literal]"}], "n": 1, "z": null}},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "n-[x]", "id": "mine"},
+                "not an object"
+            ]
+        }),
+        // A type that only evaluates to a deployment: the given tree is expanded again.
+        json!({
+            "parameters": {"kind": {"type": "string",
+                "defaultValue": "[concat('Microsoft.Resources/', 'deploy', 'ments')]"}},
+            "resources": [
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "first"},
+                {"type": "[parameters('kind')]", "name": "inner", "properties": {"mode": "Incremental",
+                 "template": {"resources": [{"type": "Microsoft.Network/publicIPAddresses", "name": "nested"}]}}}
+            ]
+        }),
+        json!({
+            "resources": [
+                {"type": "Microsoft.Resources/deployments", "name": "d", "properties": {
+                    "mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                    "template": {"resources": [{"type": "Microsoft.Network/publicIPAddresses", "name": "in"}]}}}
+            ]
+        }),
+        json!({
+            "resources": [
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "a",
+                 "properties": {"x": "[reference('b').y]"}},
+                {"type": "Microsoft.Network/publicIPAddresses", "name": "b", "properties": {"y": 1}}
+            ]
+        }),
+    ];
+    for template in &templates {
+        let borrowed = summary(&expand(template));
+        let given = summary(&super::expand_owned_template(
+            doc(template),
+            None,
+            &DeploymentContext::default(),
+        ));
+        assert!(!borrowed.is_empty());
+        assert_eq!(given, borrowed, "{template}");
+    }
+}
+
+/// When the work budget runs out part way, a given tree stops at the same place.
+#[test]
+fn a_given_tree_runs_out_of_budget_where_a_borrowed_one_does() {
+    let big = json!([{"name": "big", "count": 800, "input": "x".repeat(1000)}]);
+    let resources: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"type": "Microsoft.Network/publicIPAddresses", "name": format!("ip{i}"),
+            "properties": {"x": "[variables('big')]", "after": ["literal", {"n": i}]}})
+        })
+        .collect();
+    let template = json!({"variables": {"copy": big}, "resources": resources});
+    let borrowed = expand(&template);
+    assert!(
+        codes(&borrowed).contains(&ProblemCode::TooLarge),
+        "{:?}",
+        borrowed.problems
+    );
+    let given = super::expand_owned_template(doc(&template), None, &DeploymentContext::default());
+    assert_eq!(summary(&given), summary(&borrowed));
+}

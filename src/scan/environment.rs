@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::inputs::LoadedInputs;
 use super::ScanOptions;
-use crate::arm::{expand_template, ArmExpansion};
+use crate::arm::{expand_owned_template, ArmExpansion};
 use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded};
@@ -69,7 +69,7 @@ pub(crate) fn build(
         .map(|(doc, params)| {
             let owner = Some(doc.display.clone());
             let (inventory, problems) = match doc.reparsed() {
-                Ok(doc) => build_inventory(&doc, params.as_deref(), options),
+                Ok(doc) => build_inventory(doc, params.as_deref(), options),
                 Err(problem) => (Inventory::default(), vec![*problem]),
             };
             if release {
@@ -114,8 +114,9 @@ pub fn environments(options: &ScanOptions) -> Vec<Environment> {
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.
+/// A tree parsed for this alone (`doc` held by nobody else) is given to the expansion.
 pub(crate) fn build_inventory(
-    doc: &Arc<Document>,
+    doc: Arc<Document>,
     params: Option<&Document>,
     options: &ScanOptions,
 ) -> (Inventory, Vec<InputProblem>) {
@@ -123,7 +124,7 @@ pub(crate) fn build_inventory(
         resources,
         mut problems,
         ..
-    } = expand_template(doc, params, &options.context);
+    } = expand_owned_template(doc, params, &options.context);
     let mut inventory = Inventory::build_from(resources, |inventory, r| {
         let node = Node::from_value(&r.value);
         let declared = Declared {

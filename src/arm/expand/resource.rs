@@ -98,6 +98,34 @@ pub(super) fn evaluate_resource(
     Value::Object(out)
 }
 
+/// [`evaluate_resource`] of a declaration that is moved into the result (see
+/// [`TemplateScope::evaluate_tree_owned`]); not for a deployment, whose declaration its nested
+/// template is read from.
+pub(super) fn evaluate_resource_owned(
+    scope: &TemplateScope<'_>,
+    mut map: Map<String, Value>,
+    pointer: &str,
+    id: &str,
+    mut evaluated: Vec<(&'static str, Value)>,
+) -> Value {
+    map.retain(|key, _| {
+        !matches!(
+            key.as_str(),
+            "resources" | "copy" | "condition" | "dependsOn" | "comments"
+        )
+    });
+    for (key, value) in &mut map {
+        if let Some(at) = evaluated.iter().position(|(k, _)| k == key) {
+            *value = evaluated.swap_remove(at).1;
+            continue;
+        }
+        let taken = std::mem::take(value);
+        *value = scope.evaluate_tree_owned(taken, &child_pointer(pointer, key));
+    }
+    map.insert("id".to_owned(), Value::String(id.to_owned()));
+    Value::Object(map)
+}
+
 fn evaluate_deployment_properties(
     scope: &TemplateScope<'_>,
     props: &Value,
