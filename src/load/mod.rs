@@ -412,7 +412,11 @@ fn parse_text(
             });
         }
         // Its tree is built when its environment is; `load_file` knows it by the dropped tree.
-        Outline::Template => {
+        Outline::Template(starts) => {
+            let lines = match starts {
+                Some(starts) => lines.with_items("/resources", starts),
+                None => lines,
+            };
             return Ok(Document {
                 source: source(text, Arc::new(lines)),
                 json: Value::Null,

@@ -147,7 +147,7 @@ pub(crate) const PREVIEW_ELEMENTS: usize = 16;
 pub(crate) fn preview(text: &str) -> Option<(Value, Deferred)> {
     match outline(text, Path::new("")) {
         Outline::Export(value, deferred) => Some((value, deferred)),
-        Outline::Template | Outline::Whole => None,
+        Outline::Template(_) | Outline::Whole => None,
     }
 }
 
@@ -158,8 +158,9 @@ pub(crate) enum Outline {
     /// elements, and where all the items are.
     Export(Value, Deferred),
     /// A big ARM template, its whole text checked to be valid JSON: its tree is built only
-    /// when its environment is.
-    Template,
+    /// when its environment is. With where each element of its `resources` starts, when
+    /// that was found in the same pass.
+    Template(Option<Vec<usize>>),
     /// A small document, or anything else: parsed whole.
     Whole,
 }
@@ -209,7 +210,7 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
                 match head(text) {
                     Ok(head) if !head.item_keys => {
                         return if head.is_template(path) {
-                            Outline::Template
+                            Outline::Template(head.resource_starts(text))
                         } else {
                             Outline::Whole
                         };
@@ -291,9 +292,11 @@ fn template_outline(text: &str, members: &[(String, Member<'_>)], path: &Path) -
         id: string("id"),
         has_resources: members.iter().any(|(key, _)| key == "resources"),
         item_keys: false,
+        resources_members: 0,
+        first_keys: None,
     };
     if head.is_template(path) && serde_json::from_str::<Valid>(text).is_ok() {
-        Outline::Template
+        Outline::Template(None)
     } else {
         Outline::Whole
     }
@@ -312,6 +315,12 @@ struct Head {
     has_resources: bool,
     /// A `value` or `data` member, where exports keep their items.
     item_keys: bool,
+    /// How many `resources` members there are.
+    resources_members: usize,
+    /// Where the first key of each element of `resources` lies in memory, when every
+    /// element is an object whose first key is read straight from the text (see
+    /// [`Head::resource_starts`]).
+    first_keys: Option<Vec<usize>>,
 }
 
 impl Head {
@@ -334,6 +343,26 @@ impl Head {
         let parameters =
             schema.contains("deploymentparameters") || super::sniff::is_parameters_name(path);
         is_template && !parameters
+    }
+
+    /// Byte offsets in `text` (the text the head was read from) of the elements of its one
+    /// `resources` array: each is the `{` before its first key. None when that cannot be
+    /// told for every element, or `resources` is repeated (a pointer then needs the walk).
+    fn resource_starts(&self, text: &str) -> Option<Vec<usize>> {
+        if self.resources_members != 1 {
+            return None;
+        }
+        let base = text.as_ptr() as usize;
+        self.first_keys
+            .as_ref()?
+            .iter()
+            .map(|&address| {
+                // The key's text starts after its opening quote.
+                let quote = address.checked_sub(base)?.checked_sub(1)?;
+                let before = text.get(..quote)?.trim_end_matches([' ', '\t', '\n', '\r']);
+                before.ends_with('{').then(|| before.len() - 1)
+            })
+            .collect()
     }
 }
 
@@ -370,14 +399,158 @@ impl<'de> Visitor<'de> for HeadVisitor {
             match key.as_ref() {
                 "$schema" => head.schema = access.next_value::<MaybeString>()?.0,
                 "id" => head.id = access.next_value::<MaybeString>()?.0,
+                "resources" => {
+                    head.has_resources = true;
+                    head.resources_members += 1;
+                    head.first_keys = access.next_value::<FirstKeys>()?.0;
+                }
                 other => {
-                    head.has_resources |= other == "resources";
                     head.item_keys |= matches!(other, "value" | "data");
                     access.next_value::<Valid>()?;
                 }
             }
         }
         Ok(head)
+    }
+}
+
+/// Any JSON value, checked as [`Valid`] checks it. For an array of objects, the address of
+/// each one's first key when it is read straight from the text (no escapes): None for
+/// anything else.
+struct FirstKeys(Option<Vec<usize>>);
+
+impl<'de> serde::Deserialize<'de> for FirstKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FirstKeysVisitor;
+        impl<'de> Visitor<'de> for FirstKeysVisitor {
+            type Value = FirstKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_unit<E>(self) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<FirstKeys, E> {
+                Ok(FirstKeys(None))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstKeys, A::Error> {
+                let mut keys = Some(Vec::new());
+                while let Some(FirstKey(key)) = seq.next_element::<FirstKey>()? {
+                    keys = keys.zip(key).map(|(mut keys, key)| {
+                        keys.push(key);
+                        keys
+                    });
+                }
+                Ok(FirstKeys(keys))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FirstKeys, A::Error> {
+                while map.next_entry::<Valid, Valid>()?.is_some() {}
+                Ok(FirstKeys(None))
+            }
+        }
+        deserializer.deserialize_any(FirstKeysVisitor)
+    }
+}
+
+/// Any JSON value, checked as [`Valid`] checks it; for an object whose first key is read
+/// straight from the text, that key's address.
+struct FirstKey(Option<usize>);
+
+impl<'de> serde::Deserialize<'de> for FirstKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FirstKeyVisitor;
+        impl<'de> Visitor<'de> for FirstKeyVisitor {
+            type Value = FirstKey;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_unit<E>(self) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<FirstKey, E> {
+                Ok(FirstKey(None))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstKey, A::Error> {
+                while seq.next_element::<Valid>()?.is_some() {}
+                Ok(FirstKey(None))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FirstKey, A::Error> {
+                let Some(KeyAddress(first)) = map.next_key::<KeyAddress>()? else {
+                    return Ok(FirstKey(None));
+                };
+                map.next_value::<Valid>()?;
+                while map.next_entry::<Valid, Valid>()?.is_some() {}
+                Ok(FirstKey(first))
+            }
+        }
+        deserializer.deserialize_any(FirstKeyVisitor)
+    }
+}
+
+/// A string, with its address when it is read straight from the text.
+struct KeyAddress(Option<usize>);
+
+impl<'de> serde::Deserialize<'de> for KeyAddress {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyAddressVisitor;
+        impl<'de> Visitor<'de> for KeyAddressVisitor {
+            type Value = KeyAddress;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<KeyAddress, E> {
+                Ok(KeyAddress(Some(key.as_ptr() as usize)))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<KeyAddress, E> {
+                Ok(KeyAddress(None))
+            }
+        }
+        deserializer.deserialize_str(KeyAddressVisitor)
     }
 }
 
@@ -767,9 +940,12 @@ mod tests {
             resources.join(", ")
         );
         let path = Path::new("main.json");
-        assert!(matches!(outline(&template, path), Outline::Template));
+        assert!(matches!(outline(&template, path), Outline::Template(_)));
         let without_schema = template.replacen("\"$schema\"", "\"$comment\"", 1);
-        assert!(matches!(outline(&without_schema, path), Outline::Template));
+        assert!(matches!(
+            outline(&without_schema, path),
+            Outline::Template(_)
+        ));
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
         for broken in [
             template.replacen("\"ip0\"", "1e400", 1),
@@ -816,7 +992,7 @@ mod tests {
                 deferred.pointer,
                 deferred.elements.len()
             ),
-            Outline::Template => "template".to_owned(),
+            Outline::Template(_) => "template".to_owned(),
             Outline::Whole => "whole".to_owned(),
         }
     }
@@ -876,5 +1052,52 @@ mod tests {
             assert!(found.starts_with(expected), "{first}: {found}");
             assert_eq!(found, outline_summary(outline(&general, path)), "{first}");
         }
+    }
+
+    /// The one pass that checks a big template also finds where each of its resources
+    /// starts, the place a walk of the text finds; when it cannot tell for every one (a
+    /// repeated `resources`, an element that is not an object or whose first key has an
+    /// escape), it finds none.
+    #[test]
+    fn resource_starts_are_the_places_a_walk_finds() {
+        let resources: Vec<String> = (0..1_500)
+            .map(|i| {
+                format!(
+                    "\n    {{ \"type\": \"Microsoft.Network/publicIPAddresses\",\t\"name\": \"ip{i}\", \"properties\": {{\"a\": [1, {{\"b\": \"x\"}}]}}}}"
+                )
+            })
+            .collect();
+        let template = format!(
+            "{{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [{}\n]}}",
+            resources.join(",")
+        );
+        let path = Path::new("main.json");
+        let starts = match outline(&template, path) {
+            Outline::Template(Some(starts)) => starts,
+            other => {
+                assert!(matches!(other, Outline::Template(Some(_))), "{other:?}");
+                return;
+            }
+        };
+        assert_eq!(starts.len(), 1_500);
+        let walk = crate::load::locate::LineIndex::new(&template);
+        for (i, &start) in starts.iter().enumerate() {
+            let pointer = format!("/resources/{i}");
+            assert_eq!(start, walk.pointer_offset(&template, &pointer));
+            assert_eq!(template.as_bytes()[start], b'{');
+        }
+        for (from, to) in [
+            ("\"resources\": [", "\"resources\": [], \"resources\": ["),
+            ("{ \"type\": \"Microsoft.Network/publicIPAddresses\",\t\"name\": \"ip7\"", "{ \"t\\u0079pe\": \"Microsoft.Network/publicIPAddresses\",\t\"name\": \"ip7\""),
+            ("\n    { \"type\": \"Microsoft.Network/publicIPAddresses\",\t\"name\": \"ip9\", \"properties\": {\"a\": [1, {\"b\": \"x\"}]}}", "\n    \"not an object\""),
+            ("\n    { \"type\": \"Microsoft.Network/publicIPAddresses\",\t\"name\": \"ip9\", \"properties\": {\"a\": [1, {\"b\": \"x\"}]}}", "{}"),
+        ] {
+            let changed = template.replacen(from, to, 1);
+            assert_ne!(changed, template);
+            assert!(matches!(outline(&changed, path), Outline::Template(None)), "{to}");
+        }
+        let general =
+            template.replacen("{\"$schema\"", "{\"contentVersion\": \"1\", \"$schema\"", 1);
+        assert!(matches!(outline(&general, path), Outline::Template(None)));
     }
 }
