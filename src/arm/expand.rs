@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::budget::Budget;
 use super::context::DeploymentContext;
@@ -265,15 +265,16 @@ impl Expander {
         }
     }
 
-    fn expand_instance(
+    /// A declaration's members and what deploying it takes for granted (`assumptions`, with
+    /// an undecided condition added), or None when it is not deployed: past the resource
+    /// limit, out of budget, not an object, `existing`, or its condition is false.
+    fn admit<'d>(
         &mut self,
         scope: &TemplateScope<'_>,
-        decl: &Value,
+        decl: &'d Value,
         place: &Place<'_>,
-        parent: Option<(&str, &str)>,
-        depth: usize,
         mut assumptions: Vec<String>,
-    ) {
+    ) -> Option<(&'d Map<String, Value>, Vec<String>)> {
         if self.out.resources.len() >= MAX_RESOURCES {
             self.problem_once(
                 "resources",
@@ -281,19 +282,19 @@ impl Expander {
                 &place.pointer,
                 format!("the template expands to more than {MAX_RESOURCES} resources; the rest were not evaluated"),
             );
-            return;
+            return None;
         }
         if scope.budget_exhausted() {
-            return;
+            return None;
         }
-        let Some(map) = decl.as_object() else { return };
+        let map = decl.as_object()?;
         if map.get("existing").and_then(Value::as_bool) == Some(true) {
-            return; // a reference to a resource deployed elsewhere, not a deployment
+            return None; // a reference to a resource deployed elsewhere, not a deployment
         }
         if let Some(condition) = map.get("condition") {
-            let value = scope.evaluate_tree(condition, &format!("{}/condition", place.pointer));
+            let value = scope.evaluate_tree(condition, &child_pointer(&place.pointer, "condition"));
             match condition_value(&value) {
-                Some(false) => return,
+                Some(false) => return None,
                 Some(true) => {}
                 None => assumptions.push(format!(
                     "its condition cannot be decided offline ({}); assumed deployed",
@@ -301,6 +302,21 @@ impl Expander {
                 )),
             }
         }
+        Some((map, assumptions))
+    }
+
+    fn expand_instance(
+        &mut self,
+        scope: &TemplateScope<'_>,
+        decl: &Value,
+        place: &Place<'_>,
+        parent: Option<(&str, &str)>,
+        depth: usize,
+        assumptions: Vec<String>,
+    ) {
+        let Some((map, assumptions)) = self.admit(scope, decl, place, assumptions) else {
+            return;
+        };
         let resource::Names {
             resource_type,
             name,

@@ -24,6 +24,32 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// The visits of numbers, booleans and null for a visitor that only checks them (see
+/// [`Valid`]): each gives `$value`.
+macro_rules! checked_scalars {
+    ($out:ty, $value:expr) => {
+        fn visit_unit<E>(self) -> Result<$out, E> {
+            Ok($value)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<$out, E> {
+            Ok($value)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<$out, E> {
+            Ok($value)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<$out, E> {
+            Ok($value)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<$out, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// Containers whose text is shorter than this are parsed in one piece.
 const SPLIT_MIN_BYTES: usize = 1 << 20;
 
@@ -429,25 +455,7 @@ impl<'de> serde::Deserialize<'de> for FirstKeys {
                 f.write_str("any JSON value")
             }
 
-            fn visit_unit<E>(self) -> Result<FirstKeys, E> {
-                Ok(FirstKeys(None))
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<FirstKeys, E> {
-                Ok(FirstKeys(None))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<FirstKeys, E> {
-                Ok(FirstKeys(None))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<FirstKeys, E> {
-                Ok(FirstKeys(None))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<FirstKeys, E> {
-                Ok(FirstKeys(None))
-            }
+            checked_scalars!(FirstKeys, FirstKeys(None));
 
             fn visit_str<E>(self, _: &str) -> Result<FirstKeys, E> {
                 Ok(FirstKeys(None))
@@ -487,25 +495,7 @@ impl<'de> serde::Deserialize<'de> for FirstKey {
                 f.write_str("any JSON value")
             }
 
-            fn visit_unit<E>(self) -> Result<FirstKey, E> {
-                Ok(FirstKey(None))
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<FirstKey, E> {
-                Ok(FirstKey(None))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<FirstKey, E> {
-                Ok(FirstKey(None))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<FirstKey, E> {
-                Ok(FirstKey(None))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<FirstKey, E> {
-                Ok(FirstKey(None))
-            }
+            checked_scalars!(FirstKey, FirstKey(None));
 
             fn visit_str<E>(self, _: &str) -> Result<FirstKey, E> {
                 Ok(FirstKey(None))
@@ -567,25 +557,7 @@ impl<'de> serde::Deserialize<'de> for MaybeString {
                 f.write_str("any JSON value")
             }
 
-            fn visit_unit<E>(self) -> Result<MaybeString, E> {
-                Ok(MaybeString(None))
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<MaybeString, E> {
-                Ok(MaybeString(None))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<MaybeString, E> {
-                Ok(MaybeString(None))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<MaybeString, E> {
-                Ok(MaybeString(None))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<MaybeString, E> {
-                Ok(MaybeString(None))
-            }
+            checked_scalars!(MaybeString, MaybeString(None));
 
             fn visit_str<E>(self, text: &str) -> Result<MaybeString, E> {
                 Ok(MaybeString(Some(text.to_owned())))
@@ -619,25 +591,7 @@ impl<'de> serde::Deserialize<'de> for Valid {
                 f.write_str("any JSON value")
             }
 
-            fn visit_unit<E>(self) -> Result<Valid, E> {
-                Ok(Valid)
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
-                Ok(Valid)
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
-                Ok(Valid)
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
-                Ok(Valid)
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
-                Ok(Valid)
-            }
+            checked_scalars!(Valid, Valid);
 
             fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
                 Ok(Valid)

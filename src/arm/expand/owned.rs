@@ -13,15 +13,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    condition_value, expand_template, mentions_reference, mentions_word, resource, ArmExpansion,
-    ArmResource, Expander, Place, MAX_RESOURCES,
+    expand_template, mentions_reference, mentions_word, resource, ArmExpansion, ArmResource,
+    Expander, Place,
 };
 use crate::arm::context::DeploymentContext;
 use crate::arm::expr::Scope as _;
 use crate::arm::ids::resource_id;
 use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
-use crate::arm::unknown::unknown_reason;
 use crate::load::locate::{child_pointer, index_pointer};
 use crate::load::Document;
 
@@ -115,36 +114,12 @@ impl Expander {
         place: &Place<'_>,
         parent: Option<(&str, &str)>,
     ) {
-        if self.out.resources.len() >= MAX_RESOURCES {
-            self.problem_once(
-                "resources",
-                place.doc,
-                &place.pointer,
-                format!("the template expands to more than {MAX_RESOURCES} resources; the rest were not evaluated"),
-            );
+        let Some((_, assumptions)) = self.admit(scope, &declaration, place, Vec::new()) else {
             return;
-        }
-        if scope.budget_exhausted() {
-            return;
-        }
+        };
         let Value::Object(mut map) = declaration else {
             return;
         };
-        if map.get("existing").and_then(Value::as_bool) == Some(true) {
-            return; // a reference to a resource deployed elsewhere, not a deployment
-        }
-        let mut assumptions = Vec::new();
-        if let Some(condition) = map.get("condition") {
-            let value = scope.evaluate_tree(condition, &child_pointer(&place.pointer, "condition"));
-            match condition_value(&value) {
-                Some(false) => return,
-                Some(true) => {}
-                None => assumptions.push(format!(
-                    "its condition cannot be decided offline ({}); assumed deployed",
-                    unknown_reason(&value).unwrap_or("not a boolean")
-                )),
-            }
-        }
         let resource::Names {
             resource_type,
             name,
