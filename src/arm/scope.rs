@@ -326,11 +326,11 @@ impl<'t> TemplateScope<'t> {
 
 impl Scope for TemplateScope<'_> {
     fn parameter(&self, name: &str) -> Result<Value, String> {
-        self.resolve_cached(Kind::Parameter, &name.to_ascii_lowercase())
+        with_lowercase(name, |key| self.resolve_cached(Kind::Parameter, key))
     }
 
     fn variable(&self, name: &str) -> Result<Value, String> {
-        self.resolve_cached(Kind::Variable, &name.to_ascii_lowercase())
+        with_lowercase(name, |key| self.resolve_cached(Kind::Variable, key))
     }
 
     fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, String> {
@@ -395,5 +395,19 @@ impl Scope for TemplateScope<'_> {
                 ))
             }
         }
+    }
+}
+
+/// Calls `f` with `name` ASCII-lower-cased: on the stack when it is short, as names are.
+pub(crate) fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buffer = [0u8; 64];
+    match buffer.get_mut(..name.len()) {
+        Some(bytes) => {
+            bytes.copy_from_slice(name.as_bytes());
+            bytes.make_ascii_lowercase();
+            // ASCII lower-casing keeps UTF-8 valid.
+            f(std::str::from_utf8(bytes).unwrap_or_default())
+        }
+        None => f(&name.to_ascii_lowercase()),
     }
 }

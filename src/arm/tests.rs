@@ -303,3 +303,24 @@ fn a_given_tree_runs_out_of_budget_where_a_borrowed_one_does() {
     let given = super::expand_owned_template(doc(&template), None, &DeploymentContext::default());
     assert_eq!(summary(&given), summary(&borrowed));
 }
+
+/// Parameter and variable names are matched ASCII-case-insensitively, however long.
+#[test]
+fn names_match_in_any_case_and_length() {
+    let long = format!("Param_{}", "X".repeat(90));
+    let mut parameters = serde_json::Map::new();
+    parameters.insert(
+        "Short_Name".to_owned(),
+        json!({"type": "string", "defaultValue": "s"}),
+    );
+    parameters.insert(long.clone(), json!({"type": "string", "defaultValue": "l"}));
+    let expansion = expand(&json!({
+        "parameters": parameters,
+        "variables": {"Mixed_Var": "[concat(parameters('SHORT_NAME'), parameters('short_name'))]"},
+        "resources": [
+            {"type": "t", "name": format!("[concat(variables('mixed_VAR'), parameters('{}'))]", long.to_lowercase())}
+        ]
+    }));
+    assert_eq!(names(&expansion), vec!["ssl"]);
+    assert!(expansion.problems.is_empty(), "{:?}", expansion.problems);
+}

@@ -50,9 +50,13 @@ impl TemplateScope<'_> {
         let per_iteration = missed || lowest < loop_depth;
         match &result {
             Ok(value) if !per_iteration => {
-                cache
-                    .borrow_mut()
-                    .insert(key.to_owned(), Slot::Done(value.clone()));
+                let mut cache = cache.borrow_mut();
+                match cache.get_mut(key) {
+                    Some(slot) => *slot = Slot::Done(value.clone()),
+                    None => {
+                        cache.insert(key.to_owned(), Slot::Done(value.clone()));
+                    }
+                }
             }
             _ => {
                 cache.borrow_mut().remove(key);
@@ -123,8 +127,10 @@ impl TemplateScope<'_> {
         }
         match decl.get("defaultValue") {
             Some(default) => {
-                let pointer = format!("{}/defaultValue", self.decl_pointer(Kind::Parameter, key));
-                Ok(self.evaluate_at(default, &At::Pointer(&pointer), 0))
+                let base = At::Pointer(&self.base_pointer);
+                let section = At::Key(&base, "parameters");
+                let declaration = At::Key(&section, name);
+                Ok(self.evaluate_at(default, &At::Key(&declaration, "defaultValue"), 0))
             }
             None => Ok(unknown(format!(
                 "parameter '{name}' has no default value and no value was supplied"
@@ -136,9 +142,10 @@ impl TemplateScope<'_> {
         if key == "copy" {
             return Err("'copy' is not a variable name".to_owned());
         }
-        if let Some((_, decl)) = self.var_decls.get(key) {
-            let pointer = self.decl_pointer(Kind::Variable, key);
-            return Ok(self.evaluate_at(decl, &At::Pointer(&pointer), 0));
+        if let Some((name, decl)) = self.var_decls.get(key) {
+            let base = At::Pointer(&self.base_pointer);
+            let section = At::Key(&base, "variables");
+            return Ok(self.evaluate_at(decl, &At::Key(&section, name), 0));
         }
         // Variable copy loops: "variables": {"copy": [{"name", "count", "input"}]}.
         if let Some((_, specs)) = self.var_decls.get("copy") {

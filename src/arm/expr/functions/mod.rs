@@ -83,21 +83,11 @@ pub(crate) fn is_known(name: &str) -> bool {
 
 /// The specification of the function called `name`, case-insensitively.
 pub(crate) fn lookup(name: &str) -> Option<Spec> {
-    // Every ARM function name fits the buffer; a longer name is lower-cased on the heap.
-    let mut buffer = [0u8; 48];
-    let heap;
-    let lower = match buffer.get_mut(..name.len()) {
-        Some(bytes) => {
-            bytes.copy_from_slice(name.as_bytes());
-            bytes.make_ascii_lowercase();
-            // ASCII lower-casing keeps UTF-8 valid.
-            std::str::from_utf8(bytes).unwrap_or_default()
-        }
-        None => {
-            heap = name.to_ascii_lowercase();
-            heap.as_str()
-        }
-    };
+    crate::arm::scope::with_lowercase(name, lookup_lowercase)
+}
+
+/// [`lookup`] of a lower-case name.
+fn lookup_lowercase(lower: &str) -> Option<Spec> {
     if lower.contains('.') {
         return Some(spec(0, None, Kind::Unknown(user_defined)));
     }
@@ -299,7 +289,7 @@ mod tests {
             assert!(!is_known(name), "{name}");
         }
         // Longer than the lower-casing buffer: still looked up, by its lower-case form.
-        let long_list = format!("list{}", "X".repeat(60));
+        let long_list = format!("list{}", "X".repeat(80));
         assert!(matches!(
             lookup(&long_list).map(|s| s.kind),
             Some(Kind::Unknown(_))
