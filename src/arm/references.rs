@@ -7,36 +7,84 @@
 //! depends on it cannot be certain. Unknown ids are not reported (their reason already is).
 //! This module only compares ids; it never builds the model.
 
-use crate::model::ids::Set;
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+
+use crate::model::ids::Set;
 
 use serde_json::Value;
 
 use super::expand::ArmResource;
 use super::problems::{to_input_problem, PendingProblem};
 use crate::diagnostic::{InputProblem, ProblemCode};
-use crate::load::locate::escape_pointer_token;
+use crate::load::locate::{child_pointer, index_pointer};
 
 /// Most dangling references reported per template; the rest are counted in one more.
 const MAX_REPORTED: usize = 200;
 
 /// One link to check: where it sits (keys from the resource), and what it should name.
 struct Link<'a> {
-    path: Vec<String>,
+    path: Vec<Step<'a>>,
     id: &'a str,
     what: &'static str,
 }
 
+/// One step of a path inside a resource: a key as written, or an array index.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// An id as ids are compared: trimmed, without a trailing slash, ASCII case ignored (no
+/// lower-cased copy is made).
+#[derive(Debug)]
+struct Caseless<'a>(Cow<'a, str>);
+
+impl Caseless<'_> {
+    fn normal(&self) -> &str {
+        self.0.trim().trim_end_matches('/')
+    }
+}
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.normal().eq_ignore_ascii_case(other.normal())
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The lower-cased bytes, a piece at a time: equal ids give equal pieces.
+        let normal = self.normal().as_bytes();
+        let mut piece = [0u8; 64];
+        for chunk in normal.chunks(piece.len()) {
+            if let Some(lower) = piece.get_mut(..chunk.len()) {
+                lower.copy_from_slice(chunk);
+                lower.make_ascii_lowercase();
+                state.write(lower);
+            }
+        }
+        state.write_usize(normal.len());
+    }
+}
+
 /// Dangling references among `resources`, one warning per referencing property.
 pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
-    let mut known: Set<String> = resources.iter().map(|r| key(&r.id)).collect();
+    let mut known: Set<Caseless<'_>> = resources
+        .iter()
+        .map(|r| Caseless(Cow::Borrowed(r.id.as_str())))
+        .collect();
     for r in resources {
         if r.resource_type
             .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
         {
             for (_, subnet) in children(&r.value, &["properties", "subnets"]) {
                 if let Some(name) = get_ci(subnet, "name").and_then(|(_, v)| v.as_str()) {
-                    known.insert(key(&format!("{}/subnets/{name}", r.id)));
+                    known.insert(Caseless(Cow::Owned(format!("{}/subnets/{name}", r.id))));
                 }
             }
         }
@@ -46,15 +94,16 @@ pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
     let mut more = 0usize;
     for r in resources {
         for link in links(r) {
-            if known.contains(&key(link.id)) {
+            if known.contains(&Caseless(Cow::Borrowed(link.id))) {
                 continue;
             }
-            let pointer: String = link
+            let pointer = link
                 .path
                 .iter()
-                .map(|k| format!("/{}", escape_pointer_token(k)))
-                .collect();
-            let pointer = format!("{}{pointer}", r.pointer);
+                .fold(r.pointer.clone(), |pointer, step| match step {
+                    Step::Key(key) => child_pointer(&pointer, key),
+                    Step::Index(index) => index_pointer(&pointer, *index),
+                });
             if !seen.insert((Arc::as_ptr(&r.document), pointer.clone())) {
                 continue;
             }
@@ -154,7 +203,7 @@ fn links(r: &ArmResource) -> Vec<Link<'_>> {
                     &[("networkSecurityGroup", "network security group")],
                 );
                 for (sub, ip) in children(config, &["properties", "ipConfigurations"]) {
-                    let full: Vec<String> = path.iter().chain(&sub).cloned().collect();
+                    let full: Vec<Step<'_>> = path.iter().chain(&sub).copied().collect();
                     nested_refs(&mut out, &full, ip, &[("subnet", "subnet")]);
                 }
             }
@@ -167,7 +216,7 @@ fn links(r: &ArmResource) -> Vec<Link<'_>> {
 /// `properties.<field>.id` of `value`, for each (field, what).
 fn nested_refs<'a>(
     out: &mut Vec<Link<'a>>,
-    base: &[String],
+    base: &[Step<'a>],
     value: &'a Value,
     fields: &[(&str, &'static str)],
 ) {
@@ -175,7 +224,7 @@ fn nested_refs<'a>(
         let mut link = Vec::new();
         push_ref(&mut link, value, &["properties", field], what);
         for mut l in link {
-            l.path = base.iter().cloned().chain(l.path).collect();
+            l.path = base.iter().copied().chain(l.path).collect();
             out.push(l);
         }
     }
@@ -191,14 +240,14 @@ fn push_ref<'a>(out: &mut Vec<Link<'a>>, value: &'a Value, path: &[&str], what: 
 /// A reference object `{"id": "..."}` (or a bare id string) at `keys`.
 fn push_id<'a>(
     out: &mut Vec<Link<'a>>,
-    mut keys: Vec<String>,
+    mut keys: Vec<Step<'a>>,
     target: &'a Value,
     what: &'static str,
 ) {
     let id = match target {
         Value::String(s) => Some(s.as_str()),
         other => get_ci(other, "id").and_then(|(k, v)| {
-            keys.push(k.to_owned());
+            keys.push(Step::Key(k));
             v.as_str()
         }),
     };
@@ -212,19 +261,19 @@ fn push_id<'a>(
 }
 
 /// The value at a path of case-insensitive keys, with the keys as written.
-fn walk<'a>(value: &'a Value, path: &[&str]) -> Option<(Vec<String>, &'a Value)> {
+fn walk<'a>(value: &'a Value, path: &[&str]) -> Option<(Vec<Step<'a>>, &'a Value)> {
     let mut keys = Vec::with_capacity(path.len());
     let mut at = value;
     for step in path {
         let (k, v) = get_ci(at, step)?;
-        keys.push(k.to_owned());
+        keys.push(Step::Key(k));
         at = v;
     }
     Some((keys, at))
 }
 
 /// The elements of the array at `path`, each with its key path.
-fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<String>, &'a Value)> {
+fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<Step<'a>>, &'a Value)> {
     let Some((keys, Value::Array(items))) = walk(value, path) else {
         return Vec::new();
     };
@@ -233,7 +282,7 @@ fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<String>, &'a Value)
         .enumerate()
         .map(|(i, item)| {
             let mut k = keys.clone();
-            k.push(i.to_string());
+            k.push(Step::Index(i));
             (k, item)
         })
         .collect()
@@ -247,11 +296,6 @@ fn get_ci<'a>(value: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
     map.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(k, v)| (k.as_str(), v))
-}
-
-/// Lower-case id without a trailing slash, the form ids are compared in.
-fn key(id: &str) -> String {
-    id.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 fn short_type(resource_type: &str) -> &str {

@@ -324,3 +324,34 @@ fn names_match_in_any_case_and_length() {
     assert_eq!(names(&expansion), vec!["ssl"]);
     assert!(expansion.problems.is_empty(), "{:?}", expansion.problems);
 }
+
+/// Ids are compared trimmed, without a trailing slash and in any case; a dangling one is
+/// located at its own `id` property, through arrays and nested keys.
+#[test]
+fn dangling_references_compare_ids_loosely_and_point_at_the_id() {
+    let template = json!({
+        "resources": [
+            {"type": "Microsoft.Network/virtualNetworks", "name": "vnet",
+             "properties": {"subnets": [{"name": "App", "properties": {}}]}},
+            {"type": "Microsoft.Network/networkSecurityGroups", "name": "nsg"},
+            {"type": "Microsoft.Network/networkInterfaces", "name": "nic",
+             "properties": {
+                 "networkSecurityGroup": {"id": " /SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/resourceGroups/JITSCAN-RG/providers/Microsoft.Network/networkSecurityGroups/NSG/ "},
+                 "ipConfigurations": [
+                     {"name": "a", "properties": {"subnet": {"id": "[concat(resourceId('Microsoft.Network/virtualNetworks', 'vnet'), '/SUBNETS/app/')]"}}},
+                     {"name": "b", "properties": {"publicIPAddress": {"ID": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/publicIPAddresses/gone"}}}
+                 ]}}
+        ]
+    });
+    let document = doc(&template);
+    let expansion = expand_template(&document, None, &DeploymentContext::default());
+    let dangling: Vec<_> = expansion
+        .problems
+        .iter()
+        .filter(|p| p.code == ProblemCode::DanglingReference)
+        .collect();
+    assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
+    let text = document.text();
+    let id = text.find("\"/subscriptions/s/resourceGroups/g").unwrap();
+    assert_eq!(dangling[0].span.as_ref().unwrap().offset, id);
+}
