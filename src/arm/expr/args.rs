@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::value::{as_int, type_name};
-use super::{ExprError, ExprErrorCode, Scope, MAX_ARRAY_ELEMENTS, MAX_STRING_BYTES};
+use super::{Expr, ExprError, ExprErrorCode, Scope, MAX_ARRAY_ELEMENTS, MAX_STRING_BYTES};
 
 /// Evaluated arguments of a call to `name`.
 pub(crate) struct Args<'a> {
@@ -17,8 +17,8 @@ pub(crate) struct Args<'a> {
     pub offset: usize,
     /// The argument values, in order.
     pub values: Vec<Value>,
-    /// Offset of each argument.
-    pub offsets: Vec<usize>,
+    /// The argument expressions (for the offset of each).
+    pub exprs: &'a [Expr],
     /// The template around the expression.
     pub scope: &'a dyn Scope,
 }
@@ -36,7 +36,7 @@ impl<'a> Args<'a> {
 
     /// Offset of argument `i` (the function name when absent).
     pub fn offset_of(&self, i: usize) -> usize {
-        self.offsets.get(i).copied().unwrap_or(self.offset)
+        self.exprs.get(i).map_or(self.offset, Expr::offset)
     }
 
     /// An `argument-type` error for argument `i`, which should have been `expected`.

@@ -120,7 +120,7 @@ impl<'a> Evaluator<'a> {
     fn eval_args<'n>(
         &self,
         name: &'n str,
-        arg_exprs: &[Expr],
+        arg_exprs: &'n [Expr],
         offset: usize,
     ) -> Result<Args<'n>, ExprError>
     where
@@ -134,7 +134,7 @@ impl<'a> Evaluator<'a> {
             name,
             offset,
             values,
-            offsets: arg_exprs.iter().map(Expr::offset).collect(),
+            exprs: arg_exprs,
             scope: self.scope,
         })
     }
