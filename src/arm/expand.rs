@@ -368,7 +368,12 @@ impl Expander {
 /// Whether the text of `doc` mentions `reference` at all (ASCII case-insensitively): a cheap
 /// over-approximation of "some expression in it calls reference()".
 fn mentions_reference(doc: &Document) -> bool {
-    mentions_word(doc.text().as_bytes(), b"reference", 2)
+    text_mentions_reference(doc.text().as_bytes())
+}
+
+/// [`mentions_reference`] of a document's text.
+fn text_mentions_reference(bytes: &[u8]) -> bool {
+    mentions_word(bytes, b"reference", 2)
 }
 
 /// Whether `word` (lower case) occurs in `bytes`, ASCII case-insensitively. The search stops

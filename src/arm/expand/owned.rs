@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    expand_template, mentions_reference, mentions_word, resource, ArmExpansion, ArmResource,
+    expand_template, mentions_word, resource, text_mentions_reference, ArmExpansion, ArmResource,
     Expander, Place,
 };
 use crate::arm::context::DeploymentContext;
@@ -77,7 +77,7 @@ pub fn expand_owned_template(
 fn movable_declarations(doc: &mut Arc<Document>) -> Option<Vec<Value>> {
     let text = doc.text();
     let bytes = text.as_bytes();
-    if mentions_reference(doc) || mentions_word(bytes, b"deployments", 5) {
+    if text_mentions_reference(bytes) || mentions_word(bytes, b"deployments", 5) {
         return None;
     }
     match Arc::get_mut(doc)?.json.get_mut("resources") {
