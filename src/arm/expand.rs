@@ -305,6 +305,35 @@ impl Expander {
         Some((map, assumptions))
     }
 
+    /// Adds an expanded resource (its `names`, their evaluated members already used) and gives
+    /// back its full type and name, which its child resources are relative to.
+    fn record(
+        &mut self,
+        names: resource::Names,
+        id: String,
+        value: Value,
+        place: &Place<'_>,
+        assumptions: Vec<String>,
+    ) -> (String, String) {
+        let resource::Names {
+            resource_type,
+            name,
+            declared_name,
+            ..
+        } = names;
+        self.out.resources.push(ArmResource {
+            resource_type: resource_type.clone(),
+            name: name.clone(),
+            declared_name,
+            id,
+            value,
+            document: Arc::clone(place.doc),
+            pointer: place.pointer.clone(),
+            assumptions,
+        });
+        (resource_type, name)
+    }
+
     fn expand_instance(
         &mut self,
         scope: &TemplateScope<'_>,
@@ -317,33 +346,26 @@ impl Expander {
         let Some((map, assumptions)) = self.admit(scope, decl, place, assumptions) else {
             return;
         };
-        let resource::Names {
-            resource_type,
-            name,
-            declared_name,
+        let mut names = resource::names_of(scope, map, place, parent);
+        let evaluated = std::mem::take(&mut names.evaluated);
+        let id = resource_id(scope.context(), &names.resource_type, &names.name);
+        let value = resource::evaluate_resource(
+            scope,
+            map,
+            &place.pointer,
+            &id,
+            &names.resource_type,
             evaluated,
-        } = resource::names_of(scope, map, place, parent);
-        let id = resource_id(scope.context(), &resource_type, &name);
-        let value =
-            resource::evaluate_resource(scope, map, &place.pointer, &id, &resource_type, evaluated);
-        scope.register_reference(&id, &name, &value);
-        let is_deployment = resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+        );
+        scope.register_reference(&id, &names.name, &value);
+        let is_deployment = names.is_deployment();
         if is_deployment && self.declarations_taken {
             // Its nested template is read from the document, whose declarations are taken.
             self.met_deployment = true;
             return;
         }
         let deployment = is_deployment.then(|| value.clone());
-        self.out.resources.push(ArmResource {
-            resource_type: resource_type.clone(),
-            name: name.clone(),
-            declared_name,
-            id,
-            value,
-            document: Arc::clone(place.doc),
-            pointer: place.pointer.clone(),
-            assumptions,
-        });
+        let (resource_type, name) = self.record(names, id, value, place, assumptions);
         if let Some(value) = deployment {
             self.expand_deployment(scope, map, &value, place, depth);
         }

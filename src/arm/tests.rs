@@ -33,6 +33,14 @@ fn names(expansion: &ArmExpansion) -> Vec<&str> {
         .collect()
 }
 
+fn with_code(expansion: &ArmExpansion, code: ProblemCode) -> Vec<&crate::diagnostic::InputProblem> {
+    expansion
+        .problems
+        .iter()
+        .filter(|p| p.code == code)
+        .collect()
+}
+
 fn codes(expansion: &ArmExpansion) -> Vec<ProblemCode> {
     expansion.problems.iter().map(|p| p.code).collect()
 }
@@ -144,11 +152,7 @@ fn references_to_undeclared_resources_are_dangling_once_per_property() {
                  "publicIPAddress": {"id": "[resourceId('Microsoft.Network/publicIPAddresses', 'gone')]"}}}]}}
         ]
     }));
-    let dangling: Vec<_> = expansion
-        .problems
-        .iter()
-        .filter(|p| p.code == ProblemCode::DanglingReference)
-        .collect();
+    let dangling = with_code(&expansion, ProblemCode::DanglingReference);
     assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
     assert!(dangling[0].message.contains("publicIPAddresses/gone"));
 }
@@ -345,11 +349,7 @@ fn dangling_references_compare_ids_loosely_and_point_at_the_id() {
     });
     let document = doc(&template);
     let expansion = expand_template(&document, None, &DeploymentContext::default());
-    let dangling: Vec<_> = expansion
-        .problems
-        .iter()
-        .filter(|p| p.code == ProblemCode::DanglingReference)
-        .collect();
+    let dangling = with_code(&expansion, ProblemCode::DanglingReference);
     assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
     let text = document.text();
     let id = text.find("\"/subscriptions/s/resourceGroups/g").unwrap();

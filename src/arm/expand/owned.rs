@@ -13,8 +13,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    expand_template, mentions_word, resource, text_mentions_reference, ArmExpansion, ArmResource,
-    Expander, Place,
+    expand_template, mentions_word, resource, text_mentions_reference, ArmExpansion, Expander,
+    Place,
 };
 use crate::arm::context::DeploymentContext;
 use crate::arm::expr::Scope as _;
@@ -120,30 +120,17 @@ impl Expander {
         let Value::Object(mut map) = declaration else {
             return;
         };
-        let resource::Names {
-            resource_type,
-            name,
-            declared_name,
-            evaluated,
-        } = resource::names_of(scope, &map, place, parent);
-        if resource_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+        let mut names = resource::names_of(scope, &map, place, parent);
+        if names.is_deployment() {
             self.met_deployment = true;
             return;
         }
-        let id = resource_id(scope.context(), &resource_type, &name);
+        let evaluated = std::mem::take(&mut names.evaluated);
+        let id = resource_id(scope.context(), &names.resource_type, &names.name);
         let children = map.shift_remove("resources");
         let value = resource::evaluate_resource_owned(scope, map, &place.pointer, &id, evaluated);
-        scope.register_reference(&id, &name, &value);
-        self.out.resources.push(ArmResource {
-            resource_type: resource_type.clone(),
-            name: name.clone(),
-            declared_name,
-            id,
-            value,
-            document: Arc::clone(place.doc),
-            pointer: place.pointer.clone(),
-            assumptions,
-        });
+        scope.register_reference(&id, &names.name, &value);
+        let (resource_type, name) = self.record(names, id, value, place, assumptions);
         if let Some(Value::Array(children)) = children {
             let children_pointer = child_pointer(&place.pointer, "resources");
             for (j, child) in children.into_iter().enumerate() {

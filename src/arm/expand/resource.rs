@@ -19,6 +19,14 @@ pub(super) struct Names {
     pub(super) evaluated: Vec<(&'static str, Value)>,
 }
 
+impl Names {
+    /// Whether the resource is a deployment (`Microsoft.Resources/deployments`).
+    pub(super) fn is_deployment(&self) -> bool {
+        self.resource_type
+            .eq_ignore_ascii_case("Microsoft.Resources/deployments")
+    }
+}
+
 /// The [`Names`] of a declaration.
 pub(super) fn names_of(
     scope: &TemplateScope<'_>,
