@@ -30,13 +30,15 @@ use super::unknown::{strip_runtime_marks, unknown_reason};
 use crate::diagnostic::{InputProblem, ProblemCode};
 use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
 use crate::load::Document;
+use crate::model::Node;
 
 /// Most resources one template may expand to (copy loops multiply: 800 x 800 ...).
 const MAX_RESOURCES: usize = 100_000;
 
-/// One concrete resource a template deploys.
+/// One concrete resource a template deploys. Its body may borrow strings from the text of the
+/// template (lifetime `'t`), when it was evaluated in place (see [`expand_owned_template`]).
 #[derive(Debug, Clone)]
-pub struct ArmResource {
+pub struct ArmResource<'t> {
     /// Full type, e.g. `Microsoft.Network/virtualNetworks/subnets` (case as written).
     pub resource_type: String,
     /// Full resolved name, e.g. `vnet/app`.
@@ -45,8 +47,9 @@ pub struct ArmResource {
     pub declared_name: String,
     /// Resource id in the deployment context.
     pub id: String,
-    /// The evaluated resource object (without child `resources`), unknowns inline.
-    pub value: Value,
+    /// The evaluated resource object (without child `resources`), unknowns inline; its objects
+    /// have unique keys.
+    pub value: Node<'t>,
     /// The file that declares it.
     pub document: Arc<Document>,
     /// JSON pointer to the declaration in `document`.
@@ -57,9 +60,9 @@ pub struct ArmResource {
 
 /// The result of expanding one template.
 #[derive(Debug, Default)]
-pub struct ArmExpansion {
+pub struct ArmExpansion<'t> {
     /// Resources in declaration order.
-    pub resources: Vec<ArmResource>,
+    pub resources: Vec<ArmResource<'t>>,
     /// Problems (warnings: the template was still expanded).
     pub problems: Vec<InputProblem>,
     /// Local files followed as linked templates (display paths).
@@ -71,7 +74,7 @@ pub fn expand_template(
     doc: &Arc<Document>,
     params: Option<&Document>,
     ctx: &DeploymentContext,
-) -> ArmExpansion {
+) -> ArmExpansion<'static> {
     let values = params
         .map(|p| parameters::values(&p.json))
         .unwrap_or_default();
@@ -86,7 +89,7 @@ pub fn expand_template(
         let scope2 = TemplateScope::new(&doc.json, "", values, ctx.clone(), &second.budget)
             .tracking_references(true);
         for resource in &first.out.resources {
-            scope2.register_reference(&resource.id, &resource.name, &resource.value);
+            scope2.register_reference(&resource.id, &resource.name, &resource.value.to_value());
         }
         second.expand_template_body(&scope2, doc, "", 0);
         second.collect(&scope2, doc);
@@ -96,8 +99,8 @@ pub fn expand_template(
 }
 
 /// Expands one template body, its nested and linked deployments.
-struct Expander {
-    out: ArmExpansion,
+struct Expander<'t> {
+    out: ArmExpansion<'t>,
     budget: Rc<Budget>,
     /// Problems already reported once per expansion (truncation, depth), by kind.
     noted: Vec<&'static str>,
@@ -120,7 +123,7 @@ struct Place<'a> {
     pointer: String,
 }
 
-impl Expander {
+impl<'t> Expander<'t> {
     fn new(doc: &Document) -> Self {
         Self {
             out: ArmExpansion::default(),
@@ -134,7 +137,7 @@ impl Expander {
     }
 
     /// The expansion's result, with the problems found once every resource is known.
-    fn finish(mut self, doc: &Arc<Document>, params: Option<&Document>) -> ArmExpansion {
+    fn finish(mut self, doc: &Arc<Document>, params: Option<&Document>) -> ArmExpansion<'t> {
         self.note_budget(doc);
         let mut out = self.out;
         if let Some(params) = params {
@@ -266,15 +269,23 @@ impl Expander {
     }
 
     /// A declaration's members and what deploying it takes for granted (`assumptions`, with
-    /// an undecided condition added), or None when it is not deployed: past the resource
-    /// limit, out of budget, not an object, `existing`, or its condition is false.
+    /// an undecided condition added), or None when it is not deployed (see [`Self::admits`]).
     fn admit<'d>(
         &mut self,
         scope: &TemplateScope<'_>,
         decl: &'d Value,
         place: &Place<'_>,
-        mut assumptions: Vec<String>,
+        assumptions: Vec<String>,
     ) -> Option<(&'d Map<String, Value>, Vec<String>)> {
+        let map = self.admits_any(scope, place).then(|| decl.as_object())??;
+        let existing = map.get("existing").and_then(Value::as_bool);
+        let assumptions = self.admits(scope, existing, map.get("condition"), place, assumptions)?;
+        Some((map, assumptions))
+    }
+
+    /// Whether another resource may be deployed at all: not past the resource limit, not out
+    /// of budget.
+    fn admits_any(&mut self, scope: &TemplateScope<'_>, place: &Place<'_>) -> bool {
         if self.out.resources.len() >= MAX_RESOURCES {
             self.problem_once(
                 "resources",
@@ -282,16 +293,25 @@ impl Expander {
                 &place.pointer,
                 format!("the template expands to more than {MAX_RESOURCES} resources; the rest were not evaluated"),
             );
-            return None;
+            return false;
         }
-        if scope.budget_exhausted() {
-            return None;
-        }
-        let map = decl.as_object()?;
-        if map.get("existing").and_then(Value::as_bool) == Some(true) {
+        !scope.budget_exhausted()
+    }
+
+    /// What deploying a declaration (an object; see [`Self::admits_any`]) takes for granted,
+    /// or None when it is not deployed: `existing`, or its condition is false.
+    fn admits(
+        &mut self,
+        scope: &TemplateScope<'_>,
+        existing: Option<bool>,
+        condition: Option<&Value>,
+        place: &Place<'_>,
+        mut assumptions: Vec<String>,
+    ) -> Option<Vec<String>> {
+        if existing == Some(true) {
             return None; // a reference to a resource deployed elsewhere, not a deployment
         }
-        if let Some(condition) = map.get("condition") {
+        if let Some(condition) = condition {
             let value = scope.evaluate_tree(condition, &child_pointer(&place.pointer, "condition"));
             match condition_value(&value) {
                 Some(false) => return None,
@@ -302,7 +322,7 @@ impl Expander {
                 )),
             }
         }
-        Some((map, assumptions))
+        Some(assumptions)
     }
 
     /// Adds an expanded resource (its `names`, their evaluated members already used) and gives
@@ -311,7 +331,7 @@ impl Expander {
         &mut self,
         names: resource::Names,
         id: String,
-        value: Value,
+        value: Node<'t>,
         place: &Place<'_>,
         assumptions: Vec<String>,
     ) -> (String, String) {
@@ -346,7 +366,8 @@ impl Expander {
         let Some((map, assumptions)) = self.admit(scope, decl, place, assumptions) else {
             return;
         };
-        let mut names = resource::names_of(scope, map, place, parent);
+        let members = ["type", "name"].map(|key| map.get(key).map(resource::Member::Value));
+        let mut names = resource::names_of(scope, members, place, parent);
         let evaluated = std::mem::take(&mut names.evaluated);
         let id = resource_id(scope.context(), &names.resource_type, &names.name);
         let value = resource::evaluate_resource(
@@ -365,7 +386,8 @@ impl Expander {
             return;
         }
         let deployment = is_deployment.then(|| value.clone());
-        let (resource_type, name) = self.record(names, id, value, place, assumptions);
+        let (resource_type, name) =
+            self.record(names, id, Node::from_owned(value), place, assumptions);
         if let Some(value) = deployment {
             self.expand_deployment(scope, map, &value, place, depth);
         }

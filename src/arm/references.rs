@@ -13,12 +13,12 @@ use std::sync::Arc;
 
 use crate::model::ids::Set;
 
-use serde_json::Value;
-
 use super::expand::ArmResource;
 use super::problems::{to_input_problem, PendingProblem};
 use crate::diagnostic::{InputProblem, ProblemCode};
 use crate::load::locate::{child_pointer, index_pointer};
+use crate::model::access::entry_ci;
+use crate::model::Node;
 
 /// Most dangling references reported per template; the rest are counted in one more.
 const MAX_REPORTED: usize = 200;
@@ -73,7 +73,7 @@ impl Hash for Caseless<'_> {
 }
 
 /// Dangling references among `resources`, one warning per referencing property.
-pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
+pub(crate) fn dangling(resources: &[ArmResource<'_>]) -> Vec<InputProblem> {
     let mut known: Set<Caseless<'_>> = resources
         .iter()
         .map(|r| Caseless(Cow::Borrowed(r.id.as_str())))
@@ -83,7 +83,7 @@ pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
             .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks")
         {
             for (_, subnet) in children(&r.value, &["properties", "subnets"]) {
-                if let Some(name) = get_ci(subnet, "name").and_then(|(_, v)| v.as_str()) {
+                if let Some(name) = entry_ci(subnet, "name").and_then(|(_, v)| v.as_str()) {
                     known.insert(Caseless(Cow::Owned(format!("{}/subnets/{name}", r.id))));
                 }
             }
@@ -138,7 +138,7 @@ pub(crate) fn dangling(resources: &[ArmResource]) -> Vec<InputProblem> {
 }
 
 /// The links of one resource that decide exposure.
-fn links(r: &ArmResource) -> Vec<Link<'_>> {
+fn links<'a>(r: &'a ArmResource<'_>) -> Vec<Link<'a>> {
     let t = r.resource_type.to_ascii_lowercase();
     let v = &r.value;
     let mut out = Vec::new();
@@ -217,7 +217,7 @@ fn links(r: &ArmResource) -> Vec<Link<'_>> {
 fn nested_refs<'a>(
     out: &mut Vec<Link<'a>>,
     base: &[Step<'a>],
-    value: &'a Value,
+    value: &'a Node<'a>,
     fields: &[(&str, &'static str)],
 ) {
     for (field, what) in fields {
@@ -231,7 +231,7 @@ fn nested_refs<'a>(
 }
 
 /// `<path>.id` of `value`.
-fn push_ref<'a>(out: &mut Vec<Link<'a>>, value: &'a Value, path: &[&str], what: &'static str) {
+fn push_ref<'a>(out: &mut Vec<Link<'a>>, value: &'a Node<'a>, path: &[&str], what: &'static str) {
     if let Some((keys, target)) = walk(value, path) {
         push_id(out, keys, target, what);
     }
@@ -241,12 +241,12 @@ fn push_ref<'a>(out: &mut Vec<Link<'a>>, value: &'a Value, path: &[&str], what: 
 fn push_id<'a>(
     out: &mut Vec<Link<'a>>,
     mut keys: Vec<Step<'a>>,
-    target: &'a Value,
+    target: &'a Node<'a>,
     what: &'static str,
 ) {
     let id = match target {
-        Value::String(s) => Some(s.as_str()),
-        other => get_ci(other, "id").and_then(|(k, v)| {
+        Node::String(s) => Some(s.as_ref()),
+        other => entry_ci(other, "id").and_then(|(k, v)| {
             keys.push(Step::Key(k));
             v.as_str()
         }),
@@ -261,11 +261,11 @@ fn push_id<'a>(
 }
 
 /// The value at a path of case-insensitive keys, with the keys as written.
-fn walk<'a>(value: &'a Value, path: &[&str]) -> Option<(Vec<Step<'a>>, &'a Value)> {
+fn walk<'a>(value: &'a Node<'a>, path: &[&str]) -> Option<(Vec<Step<'a>>, &'a Node<'a>)> {
     let mut keys = Vec::with_capacity(path.len());
     let mut at = value;
     for step in path {
-        let (k, v) = get_ci(at, step)?;
+        let (k, v) = entry_ci(at, step)?;
         keys.push(Step::Key(k));
         at = v;
     }
@@ -273,8 +273,8 @@ fn walk<'a>(value: &'a Value, path: &[&str]) -> Option<(Vec<Step<'a>>, &'a Value
 }
 
 /// The elements of the array at `path`, each with its key path.
-fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<Step<'a>>, &'a Value)> {
-    let Some((keys, Value::Array(items))) = walk(value, path) else {
+fn children<'a>(value: &'a Node<'a>, path: &[&str]) -> Vec<(Vec<Step<'a>>, &'a Node<'a>)> {
+    let Some((keys, Node::Array(items))) = walk(value, path) else {
         return Vec::new();
     };
     items
@@ -286,16 +286,6 @@ fn children<'a>(value: &'a Value, path: &[&str]) -> Vec<(Vec<Step<'a>>, &'a Valu
             (k, item)
         })
         .collect()
-}
-
-fn get_ci<'a>(value: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
-    let map = value.as_object()?;
-    if let Some((k, v)) = map.get_key_value(name) {
-        return Some((k.as_str(), v));
-    }
-    map.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(k, v)| (k.as_str(), v))
 }
 
 fn short_type(resource_type: &str) -> &str {

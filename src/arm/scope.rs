@@ -214,7 +214,7 @@ impl<'t> TemplateScope<'t> {
     }
 
     fn evaluate_at(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
-        if let Some(stopped) = self.enter(value, at, depth) {
+        if let Some(stopped) = self.enter(weight(value), at, depth) {
             return stopped;
         }
         let result = self.evaluate_node(value, at, depth);
@@ -222,10 +222,11 @@ impl<'t> TemplateScope<'t> {
         result
     }
 
-    /// Opens the evaluation of `value` at `at`, `depth` levels down: charges it to the budget
-    /// and counts the level. Returns the unknown it evaluates to instead when the nesting or
-    /// the budget is exhausted (nothing is opened then); otherwise pair with [`Self::leave`].
-    fn enter(&self, value: &Value, at: &At<'_>, depth: usize) -> Option<Value> {
+    /// Opens the evaluation of a value of `weight` (see [`weight`]) at `at`, `depth` levels
+    /// down: charges it to the budget and counts the level. Returns the unknown it evaluates
+    /// to instead when the nesting or the budget is exhausted (nothing is opened then);
+    /// otherwise pair with [`Self::leave`].
+    fn enter(&self, weight: usize, at: &At<'_>, depth: usize) -> Option<Value> {
         if depth > MAX_TREE_DEPTH {
             return Some(unknown(format!(
                 "nesting deeper than {MAX_TREE_DEPTH} levels"
@@ -240,10 +241,6 @@ impl<'t> TemplateScope<'t> {
             ));
             return Some(unknown(message));
         }
-        let weight = match value {
-            Value::String(s) => NODE_WEIGHT.saturating_add(s.len()),
-            _ => NODE_WEIGHT,
-        };
         if !self.budget.spend(weight) {
             return Some(unknown(BUDGET_REASON));
         }
@@ -409,5 +406,13 @@ pub(crate) fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
             f(std::str::from_utf8(bytes).unwrap_or_default())
         }
         None => f(&name.to_ascii_lowercase()),
+    }
+}
+
+/// What opening a value costs the budget: a node, and a string's length.
+fn weight(value: &Value) -> usize {
+    match value {
+        Value::String(s) => NODE_WEIGHT.saturating_add(s.len()),
+        _ => NODE_WEIGHT,
     }
 }

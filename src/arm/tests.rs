@@ -21,11 +21,45 @@ fn doc(json: &Value) -> Arc<Document> {
     Arc::new(parse_document(Path::new("t.json"), "t.json", text.into_bytes()).unwrap())
 }
 
-fn expand(json: &Value) -> ArmExpansion {
+fn expand(json: &Value) -> ArmExpansion<'static> {
     expand_template(&doc(json), None, &DeploymentContext::default())
 }
 
-fn names(expansion: &ArmExpansion) -> Vec<&str> {
+/// The expansion of a template given away that kept no tree, as a big template is: its
+/// declarations are read from its text and evaluated in place.
+fn expand_given(json: &Value) -> ArmExpansion<'static> {
+    expand_given_text(&serde_json::to_string_pretty(json).unwrap())
+}
+
+/// [`expand_given`] of a template's text.
+fn expand_given_text(template: &str) -> ArmExpansion<'static> {
+    let parsed = Arc::new(
+        parse_document(Path::new("t.json"), "t.json", template.as_bytes().to_vec()).unwrap(),
+    );
+    let text = parsed.text();
+    let given = Arc::new(Document {
+        json: Value::Null,
+        tree_dropped: true,
+        ..Document::clone(&parsed)
+    });
+    let expansion =
+        super::expand_owned_template(given, &text, None, &DeploymentContext::default()).unwrap();
+    // Owned, so that it may outlive the text: the comparisons are of content.
+    ArmExpansion {
+        resources: expansion
+            .resources
+            .into_iter()
+            .map(|r| super::ArmResource {
+                value: r.value.into_owned(),
+                ..r
+            })
+            .collect(),
+        problems: expansion.problems,
+        linked_files: expansion.linked_files,
+    }
+}
+
+fn names<'a>(expansion: &'a ArmExpansion<'_>) -> Vec<&'a str> {
     expansion
         .resources
         .iter()
@@ -33,7 +67,10 @@ fn names(expansion: &ArmExpansion) -> Vec<&str> {
         .collect()
 }
 
-fn with_code(expansion: &ArmExpansion, code: ProblemCode) -> Vec<&crate::diagnostic::InputProblem> {
+fn with_code<'a>(
+    expansion: &'a ArmExpansion<'_>,
+    code: ProblemCode,
+) -> Vec<&'a crate::diagnostic::InputProblem> {
     expansion
         .problems
         .iter()
@@ -193,7 +230,7 @@ fn problems_deep_in_a_resource_point_at_their_string() {
 }
 
 /// Everything an expansion gives, as text to compare.
-fn summary(expansion: &ArmExpansion) -> String {
+fn summary(expansion: &ArmExpansion<'_>) -> String {
     let mut out = String::new();
     for r in &expansion.resources {
         out.push_str(&format!(
@@ -277,14 +314,37 @@ fn a_given_tree_expands_as_a_borrowed_one() {
     ];
     for template in &templates {
         let borrowed = summary(&expand(template));
-        let given = summary(&super::expand_owned_template(
-            doc(template),
-            None,
-            &DeploymentContext::default(),
-        ));
+        let given = summary(&expand_given(template));
         assert!(!borrowed.is_empty());
         assert_eq!(given, borrowed, "{template}");
     }
+}
+
+/// A key repeated in a declaration counts once, with its last value, whether the declaration
+/// is read as a `Value` or as nodes: the first value is never evaluated.
+#[test]
+fn repeated_keys_expand_alike_given_or_lent() {
+    let text = r#"{"resources": [
+        {"type": "Microsoft.Network/publicIPAddresses", "name": "[bogus()]", "name": "ip",
+         "properties": {"x": "[bogus('first')]", "n": 1, "x": "[concat('y', 'z')]"},
+         "id": "declared", "tags": {"a": "1", "a": "[concat('2')]"}},
+        {"type": "Microsoft.Network/publicIPAddresses", "name": "two", "condition": false,
+         "condition": true, "properties": {"copy": 1, "copy": [{"name": "list", "count": 2,
+         "input": "[copyIndex('list')]"}]}}
+    ]}"#;
+    let lent =
+        Arc::new(parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap());
+    let lent = expand_template(&lent, None, &DeploymentContext::default());
+    assert!(lent.problems.is_empty(), "{:?}", lent.problems);
+    assert_eq!(names(&lent), vec!["ip", "two"]);
+    let first = lent.resources[0].value.to_value();
+    assert_eq!(first["properties"], json!({"x": "yz", "n": 1}));
+    assert_eq!(first["tags"], json!({"a": "2"}));
+    assert_eq!(
+        lent.resources[1].value.to_value()["properties"],
+        json!({"list": [0, 1]})
+    );
+    assert_eq!(summary(&expand_given_text(text)), summary(&lent));
 }
 
 /// When the work budget runs out part way, a given tree stops at the same place.
@@ -304,8 +364,7 @@ fn a_given_tree_runs_out_of_budget_where_a_borrowed_one_does() {
         "{:?}",
         borrowed.problems
     );
-    let given = super::expand_owned_template(doc(&template), None, &DeploymentContext::default());
-    assert_eq!(summary(&given), summary(&borrowed));
+    assert_eq!(summary(&expand_given(&template)), summary(&borrowed));
 }
 
 /// Parameter and variable names are matched ASCII-case-insensitively, however long.

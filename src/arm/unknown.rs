@@ -9,10 +9,12 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::Node;
+
 /// The marker key. Private on purpose: use [`unknown`] and [`unknown_reason`].
 const UNKNOWN_KEY: &str = "\u{0}jitscan-unknown";
 
-impl crate::model::Node<'_> {
+impl Node<'_> {
     /// The reason, when this node is an unknown marker (see [`unknown_reason`]).
     pub fn unknown_reason(&self) -> Option<&str> {
         match self.as_object() {
@@ -137,18 +139,19 @@ pub fn runtime_view_unknown(value: &Value, deep: bool) -> Option<Value> {
     find(value, deep, 0).map(|id| unknown(format!("runtime state of {id} is not in the template")))
 }
 
-/// Removes the runtime-state mark (before values leave the `arm` module).
-pub fn strip_runtime_marks(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            // Looked for before removing: most objects are small and unmarked, and comparing
-            // their keys costs less than hashing the mark's.
-            if map.keys().any(|key| key == RUNTIME_KEY) {
-                map.shift_remove(RUNTIME_KEY);
+/// Removes the runtime-state mark (before resources leave the `arm` module). The objects of
+/// an expanded resource have unique keys, so the mark is one entry at most.
+pub fn strip_runtime_marks(node: &mut Node<'_>) {
+    match node {
+        Node::Object(entries) => {
+            if let Some(at) = entries.iter().position(|(key, _)| key == RUNTIME_KEY) {
+                entries.remove(at);
             }
-            map.values_mut().for_each(strip_runtime_marks);
+            entries
+                .iter_mut()
+                .for_each(|(_, member)| strip_runtime_marks(member));
         }
-        Value::Array(items) => items.iter_mut().for_each(strip_runtime_marks),
+        Node::Array(items) => items.iter_mut().for_each(strip_runtime_marks),
         _ => {}
     }
 }
@@ -186,8 +189,9 @@ mod tests {
         assert!(view
             .as_object()
             .is_some_and(|map| missing_runtime_property(map, "zz").is_some()));
-        let mut resource =
-            json!({"id": "r", "properties": {"copy": view, "list": [view.clone(), 3]}});
+        let mut resource = crate::model::Node::from_owned(
+            json!({"id": "r", "properties": {"copy": view, "list": [view.clone(), 3]}}),
+        );
         strip_runtime_marks(&mut resource);
         assert!(
             !resource.to_string().contains("jitscan-runtime"),
@@ -195,7 +199,7 @@ mod tests {
         );
         let plain = json!({"properties": {"a": [{"b": 1}, 2], "c": {}}, "name": "x"});
         assert_eq!(
-            resource,
+            resource.to_value(),
             json!({"id": "r", "properties": {"copy": plain.clone(), "list": [plain, 3]}})
         );
     }

@@ -58,19 +58,29 @@ impl Document {
         }
         let text = self.text();
         match split::parse_value(&text) {
-            Ok(json) => Ok(Arc::new(Document {
-                source: Arc::clone(&self.source),
-                json,
-                deferred: None,
-                tree_dropped: false,
-            })),
-            Err(err) => Err(Box::new(problems::json_problem(
-                &self.display,
-                &text,
-                &self.lines,
-                &err,
-            ))),
+            Ok(json) => Ok(Arc::new(self.with_tree(json))),
+            Err(err) => Err(self.parse_problem(&text, &err)),
         }
+    }
+
+    /// A document of the same source with the tree `json`.
+    pub fn with_tree(&self, json: Value) -> Document {
+        Document {
+            source: Arc::clone(&self.source),
+            json,
+            deferred: None,
+            tree_dropped: false,
+        }
+    }
+
+    /// The problem of this document's `text` failing to parse with `err`.
+    pub fn parse_problem(&self, text: &Text, err: &serde_json::Error) -> Box<InputProblem> {
+        Box::new(problems::json_problem(
+            &self.display,
+            text,
+            &self.lines,
+            err,
+        ))
     }
 }
 

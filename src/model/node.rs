@@ -9,13 +9,15 @@
 //! export's items straight into nodes takes under half the time of parsing them into
 //! `Value`s (measured on a 10k-VM Resource Graph export: 60 ms against 141 ms).
 //!
-//! Templates are expanded into `Value`s (the expression evaluator builds new JSON); their
-//! resources are viewed as nodes with [`Node::from_value`], which borrows every string.
+//! Templates' expressions evaluate to `Value`s. A big template's declarations are read as
+//! nodes ([`Node::parse_unique`], with repeated keys resolved as serde_json resolves them) and
+//! evaluated in place, so their literal strings stay borrowed from the text; an evaluated
+//! `Value` becomes a node with [`Node::from_owned`], which moves its strings.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Number, Value};
 
@@ -58,6 +60,15 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// `text` parsed as serde_json parses it into a `Value`: a key repeated in an object keeps
+    /// its first place and takes its last value, and the errors are serde_json's own.
+    pub fn parse_unique(text: &'a str) -> Result<Self, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let node = Seed::<true>.deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(node)
+    }
+
     /// The same JSON as a `Value` (for the rare paths that compare whole resources).
     pub fn to_value(&self) -> Value {
         match self {
@@ -70,6 +81,23 @@ impl<'a> Node<'a> {
                 entries
                     .iter()
                     .map(|(k, v)| (k.as_ref().to_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The same node owning all its strings (copied only where borrowed).
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::Null => Node::Null,
+            Node::Bool(b) => Node::Bool(b),
+            Node::Number(n) => Node::Number(n),
+            Node::String(s) => Node::String(Cow::Owned(s.into_owned())),
+            Node::Array(items) => Node::Array(items.into_iter().map(Node::into_owned).collect()),
+            Node::Object(entries) => Node::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                     .collect(),
             ),
         }
@@ -189,15 +217,48 @@ impl Serialize for Node<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Node<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
+impl Node<'static> {
+    /// `value` as a node, its strings moved rather than copied.
+    pub fn from_owned(value: Value) -> Self {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(b),
+            Value::Number(n) => Node::Number(n),
+            Value::String(s) => Node::String(Cow::Owned(s)),
+            Value::Array(items) => Node::Array(items.into_iter().map(Node::from_owned).collect()),
+            Value::Object(map) => Node::Object(
+                map.into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Node::from_owned(v)))
+                    .collect(),
+            ),
+        }
     }
 }
 
-struct NodeVisitor;
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Seed::<false>.deserialize(deserializer)
+    }
+}
 
-impl<'de> Visitor<'de> for NodeVisitor {
+/// Reads a node; with `UNIQUE`, a repeated key replaces the value of its first entry.
+struct Seed<const UNIQUE: bool>;
+
+impl<'de, const UNIQUE: bool> DeserializeSeed<'de> for Seed<UNIQUE> {
+    type Value = Node<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_any(NodeVisitor::<UNIQUE>)
+    }
+}
+
+/// Entries of an object looked for by a scan before an index is built: most objects have a
+/// few keys, where comparing them costs less than hashing.
+const SCANNED_ENTRIES: usize = 16;
+
+struct NodeVisitor<const UNIQUE: bool>;
+
+impl<'de, const UNIQUE: bool> Visitor<'de> for NodeVisitor<UNIQUE> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -243,16 +304,41 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(Seed::<UNIQUE>)? {
             items.push(item);
         }
         Ok(Node::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        let mut entries: Vec<(Cow<'de, str>, Node<'de>)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        // With UNIQUE, the place of each key once there are more than a scan's worth.
+        let mut index: Option<crate::model::ids::Map<Cow<'de, str>, usize>> = None;
         while let Some(Key(key)) = map.next_key()? {
-            entries.push((key, map.next_value()?));
+            let value = map.next_value_seed(Seed::<UNIQUE>)?;
+            if UNIQUE {
+                let earlier = match &mut index {
+                    Some(index) => index.get(&key).copied(),
+                    None => entries.iter().position(|(k, _)| *k == key),
+                };
+                if let Some(slot) = earlier.and_then(|at| entries.get_mut(at)) {
+                    slot.1 = value;
+                    continue;
+                }
+                if let Some(index) = &mut index {
+                    index.insert(key.clone(), entries.len());
+                } else if entries.len() == SCANNED_ENTRIES {
+                    let mut built = crate::model::ids::Map::default();
+                    built.reserve(2 * SCANNED_ENTRIES);
+                    for (at, (k, _)) in entries.iter().enumerate() {
+                        built.insert(k.clone(), at);
+                    }
+                    built.insert(key.clone(), entries.len());
+                    index = Some(built);
+                }
+            }
+            entries.push((key, value));
         }
         Ok(Node::Object(entries))
     }
@@ -339,5 +425,49 @@ mod tests {
             let value = serde_json::from_str::<Value>(text).unwrap_err();
             assert_eq!(node.to_string(), value.to_string());
         }
+    }
+
+    /// Read for ARM evaluation, a repeated key keeps its first place and takes its last value
+    /// as serde_json's map does, in objects of any size (past the scanned few, an index).
+    #[test]
+    fn unique_nodes_resolve_repeated_keys_as_serde_json_does() {
+        let many: String = (0..40)
+            .map(|i| format!("\"k{}\": {i}", i % 23))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for text in [
+            r#"{"a": 1, "b": 2, "a": 3}"#.to_owned(),
+            r#"{"a": {"x": 1, "x": [2, {"y": 1, "y": 2}]}, "b": 2, "a": {"z": 0}}"#.to_owned(),
+            r#"[{"k": 1, "K": 2, "k": 3}, {"\u0061": 1, "a": 2}]"#.to_owned(),
+            format!("{{{many}}}"),
+            format!("{{\"outer\": {{{many}}}, \"outer\": [{{{many}}}]}}"),
+            r#"{"n": 1.5, "s": "t\"q", "e": [], "o": {}}"#.to_owned(),
+        ] {
+            let node = Node::parse_unique(&text).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(node.to_value(), value, "{text}");
+            assert_eq!(node.to_string(), value.to_string(), "{text}");
+            assert_eq!(Node::from_owned(value.clone()), node, "{text}");
+            assert_eq!(node.clone().into_owned(), node, "{text}");
+        }
+    }
+
+    #[test]
+    fn unique_nodes_fail_as_values_do_and_borrow_plain_strings() {
+        for text in ["{\"a\": }", "[1, 2", "{} x", &"[".repeat(200), ""] {
+            let node = Node::parse_unique(text).unwrap_err();
+            let value = serde_json::from_str::<Value>(text).unwrap_err();
+            assert_eq!(node.to_string(), value.to_string(), "{text}");
+        }
+        let node = Node::parse_unique(r#"{"name": "vm1", "esc": "a\tb"}"#).unwrap();
+        assert!(matches!(
+            node.get("name"),
+            Some(Node::String(Cow::Borrowed("vm1")))
+        ));
+        assert!(matches!(node.get("esc"), Some(Node::String(Cow::Owned(s))) if s == "a\tb"));
+        assert!(matches!(
+            node.into_owned().get("name"),
+            Some(Node::String(Cow::Owned(s))) if s == "vm1"
+        ));
     }
 }

@@ -12,7 +12,7 @@ use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded};
 use crate::model::compute::Declared;
-use crate::model::{Inventory, Node, Origin};
+use crate::model::{Inventory, Origin};
 
 /// Resources evaluated together, with the problems found building them.
 #[derive(Debug)]
@@ -68,10 +68,8 @@ pub(crate) fn build(
         .into_par_iter()
         .map(|(doc, params)| {
             let owner = Some(doc.display.clone());
-            let (inventory, problems) = match doc.reparsed() {
-                Ok(doc) => build_inventory(doc, params.as_deref(), options),
-                Err(problem) => (Inventory::default(), vec![*problem]),
-            };
+            let (inventory, problems) =
+                build_inventory(Arc::clone(&doc), params.as_deref(), options);
             if release {
                 inventory.resolve_places();
                 doc.release_text();
@@ -114,24 +112,28 @@ pub fn environments(options: &ScanOptions) -> Vec<Environment> {
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.
-/// A tree parsed for this alone (`doc` held by nobody else) is given to the expansion.
+/// The template is given to the expansion (see [`expand_owned_template`]): when it kept no
+/// tree, its resources are read from its text, which they borrow until they are modelled.
 pub(crate) fn build_inventory(
     doc: Arc<Document>,
     params: Option<&Document>,
     options: &ScanOptions,
 ) -> (Inventory, Vec<InputProblem>) {
+    let text = doc.text();
     let ArmExpansion {
         resources,
         mut problems,
         ..
-    } = expand_owned_template(doc, params, &options.context);
+    } = match expand_owned_template(doc, &text, params, &options.context) {
+        Ok(expansion) => expansion,
+        Err(problem) => return (Inventory::default(), vec![*problem]),
+    };
     let mut inventory = Inventory::build_from(resources, |inventory, r| {
-        let node = Node::from_value(&r.value);
         let declared = Declared {
             id: &r.id,
             name: &r.name,
             declared_name: &r.declared_name,
-            value: &node,
+            value: &r.value,
             origin: Origin {
                 document: Arc::clone(&r.document.source),
                 pointer: r.pointer.as_str().into(),

@@ -25,7 +25,7 @@ use crate::load;
 /// Deepest chain of nested/linked deployments followed.
 const MAX_DEPLOYMENT_DEPTH: usize = 16;
 
-impl Expander {
+impl Expander<'_> {
     pub(super) fn expand_deployment(
         &mut self,
         scope: &TemplateScope<'_>,

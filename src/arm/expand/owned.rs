@@ -1,12 +1,14 @@
-//! ARM: expanding a template whose tree the caller gives away.
+//! ARM: expanding a template whose tree is read for its expansion alone.
 //!
-//! A big template's tree is parsed for its expansion alone (see `Document::reparsed`). When
-//! nothing can read a declaration again, its tree is moved into the expanded resource rather
-//! than copied (see `TemplateScope::evaluate_tree_owned`): that holds for a declaration
-//! outside copy loops, in a template that calls no `reference()` (so there is no second pass)
-//! and deploys no nested template (which is read from the document by its pointer). Anything
-//! else takes the plain expansion, with the same result: the same resources, values,
-//! problems and budget charges, in the same order.
+//! A big template keeps no tree from loading (see `Document::reparsed`). Its declarations are
+//! read from its text as [`Node`]s, whose strings borrow from the text, and when nothing can
+//! read a declaration again it is evaluated in place and moved into the expanded resource
+//! (see `TemplateScope::evaluate_tree_owned`): literal strings are never copied and no map is
+//! hashed. That holds for a declaration outside copy loops, in a template that calls no
+//! `reference()` (so there is no second pass) and deploys no nested template (which is read
+//! from the document by its pointer). Anything else takes the plain expansion of a `Value`
+//! tree, with the same result: the same resources, values, problems and budget charges, in
+//! the same order.
 
 use std::sync::Arc;
 
@@ -21,86 +23,111 @@ use crate::arm::expr::Scope as _;
 use crate::arm::ids::resource_id;
 use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
+use crate::diagnostic::InputProblem;
 use crate::load::locate::{child_pointer, index_pointer};
 use crate::load::Document;
+use crate::model::Node;
 
-/// [`expand_template`] of a document the caller holds alone, its declarations moved into the
-/// expanded resources when nothing can read them again (see the module documentation).
-pub fn expand_owned_template(
-    mut doc: Arc<Document>,
+/// [`expand_template`] of `doc`, whose text is `text`, for a caller that gives `doc` away:
+/// when `doc` kept no tree, its declarations are evaluated in place (see the module
+/// documentation) and the resources borrow from `text`. Err when the text does not parse.
+pub fn expand_owned_template<'t>(
+    doc: Arc<Document>,
+    text: &'t str,
     params: Option<&Document>,
     ctx: &DeploymentContext,
-) -> ArmExpansion {
-    let Some(declarations) = movable_declarations(&mut doc) else {
-        return expand_template(&doc, params, ctx);
+) -> Result<ArmExpansion<'t>, Box<InputProblem>> {
+    let (template, declarations) = match read_declarations(&doc, text)? {
+        Read::Plain(template) => return Ok(expand_template(&template, params, ctx)),
+        Read::Given(template, declarations) => (template, declarations),
     };
     let values = params
         .map(|p| parameters::values(&p.json))
         .unwrap_or_default();
-    let mut expander = Expander::new(&doc);
+    let mut expander = Expander::new(&template);
     expander.declarations_taken = true;
-    let scope = TemplateScope::new(&doc.json, "", values, ctx.clone(), &expander.budget)
+    let scope = TemplateScope::new(&template.json, "", values, ctx.clone(), &expander.budget)
         .tracking_references(false);
     for (i, declaration) in declarations.into_iter().enumerate() {
         let place = Place {
-            doc: &doc,
+            doc: &template,
             pointer: index_pointer("/resources", i),
         };
         expander.expand_declaration_owned(&scope, declaration, &place, None);
     }
     if expander.met_deployment {
-        // A resource whose type only evaluates to a deployment: expanded again from a fresh
+        // A resource whose type only evaluates to a deployment: expanded again from a full
         // tree, as if nothing had been taken.
         drop(scope);
-        let fresh = Arc::new(Document {
-            source: Arc::clone(&doc.source),
-            json: Value::Null,
-            deferred: None,
-            tree_dropped: true,
-        });
-        return match fresh.reparsed() {
-            Ok(fresh) => expand_template(&fresh, params, ctx),
-            Err(problem) => ArmExpansion {
-                problems: vec![*problem],
-                ..ArmExpansion::default()
-            },
-        };
+        let full = doc.reparsed()?;
+        return Ok(expand_template(&full, params, ctx));
     }
-    expander.collect(&scope, &doc);
+    expander.collect(&scope, &template);
     drop(scope);
-    expander.finish(&doc, params)
+    Ok(expander.finish(&template, params))
 }
 
-/// The top-level declarations of `doc`, taken out of its tree, when they may be moved: the
-/// document is held by the caller alone, calls no `reference()` and names no deployment, and
-/// its `resources` is a non-empty array.
-fn movable_declarations(doc: &mut Arc<Document>) -> Option<Vec<Value>> {
-    let text = doc.text();
+/// How a template is expanded (see [`read_declarations`]).
+enum Read<'t> {
+    /// From its `Value` tree.
+    Plain(Arc<Document>),
+    /// From its top-level declarations, given away, and the tree of the rest of the template
+    /// (parameters, variables, functions: what its scope reads) with `resources` empty.
+    Given(Arc<Document>, Vec<Node<'t>>),
+}
+
+/// The top-level declarations of `doc` read from its `text`, when `doc` kept no tree and they
+/// may be given away: the text calls no `reference()` and names no deployment, and its
+/// `resources` is a non-empty array. Otherwise the whole tree.
+fn read_declarations<'t>(
+    doc: &Arc<Document>,
+    text: &'t str,
+) -> Result<Read<'t>, Box<InputProblem>> {
     let bytes = text.as_bytes();
-    if text_mentions_reference(bytes) || mentions_word(bytes, b"deployments", 5) {
-        return None;
+    if !doc.tree_dropped
+        || text_mentions_reference(bytes)
+        || mentions_word(bytes, b"deployments", 5)
+    {
+        return doc.reparsed().map(Read::Plain);
     }
-    match Arc::get_mut(doc)?.json.get_mut("resources") {
-        Some(Value::Array(items)) if !items.is_empty() => Some(std::mem::take(items)),
-        _ => None,
+    let template = Node::parse_unique(text).map_err(|err| doc.parse_problem(&doc.text(), &err))?;
+    let Node::Object(members) = template else {
+        return Ok(Read::Plain(Arc::new(doc.with_tree(template.to_value()))));
+    };
+    let mut declarations = None;
+    let mut rest = serde_json::Map::with_capacity(members.len());
+    for (key, member) in members {
+        let value = match member {
+            Node::Array(items) if key == "resources" && !items.is_empty() => {
+                declarations = Some(items);
+                Value::Array(Vec::new())
+            }
+            other => other.to_value(),
+        };
+        rest.insert(key.into_owned(), value);
     }
+    let template = Arc::new(doc.with_tree(Value::Object(rest)));
+    Ok(match declarations {
+        Some(declarations) => Read::Given(template, declarations),
+        None => Read::Plain(template),
+    })
 }
 
-impl Expander {
+impl<'t> Expander<'t> {
     /// `expand_declaration` of a declaration given away: one in a copy loop is evaluated once
     /// per iteration, so it is lent instead.
     fn expand_declaration_owned(
         &mut self,
         scope: &TemplateScope<'_>,
-        declaration: Value,
+        declaration: Node<'t>,
         place: &Place<'_>,
         parent: Option<(&str, &str)>,
     ) {
         if self.met_deployment {
             return;
         }
-        if declaration.get("copy").is_some_and(Value::is_object) {
-            self.expand_declaration(scope, &declaration, place, parent, 0);
+        if declaration.get("copy").is_some_and(Node::is_object) {
+            self.expand_declaration(scope, &declaration.to_value(), place, parent, 0);
             return;
         }
         self.expand_instance_owned(scope, declaration, place, parent);
@@ -110,28 +137,39 @@ impl Expander {
     fn expand_instance_owned(
         &mut self,
         scope: &TemplateScope<'_>,
-        declaration: Value,
+        declaration: Node<'t>,
         place: &Place<'_>,
         parent: Option<(&str, &str)>,
     ) {
-        let Some((_, assumptions)) = self.admit(scope, &declaration, place, Vec::new()) else {
+        if !self.admits_any(scope, place) {
+            return;
+        }
+        let Node::Object(mut entries) = declaration else {
             return;
         };
-        let Value::Object(mut map) = declaration else {
+        let member = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let existing = member("existing").and_then(Node::as_bool);
+        let condition = member("condition").map(Node::to_value);
+        let Some(assumptions) = self.admits(scope, existing, condition.as_ref(), place, Vec::new())
+        else {
             return;
         };
-        let mut names = resource::names_of(scope, &map, place, parent);
+        let members = ["type", "name"].map(|key| member(key).map(resource::Member::Node));
+        let mut names = resource::names_of(scope, members, place, parent);
         if names.is_deployment() {
             self.met_deployment = true;
             return;
         }
         let evaluated = std::mem::take(&mut names.evaluated);
         let id = resource_id(scope.context(), &names.resource_type, &names.name);
-        let children = map.shift_remove("resources");
-        let value = resource::evaluate_resource_owned(scope, map, &place.pointer, &id, evaluated);
-        scope.register_reference(&id, &names.name, &value);
+        let children = entries
+            .iter()
+            .position(|(key, _)| key == "resources")
+            .map(|at| entries.remove(at).1);
+        let value =
+            resource::evaluate_resource_owned(scope, entries, &place.pointer, &id, evaluated);
         let (resource_type, name) = self.record(names, id, value, place, assumptions);
-        if let Some(Value::Array(children)) = children {
+        if let Some(Node::Array(children)) = children {
             let children_pointer = child_pointer(&place.pointer, "resources");
             for (j, child) in children.into_iter().enumerate() {
                 let child_place = Place {
@@ -151,30 +189,45 @@ impl Expander {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use std::path::Path;
     use std::sync::Arc;
 
     use serde_json::{json, Value};
 
-    use super::movable_declarations;
+    use super::{read_declarations, Read};
     use crate::load::{parse_document, Document};
 
+    /// A document of `json` that kept no tree, as a big template does.
     fn doc(json: &Value) -> Arc<Document> {
         let text = serde_json::to_string_pretty(json).unwrap();
-        Arc::new(parse_document(Path::new("t.json"), "t.json", text.into_bytes()).unwrap())
+        let parsed = parse_document(Path::new("t.json"), "t.json", text.into_bytes()).unwrap();
+        Arc::new(Document {
+            json: Value::Null,
+            tree_dropped: true,
+            ..parsed
+        })
     }
 
     #[test]
-    fn declarations_are_taken_only_when_nothing_reads_them_again() {
-        let plain = json!({"resources": [{"type": "t", "name": "a"}, {"type": "t", "name": "b"}]});
-        let mut given = doc(&plain);
-        assert_eq!(movable_declarations(&mut given).map(|d| d.len()), Some(2));
-        assert_eq!(given.json["resources"], json!([]));
-
-        let mut shared = doc(&plain);
-        let _other = Arc::clone(&shared);
-        assert!(movable_declarations(&mut shared).is_none());
+    fn declarations_are_given_only_when_nothing_reads_them_again() {
+        let plain = json!({"parameters": {"p": {"type": "string"}},
+            "resources": [{"type": "t", "name": "a"}, {"type": "t", "name": "b"}], "outputs": {}});
+        let given = doc(&plain);
+        let text = given.text();
+        let Ok(Read::Given(template, declarations)) = read_declarations(&given, &text) else {
+            panic!("given")
+        };
+        assert_eq!(declarations.len(), 2);
+        assert_eq!(
+            template.json,
+            json!({"parameters": {"p": {"type": "string"}}, "resources": [], "outputs": {}})
+        );
+        assert_eq!(
+            serde_json::to_string(&template.json).unwrap(),
+            r#"{"parameters":{"p":{"type":"string"}},"resources":[],"outputs":{}}"#,
+            "members in their order"
+        );
 
         for kept in [
             json!({"resources": [{"type": "t", "name": "[REFERENCE('x').y]"}]}),
@@ -182,10 +235,21 @@ mod tests {
             json!({"resources": {"symbolic": {"type": "t", "name": "a"}}}),
             json!({"resources": []}),
             json!({"parameters": {}}),
+            json!(["not", "an", "object"]),
         ] {
-            let mut document = doc(&kept);
-            assert!(movable_declarations(&mut document).is_none(), "{kept}");
-            assert_eq!(document.json, kept);
+            let document = doc(&kept);
+            let text = document.text();
+            let Ok(Read::Plain(template)) = read_declarations(&document, &text) else {
+                panic!("plain: {kept}")
+            };
+            assert_eq!(template.json, kept);
         }
+
+        // A document that kept its tree is expanded from it.
+        let text = serde_json::to_string_pretty(&plain).unwrap();
+        let kept = Arc::new(
+            parse_document(Path::new("t.json"), "t.json", text.clone().into_bytes()).unwrap(),
+        );
+        assert!(matches!(read_declarations(&kept, &text), Ok(Read::Plain(d)) if d.json == plain));
     }
 }

@@ -2,12 +2,15 @@
 //! are relative to their parent) and its evaluated body (without child resources, copy and
 //! condition; a deployment's inline template is left for its own scope).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::Place;
 use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
 use crate::load::locate::child_pointer;
+use crate::model::Node;
 
 /// A declaration's full type, full name and declared name (children are relative to their
 /// parent), and its `type` and `name` as evaluated, which [`evaluate_resource`] reuses so that
@@ -27,19 +30,45 @@ impl Names {
     }
 }
 
-/// The [`Names`] of a declaration.
+/// A member of a declaration as written: in a tree that is lent, or given (see `owned`).
+#[derive(Clone, Copy)]
+pub(super) enum Member<'a> {
+    Value(&'a Value),
+    Node(&'a Node<'a>),
+}
+
+impl Member<'_> {
+    fn evaluate(self, scope: &TemplateScope<'_>, pointer: &str) -> Value {
+        match self {
+            Member::Value(value) => scope.evaluate_tree(value, pointer),
+            Member::Node(node) => scope.evaluate_node_tree(node, pointer),
+        }
+    }
+
+    /// The member's text: a string as it is, anything else as compact JSON.
+    fn text(self) -> String {
+        match self {
+            Member::Value(Value::String(s)) => s.clone(),
+            Member::Node(Node::String(s)) => s.as_ref().to_owned(),
+            Member::Value(other) => other.to_string(),
+            Member::Node(other) => other.to_string(),
+        }
+    }
+}
+
+/// The [`Names`] of a declaration, from its `type` and `name` members.
 pub(super) fn names_of(
     scope: &TemplateScope<'_>,
-    map: &Map<String, Value>,
+    [raw_type, raw_name]: [Option<Member<'_>>; 2],
     place: &Place<'_>,
     parent: Option<(&str, &str)>,
 ) -> Names {
     let mut evaluated = Vec::with_capacity(2);
-    let mut text = |key: &'static str| -> String {
-        let Some(raw) = map.get(key) else {
+    let mut text = |key: &'static str, raw: Option<Member<'_>>| -> String {
+        let Some(raw) = raw else {
             return Value::Null.to_string();
         };
-        let value = scope.evaluate_tree(raw, &child_pointer(&place.pointer, key));
+        let value = raw.evaluate(scope, &child_pointer(&place.pointer, key));
         let text = match &value {
             Value::String(s) => s.clone(),
             other => unknown_reason(other)
@@ -48,13 +77,9 @@ pub(super) fn names_of(
         evaluated.push((key, value));
         text
     };
-    let declared_name = match map.get("name") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let own_type = text("type");
-    let own_name = text("name");
+    let declared_name = raw_name.map(Member::text).unwrap_or_default();
+    let own_type = text("type", raw_type);
+    let own_name = text("name", raw_name);
     let (resource_type, name) = match parent {
         Some((parent_type, parent_name)) if !own_type.contains('/') => (
             format!("{parent_type}/{own_type}"),
@@ -109,29 +134,34 @@ pub(super) fn evaluate_resource(
 /// [`evaluate_resource`] of a declaration that is moved into the result (see
 /// [`TemplateScope::evaluate_tree_owned`]); not for a deployment, whose declaration its nested
 /// template is read from.
-pub(super) fn evaluate_resource_owned(
+pub(super) fn evaluate_resource_owned<'t>(
     scope: &TemplateScope<'_>,
-    mut map: Map<String, Value>,
+    mut entries: Vec<(Cow<'t, str>, Node<'t>)>,
     pointer: &str,
     id: &str,
     mut evaluated: Vec<(&'static str, Value)>,
-) -> Value {
-    map.retain(|key, _| {
+) -> Node<'t> {
+    entries.retain(|(key, _)| {
         !matches!(
-            key.as_str(),
+            key.as_ref(),
             "resources" | "copy" | "condition" | "dependsOn" | "comments"
         )
     });
-    for (key, value) in &mut map {
+    for (key, value) in &mut entries {
         if let Some(at) = evaluated.iter().position(|(k, _)| k == key) {
-            *value = evaluated.swap_remove(at).1;
+            *value = Node::from_owned(evaluated.swap_remove(at).1);
             continue;
         }
         let taken = std::mem::take(value);
         *value = scope.evaluate_tree_owned(taken, &child_pointer(pointer, key));
     }
-    map.insert("id".to_owned(), Value::String(id.to_owned()));
-    Value::Object(map)
+    // As a map insert: a declared `id` keeps its place and takes the value.
+    let id = Node::String(Cow::Owned(id.to_owned()));
+    match entries.iter_mut().find(|(key, _)| key == "id") {
+        Some(slot) => slot.1 = id,
+        None => entries.push((Cow::Borrowed("id"), id)),
+    }
+    Node::Object(entries)
 }
 
 fn evaluate_deployment_properties(
