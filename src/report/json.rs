@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::pretty::Pretty;
 use crate::classify::{port_name, VmResult};
 use crate::diagnostic::{InputProblem, Severity};
 use crate::eval::vm::PortEvaluation;
@@ -361,12 +362,7 @@ fn write_list<'a, T: Sync, E: Serialize>(
                 for (i, item) in task.iter().enumerate() {
                     let first = b == 0 && t == 0 && i == 0;
                     text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    let nested = Nested {
-                        level: 2,
-                        has_value: false,
-                    };
-                    let mut serializer = serde_json::Serializer::with_formatter(&mut text, nested);
-                    entry(item).serialize(&mut serializer)?;
+                    entry(item).serialize(&mut Pretty::new(&mut text, 2))?;
                 }
                 Ok(text)
             })
@@ -388,113 +384,6 @@ fn write_list<'a, T: Sync, E: Serialize>(
         pending = rendered?;
     }
     out.write_all(b"\n  ]")
-}
-
-/// serde_json's pretty layout (two spaces a level, `": "` after keys, one entry a line),
-/// starting `level` levels deep: an entry written with it has the text it has inside the
-/// whole report.
-struct Nested {
-    level: usize,
-    has_value: bool,
-}
-
-/// A comma, a line break and the indent of 31 levels: the start of every line of the report
-/// is a piece of it, written at once.
-const LINE_BREAK: &[u8; 64] = b",\n                                                              ";
-
-impl Nested {
-    /// Ends the line (after a comma unless `first`) and indents the next one.
-    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.break_line(w, usize::from(first))
-    }
-
-    /// `LINE_BREAK` from `from` (0: with the comma, 1: without) to the indent of this level.
-    fn break_line<W: ?Sized + std::io::Write>(
-        &self,
-        w: &mut W,
-        from: usize,
-    ) -> std::io::Result<()> {
-        match LINE_BREAK.get(from..2 + 2 * self.level) {
-            Some(piece) => w.write_all(piece),
-            None => {
-                w.write_all(LINE_BREAK.get(from..2).unwrap_or(b"\n"))?;
-                for _ in 0..self.level {
-                    w.write_all(b"  ")?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn open<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        bracket: &[u8],
-    ) -> std::io::Result<()> {
-        self.level = self.level.saturating_sub(1);
-        if self.has_value {
-            self.break_line(w, 1)?;
-        }
-        w.write_all(bracket)
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.line(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.line(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 fn input(record: &InputRecord) -> Input {
@@ -617,42 +506,5 @@ fn evidence(e: &NsgEvidence) -> Evidence<'_> {
         default_rule: e.default_rule,
         note: e.note.as_deref(),
         source: e.origin.as_ref().map(source_of),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Nested;
-    use serde::Serialize;
-
-    fn nested_text(value: &serde_json::Value, level: usize) -> String {
-        let mut text = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(
-            &mut text,
-            Nested {
-                level,
-                has_value: false,
-            },
-        );
-        let written = value.serialize(&mut serializer);
-        assert!(written.is_ok());
-        String::from_utf8(text).unwrap_or_default()
-    }
-
-    /// At level 0 the layout is serde_json's pretty one, at every depth (deeper than the
-    /// ready-made indent too); at level n every line break carries n more levels.
-    #[test]
-    fn the_layout_is_serde_jsons_pretty_one_at_any_depth() {
-        let mut value = serde_json::json!({"leaf": [1, {"a": "b"}, []], "empty": {}});
-        for depth in 0..45 {
-            value = if depth % 2 == 0 {
-                serde_json::json!([value, depth])
-            } else {
-                serde_json::json!({ "k": value, "n": depth })
-            };
-        }
-        let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
-        assert_eq!(nested_text(&value, 0), pretty);
-        assert_eq!(nested_text(&value, 3), pretty.replace('\n', "\n      "));
     }
 }
