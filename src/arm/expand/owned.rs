@@ -197,6 +197,7 @@ mod tests {
 
     use super::{read_declarations, Read};
     use crate::load::{parse_document, Document};
+    use crate::model::Node;
 
     /// A document of `json` that kept no tree, as a big template does.
     fn doc(json: &Value) -> Arc<Document> {
@@ -251,5 +252,47 @@ mod tests {
             parse_document(Path::new("t.json"), "t.json", text.clone().into_bytes()).unwrap(),
         );
         assert!(matches!(read_declarations(&kept, &text), Ok(Read::Plain(d)) if d.json == plain));
+    }
+
+    /// Repeated members are resolved as a `Value` parse resolves them: the first place, the
+    /// last value; `resources` included.
+    #[test]
+    fn repeated_members_keep_their_first_place_and_last_value() {
+        let raw = |text: &str| {
+            let parsed =
+                parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap();
+            Arc::new(Document {
+                json: Value::Null,
+                tree_dropped: true,
+                ..parsed
+            })
+        };
+        let text = r#"{"a": 1, "resources": [{"type": "t", "name": "first"}], "b": {"x": 1, "x": 2},
+            "a": 3, "resources": [{"type": "t", "name": "last"}, {"type": "t", "name": "more"}]}"#;
+        let document = raw(text);
+        let Ok(Read::Given(template, declarations)) = read_declarations(&document, text) else {
+            panic!("given")
+        };
+        assert_eq!(declarations.len(), 2);
+        assert_eq!(
+            declarations[0].get("name").and_then(Node::as_str),
+            Some("last")
+        );
+        assert_eq!(
+            serde_json::to_string(&template.json).unwrap(),
+            r#"{"a":3,"resources":[],"b":{"x":2}}"#
+        );
+
+        let text =
+            r#"{"resources": [{"type": "t", "name": "a"}], "p": [], "resources": {"s": {}}}"#;
+        let document = raw(text);
+        let Ok(Read::Plain(template)) = read_declarations(&document, text) else {
+            panic!("plain")
+        };
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            serde_json::to_string(&template.json).unwrap(),
+            serde_json::to_string(&value).unwrap()
+        );
     }
 }
