@@ -169,8 +169,13 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         },
     );
     stages.done("evaluate");
-    let (per_env, envs): (Vec<Vec<VmResult>>, Vec<Environment>) = evaluated.into_iter().unzip();
-    let mut vms: Vec<VmResult> = per_env.into_iter().flatten().collect();
+    // Sized once: 100k results grown by doubling were copied twice over, into fresh pages.
+    let mut vms: Vec<VmResult> = Vec::with_capacity(evaluated.iter().map(|(v, _)| v.len()).sum());
+    let mut envs: Vec<Environment> = Vec::with_capacity(evaluated.len());
+    for (results, env) in evaluated {
+        vms.extend(results);
+        envs.push(env);
+    }
     let records = inputs::account(loaded, envs, &vms);
     vms.par_sort_by(|a, b| {
         (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
