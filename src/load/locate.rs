@@ -18,7 +18,7 @@ const CHAR_MARK_BYTES: usize = 4096;
 /// A text's line starts and location caches, for offset -> line/column and pointer -> offset.
 #[derive(Debug)]
 pub struct LineIndex {
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
     /// Number of characters before byte `i * CHAR_MARK_BYTES`; empty for an ASCII text,
     /// whose characters are its bytes.
     char_marks: Vec<usize>,
@@ -43,11 +43,61 @@ impl Clone for LineIndex {
     }
 }
 
+/// The byte offsets where lines start. A text of up to 4 GiB (every file jitscan reads: see
+/// `read::MAX_FILE_BYTES`) keeps them in 32 bits: a pretty-printed file has a line every few
+/// dozen bytes, so this is the biggest part of the index (62 MB for 466 MB of templates).
+#[derive(Debug, Clone)]
+enum LineStarts {
+    Short(Vec<u32>),
+    Long(Vec<usize>),
+}
+
+impl LineStarts {
+    fn of(text: &str) -> Self {
+        Self::with_width(text, u32::try_from(text.len()).is_ok())
+    }
+
+    /// The line starts of `text`, in 32 bits when `short`.
+    fn with_width(text: &str, short: bool) -> Self {
+        let bytes = text.as_bytes();
+        // Counted first, so the list is allocated once at its size.
+        let lines = 1 + memchr::memchr_iter(b'\n', bytes).count();
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        if short {
+            let mut short = Vec::with_capacity(lines);
+            short.extend(starts.map(|start| u32::try_from(start).unwrap_or(u32::MAX)));
+            LineStarts::Short(short)
+        } else {
+            let mut long = Vec::with_capacity(lines);
+            long.extend(starts);
+            LineStarts::Long(long)
+        }
+    }
+
+    /// The line (0-based) that holds byte `offset`, and where it starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        fn find<T: Copy + Ord>(starts: &[T], offset: T) -> (usize, T) {
+            let line = match starts.binary_search(&offset) {
+                Ok(exact) => exact,
+                Err(next) => next.saturating_sub(1),
+            };
+            (line, starts.get(line).copied().unwrap_or(offset))
+        }
+        match self {
+            LineStarts::Short(starts) => {
+                let offset32 = u32::try_from(offset).unwrap_or(u32::MAX);
+                let (line, start) = find(starts, offset32);
+                (line, usize::try_from(start).unwrap_or(0))
+            }
+            LineStarts::Long(starts) => find(starts, offset),
+        }
+    }
+}
+
 impl LineIndex {
     /// Indexes the line starts of `text`.
     pub fn new(text: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let line_starts = LineStarts::of(text);
         let mut char_marks = Vec::new();
         if !text.is_ascii() {
             char_marks.reserve(text.len() / CHAR_MARK_BYTES + 1);
@@ -101,11 +151,7 @@ impl LineIndex {
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(exact) => exact,
-            Err(next) => next.saturating_sub(1),
-        };
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let (line, start) = self.line_starts.line_of(offset);
         let column = self
             .chars_before(text, offset)
             .saturating_sub(self.chars_before(text, start));
@@ -229,6 +275,30 @@ mod pointer_building {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Line starts kept in 32 or 64 bits find the same line for every offset.
+    #[test]
+    fn line_starts_of_either_width_agree() {
+        let text = "{\n  \"a\": 1,\n\n  \"b\": [\n    2\n  ]\n}\nlast";
+        let (short, long) = (
+            LineStarts::with_width(text, true),
+            LineStarts::with_width(text, false),
+        );
+        assert!(matches!(short, LineStarts::Short(_)) && matches!(long, LineStarts::Long(_)));
+        for offset in 0..=text.len() + 2 {
+            let expected_line = text
+                .get(..offset.min(text.len()))
+                .unwrap()
+                .matches('\n')
+                .count();
+            assert_eq!(
+                short.line_of(offset.min(text.len())).0,
+                expected_line,
+                "{offset}"
+            );
+            assert_eq!(short.line_of(offset), long.line_of(offset), "{offset}");
+        }
+    }
 
     const DOC: &str = "{\n  \"a\": 1,\n  \"r\": [\n    {\"n\": \"x\"},\n    {\"a/b\": {\"deep\": [true, \"é\"]}}\n  ]\n}";
 
