@@ -219,19 +219,22 @@ pub fn measure_timed(max_runs: usize, budget: Duration, mut f: impl FnMut() -> D
     }
 }
 
-/// Peak memory and wall time of the release binary scanning `dir` to JSON.
+/// Peak memory and wall time of the release binary scanning `dir` to JSON: over several runs,
+/// the median wall time, the fastest and slowest, the median CPU time (user and system) and
+/// the highest peak.
 #[derive(Debug, Clone, Copy)]
 pub struct Peak {
     pub max_rss_bytes: u64,
     pub wall: Duration,
+    pub wall_min: Duration,
+    pub wall_max: Duration,
+    pub cpu: Duration,
+    pub runs: usize,
 }
 
-/// Runs `jitscan scan DIR --format json --output /dev/null` under `/usr/bin/time -v`.
-/// None when GNU time is not installed (`apt-get install -y time`).
-pub fn peak_memory(binary: &Path, dir: &Path) -> Option<Peak> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
+/// One run of `jitscan scan DIR --format json --output /dev/null` under `/usr/bin/time -v`:
+/// wall time, CPU time, max RSS in bytes.
+fn binary_run(binary: &Path, dir: &Path) -> Option<(Duration, Duration, u64)> {
     let start = Instant::now();
     let out = Command::new("/usr/bin/time")
         .arg("-v")
@@ -251,16 +254,44 @@ pub fn peak_memory(binary: &Path, dir: &Path) -> Option<Peak> {
     let wall = start.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "jitscan failed: {stderr}");
-    let kb: u64 = stderr
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())?;
+    let field = |name: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+    };
+    let kb: u64 = field("Maximum resident set size (kbytes): ")?
+        .parse()
+        .ok()?;
+    let seconds = |name: &str| field(name).and_then(|v| v.parse::<f64>().ok());
+    let cpu = seconds("User time (seconds): ")? + seconds("System time (seconds): ")?;
+    Some((wall, Duration::from_secs_f64(cpu), kb * 1024))
+}
+
+/// `runs` runs of the binary (see [`Peak`]). None when GNU time is not installed
+/// (`apt-get install -y time`).
+pub fn peak_memory(binary: &Path, dir: &Path, runs: usize) -> Option<Peak> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    let mut rss = 0;
+    for _ in 0..runs.max(1) {
+        let (wall, cpu, bytes) = binary_run(binary, dir)?;
+        walls.push(wall);
+        cpus.push(cpu);
+        rss = rss.max(bytes);
+    }
+    walls.sort();
+    cpus.sort();
     Some(Peak {
-        max_rss_bytes: kb * 1024,
-        wall,
+        max_rss_bytes: rss,
+        wall: *walls.get(walls.len() / 2)?,
+        wall_min: *walls.first()?,
+        wall_max: *walls.last()?,
+        cpu: *cpus.get(cpus.len() / 2)?,
+        runs: walls.len(),
     })
 }
 

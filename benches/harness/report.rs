@@ -53,7 +53,17 @@ fn table(rows: &[Row]) {
             (
                 fmt_mb(p.max_rss_bytes),
                 format!("{:.2}x", p.max_rss_bytes as f64 / r.bytes as f64),
-                fmt_secs(p.wall),
+                if p.runs > 1 {
+                    format!(
+                        "{} ({} - {}; CPU {})",
+                        fmt_secs(p.wall),
+                        fmt_secs(p.wall_min),
+                        fmt_secs(p.wall_max),
+                        fmt_secs(p.cpu)
+                    )
+                } else {
+                    fmt_secs(p.wall)
+                },
             )
         });
         match (&r.e2e, &r.check) {
@@ -103,11 +113,12 @@ pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) 
         match &r.e2e {
             Ok(s) => {
                 let wall = r.peak.map_or(s.e2e.median, |p| p.wall);
+                let runs = r.peak.map_or(s.e2e.runs, |p| p.runs);
                 let rss = r
                     .peak
                     .map_or(f64::NAN, |p| p.max_rss_bytes as f64 / r.bytes as f64);
                 println!(
-                    "- 100k-VM {} ({}): wall {} (target < 3 s): {}; peak memory {rss:.2}x input (target < 3x): {}",
+                    "- 100k-VM {} ({}): wall {} (median of {runs} runs; target < 3 s): {}; peak memory {rss:.2}x input (target < 3x): {}",
                     r.case,
                     fmt_mb(r.bytes),
                     fmt_secs(wall),
