@@ -141,8 +141,15 @@ pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) 
             match (&small.e2e, &r.e2e, &small.check, &r.check) {
                 (Ok(a), Ok(b), _, _) => {
                     let growth = b.e2e.secs() / a.e2e.secs();
+                    // The binary's own growth, beside: the process a user runs, started afresh.
+                    let binary = small.peak.zip(r.peak).map_or(String::new(), |(a, b)| {
+                        format!(
+                            "; the binary's wall time x{:.1}",
+                            b.wall.as_secs_f64() / a.wall.as_secs_f64()
+                        )
+                    });
                     println!(
-                        "{label}: scan + JSON time x{growth:.1} (target <= 11x): {}",
+                        "{label}: scan + JSON time x{growth:.1} (target <= 11x): {}{binary}",
                         verdict(growth <= 11.0)
                     );
                 }
