@@ -301,9 +301,13 @@ fn check_scan(
 }
 
 fn end_to_end(settings: &Settings, opts: &ScanOptions, vms: usize) -> Split {
-    // Three at the largest size: fewer would make the "median" of two the slower run.
+    // Three at the largest size: fewer would make the "median" of two the slower run. At the
+    // smallest, a run takes 20-40 ms, where this shared machine's noise is a bigger part of
+    // each: fifteen, as for the corpus, so that growth from it is judged on a steadier median.
     let runs = if vms >= 100_000 {
         settings.runs.min(3)
+    } else if vms <= 1_000 && !settings.smoke {
+        settings.runs * 3
     } else {
         settings.runs
     };
