@@ -84,7 +84,7 @@ impl Stages {
 
 /// User and system CPU time of the process so far, in milliseconds, from `/proc/self/stat`
 /// (fields 14 and 15, in ticks of 1/100 s: the kernel's `USER_HZ` on every Linux platform).
-fn cpu_millis() -> Option<f64> {
+pub fn cpu_millis() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     cpu_from_stat(&stat)
 }

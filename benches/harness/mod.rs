@@ -114,21 +114,10 @@ pub struct Split {
     pub cores: f64,
 }
 
-/// CPU time (user + system) this process has used so far, from `/proc/self/stat` (in
-/// USER_HZ ticks of 1/100 s, fixed by the Linux ABI); zero where unavailable.
+/// CPU time (user + system) this process has used so far, as the scan's own timings read it
+/// ([`jitscan::timings::cpu_millis`]); zero where unavailable.
 pub fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the ')'.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    Duration::from_secs_f64(jitscan::timings::cpu_millis().unwrap_or(0.0) / 1e3)
 }
 
 /// [`measure`] of [`scan_to_json`], keeping both halves and the cores used.
