@@ -29,11 +29,18 @@ impl Stats {
     }
 }
 
-/// Runs `f` up to `max_runs` times (at least once), stopping early once `budget` is spent.
-pub fn measure(max_runs: usize, budget: Duration, mut f: impl FnMut()) -> Stats {
+/// Runs `f` up to `max_runs` times (at least once), stopping early once `budget` is spent;
+/// `before` runs (untimed) before each timed run.
+pub fn measure_after(
+    max_runs: usize,
+    budget: Duration,
+    mut before: impl FnMut(),
+    mut f: impl FnMut(),
+) -> Stats {
     let start = Instant::now();
     let mut times = Vec::new();
     while times.len() < max_runs.max(1) {
+        before();
         let t = Instant::now();
         f();
         times.push(t.elapsed());
@@ -109,6 +116,8 @@ pub fn scan_to_json(options: &ScanOptions) -> (Duration, Duration) {
 #[derive(Debug, Clone)]
 pub struct Split {
     pub e2e: Stats,
+    /// Each run's end-to-end time, in the order they ran.
+    pub e2e_runs: Vec<Duration>,
     pub scan: Stats,
     pub render: Stats,
     pub cores: f64,
@@ -120,19 +129,34 @@ pub fn cpu_time() -> Duration {
     Duration::from_secs_f64(jitscan::timings::cpu_millis().unwrap_or(0.0) / 1e3)
 }
 
-/// [`measure`] of [`scan_to_json`], keeping both halves and the cores used.
+/// [`measure_after`] of [`scan_to_json`], keeping both halves and the cores used.
 pub fn measure_split(
     max_runs: usize,
     budget: Duration,
+    f: impl FnMut() -> (Duration, Duration),
+) -> Split {
+    measure_split_after(max_runs, budget, || (), f)
+}
+
+/// [`measure_split`] with `before` run (untimed) before each run: the parse floor, so that
+/// each end-to-end run has a floor measured just before it, under the same load.
+pub fn measure_split_after(
+    max_runs: usize,
+    budget: Duration,
+    before: impl FnMut(),
     mut f: impl FnMut() -> (Duration, Duration),
 ) -> Split {
     let mut halves = Vec::new();
     let mut cores = Vec::new();
-    let e2e = measure(max_runs, budget, || {
+    let mut e2e_runs = Vec::new();
+    measure_after(max_runs, budget, before, || {
         let (cpu, wall) = (cpu_time(), Instant::now());
         halves.push(f());
-        cores.push((cpu_time() - cpu).as_secs_f64() / wall.elapsed().as_secs_f64());
+        let took = wall.elapsed();
+        e2e_runs.push(took);
+        cores.push((cpu_time() - cpu).as_secs_f64() / took.as_secs_f64());
     });
+    let e2e = stats_of(&e2e_runs);
     let stats = |mut times: Vec<Duration>| {
         times.sort();
         Stats {
@@ -144,6 +168,7 @@ pub fn measure_split(
     cores.sort_by(f64::total_cmp);
     Split {
         e2e,
+        e2e_runs,
         scan: stats(halves.iter().map(|h| h.0).collect()),
         render: stats(halves.iter().map(|h| h.1).collect()),
         cores: cores[cores.len() / 2],
@@ -196,15 +221,21 @@ pub fn parse_floor(contents: &[Vec<u8>]) -> Duration {
     took
 }
 
-/// Like [`measure`], for an operation that times itself (to leave set-up or tear-down out).
-pub fn measure_timed(max_runs: usize, budget: Duration, mut f: impl FnMut() -> Duration) -> Stats {
-    let mut times = Vec::new();
-    measure(max_runs, budget, || times.push(f()));
-    times.sort();
+/// The median of `durations` (zero when empty).
+pub fn median(durations: &[Duration]) -> Duration {
+    let mut sorted = durations.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+/// Stats of durations measured elsewhere.
+pub fn stats_of(durations: &[Duration]) -> Stats {
+    let mut sorted = durations.to_vec();
+    sorted.sort();
     Stats {
-        median: times[times.len() / 2],
-        min: times[0],
-        runs: times.len(),
+        median: median(durations),
+        min: sorted.first().copied().unwrap_or_default(),
+        runs: sorted.len(),
     }
 }
 

@@ -15,6 +15,8 @@ pub struct Row {
     pub check: Result<Duration, String>,
     pub e2e: Result<Split, String>,
     pub floor: Stats,
+    /// The median of the end-to-end runs' ratios to the floor parsed just before each.
+    pub ratio: Option<f64>,
     pub peak: Option<Peak>,
 }
 
@@ -72,7 +74,7 @@ fn table(rows: &[Row]) {
                 fmt_secs(s.e2e.median),
                 fmt_secs(s.scan.median),
                 fmt_secs(s.render.median),
-                s.e2e.secs() / r.floor.secs(),
+                r.ratio.unwrap_or(f64::NAN),
                 s.cores
             ),
             (Err(_), Ok(check)) => println!(
@@ -98,11 +100,12 @@ pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) 
         .filter(|r| r.case.starts_with("export") && r.vms == 10_000)
     {
         match &r.e2e {
-            Ok(s) => {
-                let ratio = s.e2e.secs() / r.floor.secs();
+            Ok(_) => {
+                let ratio = r.ratio.unwrap_or(f64::NAN);
                 println!(
-                    "- 10k-VM {}: scan + JSON {ratio:.2}x parse floor (target <= 2x): {}",
+                    "- 10k-VM {}: scan + JSON {ratio:.2}x parse floor (median of {} paired runs; target <= 2x): {}",
                     r.case,
+                    r.floor.runs,
                     verdict(ratio <= 2.0)
                 );
             }
@@ -140,24 +143,28 @@ pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) 
             let label = format!("- {} {}k -> {}k VMs", r.case, from / 1000, to / 1000);
             match (&small.e2e, &r.e2e, &small.check, &r.check) {
                 (Ok(a), Ok(b), _, _) => {
-                    let growth = b.e2e.secs() / a.e2e.secs();
-                    // The binary's own growth, beside: the process a user runs, started afresh.
-                    let binary = small.peak.zip(r.peak).map_or(String::new(), |(a, b)| {
-                        format!(
-                            "; the binary's wall time x{:.1}",
-                            b.wall.as_secs_f64() / a.wall.as_secs_f64()
-                        )
-                    });
-                    // serde_json's parse alone grows more than 10x where the small input fits
-                    // in the processor's caches and the big one does not: printed beside.
-                    let binary = format!(
-                        "{binary}; the parse floor x{:.1}",
-                        r.floor.secs() / small.floor.secs()
-                    );
-                    println!(
-                        "{label}: scan + JSON time x{growth:.1} (target <= 11x): {}{binary}",
-                        verdict(growth <= 11.0)
-                    );
+                    let in_process = b.e2e.secs() / a.e2e.secs();
+                    let floor = r.floor.secs() / small.floor.secs();
+                    match small.peak.zip(r.peak) {
+                        // Judged on the binary: the process a user runs, started afresh with
+                        // cold caches at every size. In process, the same scan repeated at 1k
+                        // runs with its input and memory already in the processor's 32 MB
+                        // cache, which 10k does not fit: serde_json's parse alone then grows
+                        // more than 10x. Both are printed.
+                        Some((pa, pb)) => {
+                            let growth = pb.wall.as_secs_f64() / pa.wall.as_secs_f64();
+                            println!(
+                                "{label}: the binary's wall time x{growth:.1} (medians of {} and {} runs; target <= 11x): {}; in process, repeated with warm caches: scan + JSON x{in_process:.1}, the parse floor x{floor:.1}",
+                                pa.runs,
+                                pb.runs,
+                                verdict(growth <= 11.0)
+                            );
+                        }
+                        None => println!(
+                            "{label}: scan + JSON time x{in_process:.1} (target <= 11x): {}; the parse floor x{floor:.1}",
+                            verdict(in_process <= 11.0)
+                        ),
+                    }
                 }
                 (_, _, Ok(a), Ok(b)) => {
                     let growth = b.as_secs_f64() / a.as_secs_f64();
