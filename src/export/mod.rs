@@ -82,7 +82,9 @@ pub fn build_inventory(
             None => Vec::new(),
         })
         .collect();
-    let mut parts: Vec<Inventory> = Vec::new();
+    // Each batch's part is merged in as the next batch is read, rather than all at the end,
+    // where merging 100k NICs was a tenth of a second of one core with the other idle.
+    let mut inventory = Inventory::default();
     let mut sources =
         documents
             .iter()
@@ -101,7 +103,7 @@ pub fn build_inventory(
         .map(|source| read(documents, &texts, &columns, source));
     while let Some(batch) = pending.take() {
         let next = sources.next();
-        let (part, read_next) = rayon::join(
+        let ((), read_next) = rayon::join(
             || {
                 problems.extend(batch.problems);
                 let fresh = admit(
@@ -111,16 +113,14 @@ pub fn build_inventory(
                     &mut seen,
                     &mut problems,
                 );
-                documents
-                    .get(batch.document)
-                    .map(|(document, _)| convert(fresh, document))
+                if let Some((document, _)) = documents.get(batch.document) {
+                    inventory.merge(convert(fresh, document));
+                }
             },
             || next.map(|source| read(documents, &texts, &columns, source)),
         );
-        parts.extend(part);
         pending = read_next;
     }
-    let mut inventory = Inventory::merged(parts);
     for (document, shape) in documents {
         if *shape == ExportShape::EffectiveNsg {
             add_effective(&mut inventory, document);

@@ -58,7 +58,7 @@ impl Inventory {
 
     /// Takes in what `later` added, as if its resources had been added after this one's.
     /// Only the state [`Inventory::add`] builds is merged; indexes come from `finish`.
-    fn merge(&mut self, later: Inventory) {
+    pub(crate) fn merge(&mut self, later: Inventory) {
         let Inventory {
             vms,
             nics,

@@ -236,166 +236,91 @@ impl Inventory {
     }
 
     /// Merges child resources, checks NSGs, infers dynamic IPs and builds the link indexes.
+    /// The four parts touch separate fields and run in parallel: on a 100k-VM export they
+    /// were 100 ms of one core while the other waited.
     pub fn finish(&mut self) {
-        for (i, view) in self.effective.iter().enumerate() {
-            match (&view.nic, &view.subnet) {
-                (Some(nic), _) => self
-                    .effective_by_nic
-                    .entry(nic.clone())
-                    .or_default()
-                    .push(i),
-                (None, Some(subnet)) => {
-                    self.effective_by_subnet.entry(subnet.clone()).or_insert(i);
+        let Inventory {
+            vms: _,
+            nics,
+            nic_order,
+            subnets,
+            nsgs,
+            public_ips: _,
+            load_balancers,
+            firewalls: _,
+            firewall_policies: _,
+            route_tables,
+            jit_policies,
+            jit_by_vm,
+            effective_by_nic,
+            effective_by_subnet,
+            problems,
+            inferred_ips,
+            nat_index,
+            member_pools,
+            nat_members,
+            effective,
+            peerings: _,
+            pending_rules,
+            pending_nats,
+            pending_routes,
+        } = self;
+        let views = || {
+            for (i, view) in effective.iter().enumerate() {
+                match (&view.nic, &view.subnet) {
+                    (Some(nic), _) => effective_by_nic.entry(nic.clone()).or_default().push(i),
+                    (None, Some(subnet)) => {
+                        effective_by_subnet.entry(subnet.clone()).or_insert(i);
+                    }
+                    (None, None) => {}
                 }
-                (None, None) => {}
             }
-        }
-        for (i, policy) in self.jit_policies.iter().enumerate() {
-            for vm in &policy.vm_keys {
-                self.jit_by_vm.entry(vm.clone()).or_insert(i);
+            for view in effective.iter_mut() {
+                sort_rules(&mut view.nsg);
             }
-        }
-        for (parent, rule) in std::mem::take(&mut self.pending_rules) {
-            if let Some(nsg) = self.nsgs.get_mut(&parent) {
-                if !nsg
-                    .rules
-                    .iter()
-                    .any(|r| r.name.eq_ignore_ascii_case(&rule.name))
-                {
-                    nsg.rules.push(rule);
+            for (i, policy) in jit_policies.iter().enumerate() {
+                for vm in &policy.vm_keys {
+                    jit_by_vm.entry(vm.clone()).or_insert(i);
                 }
             }
-        }
-        for (parent, nat) in std::mem::take(&mut self.pending_nats) {
-            if let Some(lb) = self.load_balancers.get_mut(&parent) {
-                if !lb.nats.iter().any(|n| n.key == nat.key) {
-                    lb.nats.push(nat);
-                }
+        };
+        let addresses = || {
+            for (parent, route) in std::mem::take(pending_routes) {
+                route_tables.entry(parent).or_default().routes.push(route);
             }
-        }
-        for (parent, route) in std::mem::take(&mut self.pending_routes) {
-            self.route_tables
-                .entry(parent)
-                .or_default()
-                .routes
-                .push(route);
-        }
-        self.check_duplicate_priorities();
-        self.sort_rules();
-        self.index_load_balancers();
-        self.infer_dynamic_ips();
-    }
-
-    fn check_duplicate_priorities(&mut self) {
-        let mut keys: Vec<&String> = self.nsgs.keys().collect();
-        keys.sort();
-        for k in keys {
-            let Some(nsg) = self.nsgs.get(k) else {
-                continue;
-            };
-            let mut seen: BTreeMap<(u32, bool), &str> = BTreeMap::new();
-            for rule in &nsg.rules {
-                let (Some(p), Some(d)) = (rule.priority.known(), rule.direction.known()) else {
-                    continue;
-                };
-                let slot = (*p, *d == Direction::Inbound);
-                if let Some(first) = seen.insert(slot, &rule.name) {
-                    if let Some(origin) = &rule.origin {
-                        self.problems.push(network::located(
-                            origin,
-                            ProblemCode::DuplicatePriority,
-                            format!("rules '{first}' and '{}' of NSG '{}' share priority {p} in the same direction", rule.name, nsg.name),
-                            "give every rule of one direction its own priority; Azure rejects duplicates",
-                        ));
+            infer_dynamic_ips(nic_order, nics, subnets, inferred_ips);
+        };
+        let security = || {
+            for (parent, rule) in std::mem::take(pending_rules) {
+                if let Some(nsg) = nsgs.get_mut(&parent) {
+                    if !nsg
+                        .rules
+                        .iter()
+                        .any(|r| r.name.eq_ignore_ascii_case(&rule.name))
+                    {
+                        nsg.rules.push(rule);
                     }
                 }
             }
-        }
-    }
-
-    /// Rules in priority order (stable: equal priorities keep file order), once, so evaluation
-    /// never sorts. Unknown priorities go last; evaluation places them per mode.
-    fn sort_rules(&mut self) {
-        let by_priority = |r: &SecurityRule| r.priority.known().copied().unwrap_or(u32::MAX);
-        for nsg in self
-            .nsgs
-            .values_mut()
-            .chain(self.effective.iter_mut().map(|e| &mut e.nsg))
-        {
-            nsg.rules.sort_by_key(by_priority);
-            nsg.default_rules.sort_by_key(by_priority);
-        }
-    }
-
-    fn index_load_balancers(&mut self) {
-        for (lb_key, lb) in &self.load_balancers {
-            for (i, nat) in lb.nats.iter().enumerate() {
-                self.nat_index.insert(nat.key.clone(), (lb_key.clone(), i));
-                for config in &nat.backend_ip_configs {
-                    self.nat_members
-                        .entry(config.clone())
-                        .or_default()
-                        .push(nat.key.clone());
-                }
+            check_duplicate_priorities(nsgs, problems);
+            for nsg in nsgs.values_mut() {
+                sort_rules(nsg);
             }
-            for (pool, member) in &lb.pool_members {
-                self.member_pools
-                    .entry(member.clone())
-                    .or_default()
-                    .push(pool.clone());
-            }
-        }
-    }
-
-    /// Azure hands out dynamic addresses from the fourth address of the subnet on (the first
-    /// four are reserved), in creation order, skipping addresses taken statically. jitscan takes
-    /// declaration order for creation order: an assumption, reported as such.
-    fn infer_dynamic_ips(&mut self) {
-        let mut taken: Map<String, Set<IpAddr>> = Map::default();
-        let mut dynamic: Vec<(String, String)> = Vec::new();
-        for nic_key in &self.nic_order {
-            let Some(nic) = self.nics.get(nic_key) else {
-                continue;
-            };
-            for config in &nic.ip_configs {
-                let Some(Decided::Known(subnet)) = &config.subnet else {
-                    continue;
-                };
-                match config.private_ip {
-                    PrivateIp::Static(ip) => {
-                        taken.entry(key(subnet)).or_default().insert(ip);
+        };
+        let balancers = || {
+            for (parent, nat) in std::mem::take(pending_nats) {
+                if let Some(lb) = load_balancers.get_mut(&parent) {
+                    if !lb.nats.iter().any(|n| n.key == nat.key) {
+                        lb.nats.push(nat);
                     }
-                    PrivateIp::Dynamic => dynamic.push((key(subnet), config.key.clone())),
-                    PrivateIp::Unknown(_) => {}
                 }
             }
-        }
-        let mut next: Map<String, u64> = Map::default();
-        let none = Set::default();
-        for (subnet_key, config_key) in dynamic {
-            let Some(IpNet::V4(net)) = self
-                .subnets
-                .get(&subnet_key)
-                .and_then(|s| s.prefixes.first())
-                .copied()
-            else {
-                continue;
-            };
-            let base = u64::from(u32::from(net.network()));
-            // u64: a /0 subnet holds 2^32 addresses, which overflows a u32 shift.
-            let size = 1u64 << (32 - u32::from(net.prefix_len()));
-            let offset = next.entry(subnet_key.clone()).or_insert(4);
-            let reserved = taken.get(&subnet_key).unwrap_or(&none);
-            while *offset < size {
-                let address = u32::try_from((base + *offset) & u64::from(u32::MAX)).unwrap_or(0);
-                let candidate = IpAddr::V4(std::net::Ipv4Addr::from(address));
-                *offset += 1;
-                if !reserved.contains(&candidate) {
-                    self.inferred_ips.insert(config_key, candidate);
-                    break;
-                }
-            }
-        }
+            index_load_balancers(load_balancers, nat_index, nat_members, member_pools);
+        };
+        rayon::join(
+            || rayon::join(views, addresses),
+            || rayon::join(security, balancers),
+        );
     }
 
     /// True when the NSG `nsg_id` is the one attached to `subnet` (keys) in the inventory.
@@ -442,4 +367,123 @@ pub fn location_of(value: &Node) -> Option<String> {
                 .and_then(Node::as_str)
                 .map(str::to_owned)
         })
+}
+
+/// Problems for rules of one NSG that share a priority in one direction (Azure rejects them),
+/// in the order of the NSGs' keys.
+fn check_duplicate_priorities(nsgs: &Map<String, Nsg>, problems: &mut Vec<InputProblem>) {
+    let mut keys: Vec<&String> = nsgs.keys().collect();
+    keys.sort();
+    for k in keys {
+        let Some(nsg) = nsgs.get(k) else {
+            continue;
+        };
+        let mut seen: BTreeMap<(u32, bool), &str> = BTreeMap::new();
+        for rule in &nsg.rules {
+            let (Some(p), Some(d)) = (rule.priority.known(), rule.direction.known()) else {
+                continue;
+            };
+            let slot = (*p, *d == Direction::Inbound);
+            if let Some(first) = seen.insert(slot, &rule.name) {
+                if let Some(origin) = &rule.origin {
+                    problems.push(network::located(
+                        origin,
+                        ProblemCode::DuplicatePriority,
+                        format!("rules '{first}' and '{}' of NSG '{}' share priority {p} in the same direction", rule.name, nsg.name),
+                        "give every rule of one direction its own priority; Azure rejects duplicates",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// An NSG's rules in priority order (stable: equal priorities keep file order), once, so
+/// evaluation never sorts. Unknown priorities go last; evaluation places them per mode.
+fn sort_rules(nsg: &mut Nsg) {
+    let by_priority = |r: &SecurityRule| r.priority.known().copied().unwrap_or(u32::MAX);
+    nsg.rules.sort_by_key(by_priority);
+    nsg.default_rules.sort_by_key(by_priority);
+}
+
+/// The links between load balancers and the ipConfigurations they name: NAT rules by key,
+/// and the NATs and backend pools each ipConfiguration is a member of.
+fn index_load_balancers(
+    load_balancers: &Map<String, LoadBalancer>,
+    nat_index: &mut Map<String, (String, usize)>,
+    nat_members: &mut Map<String, Vec<String>>,
+    member_pools: &mut Map<String, Vec<String>>,
+) {
+    for (lb_key, lb) in load_balancers {
+        for (i, nat) in lb.nats.iter().enumerate() {
+            nat_index.insert(nat.key.clone(), (lb_key.clone(), i));
+            for config in &nat.backend_ip_configs {
+                nat_members
+                    .entry(config.clone())
+                    .or_default()
+                    .push(nat.key.clone());
+            }
+        }
+        for (pool, member) in &lb.pool_members {
+            member_pools
+                .entry(member.clone())
+                .or_default()
+                .push(pool.clone());
+        }
+    }
+}
+
+/// Azure hands out dynamic addresses from the fourth address of the subnet on (the first
+/// four are reserved), in creation order, skipping addresses taken statically. jitscan takes
+/// declaration order for creation order: an assumption, reported as such.
+fn infer_dynamic_ips(
+    nic_order: &[String],
+    nics: &Map<String, Nic>,
+    subnets: &Map<String, Subnet>,
+    inferred_ips: &mut Map<String, IpAddr>,
+) {
+    let mut taken: Map<String, Set<IpAddr>> = Map::default();
+    let mut dynamic: Vec<(String, String)> = Vec::new();
+    for nic_key in nic_order {
+        let Some(nic) = nics.get(nic_key) else {
+            continue;
+        };
+        for config in &nic.ip_configs {
+            let Some(Decided::Known(subnet)) = &config.subnet else {
+                continue;
+            };
+            match config.private_ip {
+                PrivateIp::Static(ip) => {
+                    taken.entry(key(subnet)).or_default().insert(ip);
+                }
+                PrivateIp::Dynamic => dynamic.push((key(subnet), config.key.clone())),
+                PrivateIp::Unknown(_) => {}
+            }
+        }
+    }
+    let mut next: Map<String, u64> = Map::default();
+    let none = Set::default();
+    for (subnet_key, config_key) in dynamic {
+        let Some(IpNet::V4(net)) = subnets
+            .get(&subnet_key)
+            .and_then(|s| s.prefixes.first())
+            .copied()
+        else {
+            continue;
+        };
+        let base = u64::from(u32::from(net.network()));
+        // u64: a /0 subnet holds 2^32 addresses, which overflows a u32 shift.
+        let size = 1u64 << (32 - u32::from(net.prefix_len()));
+        let offset = next.entry(subnet_key.clone()).or_insert(4);
+        let reserved = taken.get(&subnet_key).unwrap_or(&none);
+        while *offset < size {
+            let address = u32::try_from((base + *offset) & u64::from(u32::MAX)).unwrap_or(0);
+            let candidate = IpAddr::V4(std::net::Ipv4Addr::from(address));
+            *offset += 1;
+            if !reserved.contains(&candidate) {
+                inferred_ips.insert(config_key, candidate);
+                break;
+            }
+        }
+    }
 }
