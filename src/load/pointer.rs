@@ -80,12 +80,12 @@ fn lookup(bytes: &[u8], start: usize, token: &str, cache: &ContainerCache) -> Op
             return entries.find(token);
         }
     }
-    let mut arrays = Vec::new();
-    let (entries, end) = scan_container(bytes, start, Some(&mut arrays));
+    let mut inner = Vec::new();
+    let (entries, end) = scan_container(bytes, start, Some((&mut inner, true)));
     let found = entries.find(token);
-    if end.saturating_sub(start) >= INDEX_MIN_BYTES || !arrays.is_empty() {
+    if end.saturating_sub(start) >= INDEX_MIN_BYTES || !inner.is_empty() {
         if let Ok(mut map) = cache.entries.lock() {
-            map.extend(arrays);
+            map.extend(inner);
             if end.saturating_sub(start) >= INDEX_MIN_BYTES {
                 map.insert(start, entries);
             }
@@ -94,14 +94,17 @@ fn lookup(bytes: &[u8], start: usize, token: &str, cache: &ContainerCache) -> Op
     found
 }
 
-/// The entries of the container opening at `start`, and the offset just past it. An object's
-/// long arrays are indexed in the same pass and added to `arrays` (by their offsets), so a
-/// template's `resources` is walked once, not once to pass over it and again to index it.
-fn scan_container(
-    bytes: &[u8],
-    start: usize,
-    mut arrays: Option<&mut Vec<(usize, Entries)>>,
-) -> (Entries, usize) {
+/// Containers found inside the one being scanned, indexed in the same pass: the list they go
+/// to, and whether objects are looked into too (one level: an item's `properties`).
+type Inner<'v> = (&'v mut Vec<(usize, Entries)>, bool);
+
+/// The entries of the container opening at `start`, and the offset just past it. With
+/// `inner`, an object's arrays (any length) and, one level down, its long objects are indexed
+/// in the same pass and added to the list (by their offsets): a template's `resources` is
+/// walked once, not once to pass over it and again to index it, and an NSG's rules are found
+/// with one walk of the NSG rather than one for it, one for its `properties` and one per
+/// default rule.
+fn scan_container(bytes: &[u8], start: usize, mut inner: Option<Inner<'_>>) -> (Entries, usize) {
     let is_object = bytes.get(start) == Some(&b'{');
     let mut elements = Vec::new();
     let mut members = Map::default();
@@ -132,11 +135,18 @@ fn scan_container(
             elements.push(pos);
             pos
         };
-        let value_end = match arrays.as_deref_mut() {
-            Some(arrays) if is_object && bytes.get(value_start) == Some(&b'[') => {
+        let value_end = match (&mut inner, bytes.get(value_start)) {
+            (Some((found, _)), Some(b'[')) if is_object => {
+                // Kept whatever its length: the scan is done, and the element offsets cost
+                // little (an NSG's six default rules, 3 KB, were scanned again for each).
                 let (entries, end) = scan_container(bytes, value_start, None);
+                found.push((value_start, entries));
+                end
+            }
+            (Some((found, true)), Some(b'{')) if is_object => {
+                let (entries, end) = scan_container(bytes, value_start, Some((found, false)));
                 if end.saturating_sub(value_start) >= INDEX_MIN_BYTES {
-                    arrays.push((value_start, entries));
+                    found.push((value_start, entries));
                 }
                 end
             }
@@ -169,9 +179,13 @@ fn decode_key(raw: &[u8]) -> String {
     serde_json::from_str::<String>(&format!("\"{text}\"")).unwrap_or_else(|_| text.into_owned())
 }
 
-/// Unescapes one pointer token (`~1` is `/`, `~0` is `~`).
-pub(crate) fn unescape_pointer_token(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
+/// Unescapes one pointer token (`~1` is `/`, `~0` is `~`); borrowed when it has neither.
+pub(crate) fn unescape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
 }
 
 pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
@@ -218,8 +232,10 @@ fn skip_value(bytes: &[u8], pos: usize) -> usize {
                 continue;
             }
             b'{' | b'[' => depth += 1,
+            // A scalar right before its container's closing bracket ends there.
+            b'}' | b']' if depth == 0 => return i,
             b'}' | b']' => {
-                if depth <= 1 {
+                if depth == 1 {
                     return i + 1;
                 }
                 depth -= 1;
@@ -343,6 +359,30 @@ mod tests {
         let quote = text.find("\"\\u").unwrap();
         assert_eq!(&text[raw_offset_in_string(text, quote, 6)..][..1], "[");
         assert_eq!(raw_offset_in_string(text, quote, 999), text.len() - 2);
+    }
+
+    /// A number or literal last in its object ends before the closing brace: the walk of an
+    /// object read its next sibling's members as its own when an object nested in the one
+    /// being indexed ended with `22}`.
+    #[test]
+    fn a_scalar_last_in_its_container_ends_before_the_bracket() {
+        let text = r#"{"a": {"n": 22}, "b": {"t": true}, "c": [1, null], "d": {"v": "x"}}"#;
+        for (pointer, expect) in [
+            ("/a/n", "22"),
+            ("/b/t", "true"),
+            ("/c/1", "null"),
+            ("/d/v", "\"x\""),
+            ("/d", "{"),
+        ] {
+            let cache = ContainerCache::default();
+            let at = resolve(text, pointer, &cache);
+            assert_eq!(&text[at..at + expect.len()], expect, "{pointer}");
+        }
+        assert_eq!(
+            skip_value(text.as_bytes(), text.find("22").unwrap()),
+            text.find("22}").unwrap() + 2
+        );
+        assert_eq!(skip_value(b"[1,2]", 0), 5);
     }
 
     #[test]
