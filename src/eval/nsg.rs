@@ -391,11 +391,22 @@ pub fn specific_sources_allowed<'n>(
     nsg: &'n Nsg,
     flow: &Flow<'_>,
 ) -> Vec<(&'n SecurityRule, Vec<String>)> {
+    // The cheap tests first: this runs for every VM, port and NSG, and most rules are
+    // Internet-wide or for another port.
     let mut out: Vec<(&SecurityRule, Vec<String>)> = nsg
         .rules
         .iter()
         .filter(|r| matches!(r.access, Decided::Known(Access::Allow)))
-        .filter(|r| {
+        .filter_map(|r| match &r.sources {
+            Decided::Known(items) if !items.iter().any(AddressItem::is_internet_wide) => {
+                Some((r, items))
+            }
+            _ => None,
+        })
+        .filter(
+            |(r, _)| !matches!(&r.destination_ports, Decided::Known(p) if !p.contains(flow.port)),
+        )
+        .filter(|(r, _)| {
             matches!(
                 decided(&r.direction, |d| bool_match(*d == Direction::Inbound))
                     .and(|| decided(&r.protocol, |p| bool_match(covers_tcp(p))))
@@ -404,12 +415,7 @@ pub fn specific_sources_allowed<'n>(
                 Match::Yes | Match::Maybe(..)
             )
         })
-        .filter_map(|r| match &r.sources {
-            Decided::Known(items) if !items.iter().any(AddressItem::is_internet_wide) => {
-                Some((r, items.iter().map(AddressItem::label).collect()))
-            }
-            _ => None,
-        })
+        .map(|(r, items)| (r, items.iter().map(AddressItem::label).collect()))
         .collect();
     out.sort_by_key(|(r, _)| r.priority.known().copied().unwrap_or(u32::MAX));
     out

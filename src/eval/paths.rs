@@ -13,7 +13,7 @@ use super::nsg::{Level, Match, Source};
 use super::shared::DnatIndex;
 use std::sync::Arc;
 
-use crate::model::access::parent_key;
+use crate::model::access::{parent_key, parent_of_key};
 use crate::model::address::AddressItem;
 use crate::model::{
     Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, Origin, TranslatedAddress,
@@ -172,8 +172,10 @@ fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &Arc<str>) -
     }
 }
 
+/// The load balancer a child (a backend pool) belongs to; `child_key` is a key, as every pool
+/// reference in the model is.
 fn lb_of<'i>(inv: &'i Inventory, child_key: &str) -> Option<&'i crate::model::LoadBalancer> {
-    inv.load_balancers.get(&parent_key(child_key))
+    inv.load_balancers.get(parent_of_key(child_key))
 }
 
 fn frontend_public(lb: &crate::model::LoadBalancer, frontend: Option<&String>) -> Match {
@@ -230,11 +232,11 @@ fn nat_paths(
         .collect();
     // NAT rules that target a backend pool (port ranges to each member).
     for pool in pools_of(inv, config) {
-        if let Some(lb) = lb_of(inv, &pool) {
+        if let Some(lb) = lb_of(inv, pool) {
             nats.extend(
                 lb.nats
                     .iter()
-                    .filter(|n| n.backend_pool.as_ref() == Some(&pool))
+                    .filter(|n| n.backend_pool.as_ref() == Some(pool))
                     .map(|n| (lb, n)),
             );
         }
@@ -257,10 +259,12 @@ fn nat_paths(
     }
 }
 
-fn pools_of(inv: &Inventory, config: &IpConfig) -> Vec<String> {
-    let mut pools = config.backend_pools.clone();
+/// The backend pools an ipConfiguration is in, by its own references and by the pools that
+/// name it; borrowed, as this runs for each VM and port.
+fn pools_of<'i>(inv: &'i Inventory, config: &'i IpConfig) -> Vec<&'i String> {
+    let mut pools: Vec<&String> = config.backend_pools.iter().collect();
     if let Some(named) = inv.member_pools.get(&config.key) {
-        pools.extend(named.iter().cloned());
+        pools.extend(named);
     }
     pools.sort();
     pools.dedup();
@@ -275,10 +279,10 @@ fn rule_paths(
     out: &mut Vec<PathIn>,
 ) {
     for pool in pools_of(inv, config) {
-        let Some(lb) = lb_of(inv, &pool) else {
+        let Some(lb) = lb_of(inv, pool) else {
             continue;
         };
-        for rule in lb.rules.iter().filter(|r| r.backend_pools.contains(&pool)) {
+        for rule in lb.rules.iter().filter(|r| r.backend_pools.contains(pool)) {
             let reaches = port_match(port, &rule.backend_port, &rule.protocol)
                 .and_then(|| frontend_public(lb, rule.frontend.as_ref()));
             if reaches == Match::No {

@@ -113,15 +113,64 @@ pub fn string_list(value: &Node, key: &str) -> Option<Decided<Vec<String>>> {
     }
 }
 
-/// The parent id of a child resource id (`.../nsg/securityRules/r` -> `.../nsg`).
+/// The parent id of a child resource id (`.../nsg/securityRules/r` -> `.../nsg`), as a key.
 pub fn parent_key(id: &str) -> String {
-    let k = super::types::key(id);
-    let mut parts: Vec<&str> = k.split('/').collect();
-    parts.truncate(parts.len().saturating_sub(2));
-    parts.join("/")
+    parent_of_key(id.trim().trim_end_matches('/')).to_ascii_lowercase()
+}
+
+/// The parent of an id that is already a key (trimmed, no trailing `/`): the text before its
+/// last two segments, empty when it has fewer than three. Borrowed: looking up a child's parent
+/// (a load balancer's, for each VM and port) allocates nothing.
+pub fn parent_of_key(key: &str) -> &str {
+    key.rfind('/')
+        .and_then(|last| key.get(..last))
+        .and_then(|head| head.rfind('/').and_then(|cut| head.get(..cut)))
+        .unwrap_or("")
 }
 
 /// The last segment of an id.
 pub fn last_segment(id: &str) -> &str {
     id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition: drop the last two `/`-separated segments of the key.
+    fn parent_by_segments(id: &str) -> String {
+        let k = crate::model::types::key(id);
+        let mut parts: Vec<&str> = k.split('/').collect();
+        parts.truncate(parts.len().saturating_sub(2));
+        parts.join("/")
+    }
+
+    #[test]
+    fn parent_key_drops_the_last_two_segments() {
+        let cases = [
+            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/NSG/securityRules/ssh",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/pool/",
+            "  /a/b/c/d  ",
+            "/a/b",
+            "a/b",
+            "x/a/b",
+            "a",
+            "",
+            "/",
+            "//",
+            "a//b",
+            "a/b/c///",
+            "/É/b/c",
+        ];
+        for id in cases {
+            assert_eq!(parent_key(id), parent_by_segments(id), "{id:?}");
+        }
+        assert_eq!(
+            parent_of_key(
+                "/s/x/providers/microsoft.network/loadbalancers/lb/backendaddresspools/p"
+            ),
+            "/s/x/providers/microsoft.network/loadbalancers/lb"
+        );
+        assert_eq!(parent_of_key("a/b"), "");
+    }
 }
