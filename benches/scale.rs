@@ -10,7 +10,7 @@
 //!
 //! ```sh
 //! cargo bench --bench scale                          # 1k and 10k VMs, corpus, threads, memory
-//! JITSCAN_BENCH_LARGE=1 cargo bench --bench scale    # also 100k VMs (~225 MB)
+//! JITSCAN_BENCH_LARGE=1 cargo bench --bench scale    # also 100k VMs (380-470 MB)
 //! cargo bench --bench scale -- --smoke               # CI: smallest size, each step once
 //! ```
 //! `JITSCAN_BENCH_ONLY=exports,templates,corpus,threads` runs some sections only;
