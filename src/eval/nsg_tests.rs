@@ -264,3 +264,49 @@ proptest! {
         prop_assert_eq!(internet_access(&nsg(rules), port), internet_access(&nsg(split), port));
     }
 }
+
+/// Who else may reach the port: inbound Allow rules for the port from sources that are not
+/// Internet-wide, in priority order; an undecided port or direction keeps a rule listed (it
+/// may apply), a decided mismatch drops it.
+#[test]
+fn specific_sources_are_the_narrow_allows_for_the_port() {
+    let mut unknown_ports = rule("param-ports", 130, Access::Allow, "10.1.0.0/16", "22");
+    unknown_ports.destination_ports = Decided::Unknown("parameter 'ports' has no value".into());
+    let mut outbound = rule("outbound", 105, Access::Allow, "198.51.100.7/32", "22");
+    outbound.direction = Decided::Known(Direction::Outbound);
+    let mut udp = rule("udp", 106, Access::Allow, "198.51.100.8/32", "22");
+    udp.protocol = Decided::Known("udp".into());
+    let mut elsewhere = rule("elsewhere", 107, Access::Allow, "198.51.100.9/32", "22");
+    elsewhere.destinations = Decided::Known(vec![AddressItem::parse("10.9.0.0/24").unwrap()]);
+    let n = nsg(vec![
+        unknown_ports,
+        rule("office", 120, Access::Allow, "203.0.113.0/24", "22"),
+        rule("host", 110, Access::Allow, "198.51.100.10", "20-23"),
+        rule("any", 100, Access::Allow, "*", "22"),
+        rule("internet", 101, Access::Allow, "Internet", "22"),
+        rule("rdp-office", 102, Access::Allow, "203.0.113.0/24", "3389"),
+        rule("deny-office", 103, Access::Deny, "203.0.113.0/24", "22"),
+        outbound,
+        udp,
+        elsewhere,
+    ]);
+    let dest = Destination::Address("10.0.0.4".parse().unwrap());
+    let flow = Flow {
+        port: 22,
+        source: &Source::Internet,
+        destination: &dest,
+        asgs: &[],
+    };
+    let listed: Vec<(&str, Vec<String>)> = super::specific_sources_allowed(&n, &flow)
+        .into_iter()
+        .map(|(r, sources)| (&*r.name, sources))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("host", vec!["198.51.100.10".to_owned()]),
+            ("office", vec!["203.0.113.0/24".to_owned()]),
+            ("param-ports", vec!["10.1.0.0/16".to_owned()]),
+        ]
+    );
+}
