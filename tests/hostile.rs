@@ -18,6 +18,8 @@ mod diagnostics;
 mod files;
 #[path = "hostile/regressions.rs"]
 mod regressions;
+#[path = "hostile/size_bounds.rs"]
+mod size_bounds;
 #[path = "hostile/support.rs"]
 mod support;
 #[path = "hostile/templates.rs"]

@@ -6,6 +6,7 @@
 //! (in path order) is kept. `az network nic list-effective-nsg` output, Azure's own effective
 //! view, overrides the declared NSGs of the NIC it belongs to. Never reads files itself.
 
+mod batches;
 pub mod shape;
 
 use std::collections::BTreeMap;
@@ -31,9 +32,6 @@ const VOLATILE: [&str; 5] = [
     "changedtime",
     "createdtime",
 ];
-
-/// Items of a big export parsed, turned into the model and dropped at a time.
-const BATCH: usize = 1024;
 
 /// Items of one document (all of a small one, one batch of a big one), with the index of each
 /// in a big export's item array and its id's key when already computed (in parallel, for a
@@ -91,11 +89,8 @@ pub fn build_inventory(
             .enumerate()
             .flat_map(|(index, (document, _))| match &document.deferred {
                 None => vec![BatchSource::Whole(index)],
-                Some(deferred) => deferred
-                    .elements
-                    .chunks(BATCH)
-                    .enumerate()
-                    .map(|(b, batch)| BatchSource::Items(index, b * BATCH, batch))
+                Some(deferred) => batches::of(&deferred.elements)
+                    .map(|(first, batch)| BatchSource::Items(index, first, batch))
                     .collect(),
             });
     let mut pending = sources
@@ -177,6 +172,19 @@ fn read<'a>(
         .map(|(j, range)| {
             let i = first + j;
             let text = whole.get(range.clone()).unwrap_or_default();
+            if text.len() > crate::load::MAX_TREE_BYTES {
+                return Err(Box::new(element_problem(
+                    document,
+                    range.start,
+                    i,
+                    &format!(
+                        "it is {} bytes, over the {} an item may have",
+                        text.len(),
+                        crate::load::MAX_TREE_BYTES
+                    ),
+                    "no Azure resource is this big: check that the file is what you meant to scan",
+                )));
+            }
             match serde_json::from_str::<Node<'a>>(text) {
                 Ok(value) => Ok(
                     shape::element_item(value, &deferred.pointer, i, columns).map(|item| {
@@ -184,7 +192,13 @@ fn read<'a>(
                         (item, k)
                     }),
                 ),
-                Err(err) => Err(Box::new(element_problem(document, range.start, i, &err))),
+                Err(err) => Err(Box::new(element_problem(
+                    document,
+                    range.start,
+                    i,
+                    &err.to_string(),
+                    "no export nests this deep: check that the file is what you meant to scan",
+                ))),
             }
         })
         .collect();
@@ -285,13 +299,14 @@ fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
     })
 }
 
-/// An item of a big export that could not be parsed on its own (it nests too deep): left
-/// out, said where.
+/// An item of a big export that could not be parsed on its own (it nests too deep, or is
+/// too big to be one tree): left out, said where, why and what to do.
 fn element_problem(
     document: &Document,
     offset: usize,
     index: usize,
-    err: &serde_json::Error,
+    why: &str,
+    help: &str,
 ) -> InputProblem {
     let (line, column) = document.lines.line_col(&document.text(), offset);
     InputProblem {
@@ -306,8 +321,8 @@ fn element_problem(
             ProblemCode::TooLarge,
             Severity::Error,
             &document.display,
-            format!("item {index} of the export could not be read ({err}); it was left out"),
-            "no export nests this deep: check that the file is what you meant to scan",
+            format!("item {index} of the export could not be read ({why}); it was left out"),
+            help,
         )
     }
 }

@@ -26,7 +26,7 @@ pub use crate::diagnostic::Text;
 use crate::diagnostic::{InputProblem, Span};
 pub use discover::{display_path, find_files, FoundFile};
 use locate::LineIndex;
-pub use read::{read_bounded, MAX_FILE_BYTES};
+pub use read::{read_bounded, MAX_FILE_BYTES, MAX_TREE_BYTES};
 pub use sniff::DocumentKind;
 use split::Outline;
 
@@ -410,8 +410,14 @@ fn parse_text(
             lines,
         ))
     };
+    // Whatever is not read item by item below becomes one tree, within a bound.
+    let itemised =
+        matches!(&outline, Outline::Export(json, deferred) if deferrable(json, deferred));
+    if let Some(problem) = read::tree_too_big(display, text.len()).filter(|_| !itemised) {
+        return Err(problem);
+    }
     match outline {
-        Outline::Export(json, deferred) if deferrable(&json, &deferred) => {
+        Outline::Export(json, deferred) if itemised => {
             let starts = deferred.elements.iter().map(|r| r.start).collect();
             let lines = Arc::new(lines.with_items(&deferred.pointer, starts));
             return Ok(Document {

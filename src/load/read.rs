@@ -9,11 +9,17 @@ use std::path::Path;
 
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 
-/// Files larger than this are not read. Azure limits a template to 4 MB; exports of big
-/// subscriptions are larger, so the bound is generous, but a bound: a template is held as a
-/// whole tree (several times its size) while it is expanded; a big export is read item by
-/// item and costs under three times its size at peak (see README, Performance).
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Files larger than this are not read. A big export is read item by item, a bounded batch
+/// at a time, and costs under three times its size at peak (see README, Performance): a
+/// Resource Graph or `az vm list` export of 100k VMs is 400-500 MB in one file, so the bound
+/// is generous, but a bound (and under 4 GiB, so offsets in the text fit in 32 bits).
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Documents longer than this are not parsed as one tree: a template (Azure limits one to
+/// 4 MB) is held as a whole tree, several times its size, while it is expanded, and so is
+/// any document that is not an export read item by item. The same bound applies to one item
+/// of a big export.
+pub const MAX_TREE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Reads a regular file of at most [`MAX_FILE_BYTES`]; `display` names it in problems.
 pub fn read_bounded(path: &Path, display: &str) -> Result<Vec<u8>, Box<InputProblem>> {
@@ -53,6 +59,24 @@ fn too_big(display: &str, len: u64) -> Box<InputProblem> {
         format!("{display} is {len} bytes; jitscan reads files of at most {MAX_FILE_BYTES} bytes"),
         "split the export into several files",
     ))
+}
+
+/// A document of `len` bytes that would be parsed as one tree: refused over
+/// [`MAX_TREE_BYTES`] (exports listing their items are read item by item instead).
+pub(crate) fn tree_too_big(display: &str, len: usize) -> Option<Box<InputProblem>> {
+    (len > MAX_TREE_BYTES).then(|| {
+        Box::new(InputProblem::whole_file(
+            ProblemCode::TooLarge,
+            Severity::Error,
+            display,
+            format!(
+                "{display} is {len} bytes; a template, or any document that is not an export \
+                 listing its items, is parsed whole and may be at most {MAX_TREE_BYTES} bytes"
+            ),
+            "split it into several files (exports of up to 2 GiB that list their resources in \
+             `value`, `data` or a top-level array are read item by item)",
+        ))
+    })
 }
 
 fn unreadable(display: &str, err: &std::io::Error) -> Box<InputProblem> {

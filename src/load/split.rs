@@ -164,9 +164,14 @@ pub struct Deferred {
 /// Elements of the item array parsed for sniffing what the document is.
 pub(crate) const PREVIEW_ELEMENTS: usize = 16;
 
+/// The text of the previewed elements, at most: an element longer than what is left of it
+/// is passed over, so a hostile first item cannot make the preview a tree of gigabytes.
+const PREVIEW_MAX_BYTES: usize = 16 << 20;
+
 /// For a big document whose bulk is one array where exports keep their items (a bare array,
-/// `value`, `data` or `data.rows`): the document with that array cut to its first
-/// [`PREVIEW_ELEMENTS`] elements, and where all its elements are. None for anything else
+/// `value`, `data` or `data.rows`): the document with that array cut to those of its first
+/// [`PREVIEW_ELEMENTS`] elements that fit in [`PREVIEW_MAX_BYTES`], and where all its
+/// elements are. None for anything else
 /// (a template, a small file, invalid JSON, a repeated key on the way to the array): those are
 /// parsed whole.
 #[cfg(test)]
@@ -180,8 +185,8 @@ pub(crate) fn preview(text: &str) -> Option<(Value, Deferred)> {
 /// What a document is, as far as loading needs to know before any tree of it is built.
 #[derive(Debug)]
 pub(crate) enum Outline {
-    /// A big export: its head, with the item array cut to its first [`PREVIEW_ELEMENTS`]
-    /// elements, and where all the items are.
+    /// A big export: its head, with the item array cut to (at most) its first
+    /// [`PREVIEW_ELEMENTS`] elements, and where all the items are.
     Export(Value, Deferred),
     /// A big ARM template, its whole text checked to be valid JSON: its tree is built only
     /// when its environment is. With where each element of its `resources` starts, when
@@ -203,9 +208,17 @@ pub(crate) fn outline(text: &str, path: &Path) -> Outline {
         start..start + raw.get().len()
     };
     let array = |items: Vec<&RawValue>, pointer: &str| -> Option<(Value, Deferred)> {
+        let mut left = PREVIEW_MAX_BYTES;
         let preview = items
             .iter()
             .take(PREVIEW_ELEMENTS)
+            .filter(|item| {
+                let fits = item.get().len() <= left;
+                if fits {
+                    left -= item.get().len();
+                }
+                fits
+            })
             .map(|item| serde_json::from_str(item.get()))
             .collect::<Result<Vec<Value>, _>>()
             .ok()?;
@@ -820,6 +833,22 @@ mod tests {
             split.unwrap_err().to_string(),
             plain.unwrap_err().to_string()
         );
+    }
+
+    /// A hostile first item (here a 17 MB array of numbers, a tree of hundreds of megabytes)
+    /// is not parsed for the preview; the items after it are, and all are located.
+    #[test]
+    fn a_preview_passes_over_an_item_too_big_for_it() {
+        let vm = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm", "type": "microsoft.compute/virtualmachines"}"#;
+        let numbers = vec!["1"; (PREVIEW_MAX_BYTES / 2) + 1].join(",");
+        let huge = format!(r#"{{"id": "/subscriptions/s/providers/x/y/big", "n": [{numbers}]}}"#);
+        let text = format!(r#"{{"value": [{huge}, {vm}, {vm}]}}"#);
+        let (head, deferred) = preview(&text).expect("a big REST list is deferred");
+        assert_eq!(deferred.elements.len(), 3);
+        assert_eq!(&text[deferred.elements[0].clone()], huge);
+        let shown = head["value"].as_array().unwrap();
+        assert_eq!(shown.len(), 2, "the huge item is left out of the preview");
+        assert_eq!(shown[0]["type"], "microsoft.compute/virtualmachines");
     }
 
     #[test]
