@@ -56,15 +56,24 @@ fn nsg(rules: Vec<SecurityRule>) -> Nsg {
     }
 }
 
-fn internet_access(nsg: &Nsg, port: u16) -> Access {
-    let dest = Destination::Address("10.0.0.4".parse().unwrap());
-    let flow = Flow {
+/// The VM's address in these tests.
+fn vm_address() -> Destination {
+    Destination::Address("10.0.0.4".parse().unwrap())
+}
+
+/// A flow from the Internet to `port` of `destination`.
+fn from_internet(port: u16, destination: &Destination) -> Flow<'_> {
+    Flow {
         port,
         source: &Source::Internet,
-        destination: &dest,
+        destination,
         asgs: &[],
-    };
-    decide(nsg, &flow, Mode::Closed).access
+    }
+}
+
+fn internet_access(nsg: &Nsg, port: u16) -> Access {
+    let dest = vm_address();
+    decide(nsg, &from_internet(port, &dest), Mode::Closed).access
 }
 
 #[test]
@@ -85,7 +94,7 @@ fn lowest_priority_number_wins() {
 fn default_rules_deny_the_internet_and_admit_the_vnet() {
     let n = nsg(vec![]);
     assert_eq!(internet_access(&n, 3389), Access::Deny);
-    let dest = Destination::Address("10.0.0.4".parse().unwrap());
+    let dest = vm_address();
     let vnet = Source::VnetAddress("10.0.9.4".parse().unwrap());
     let flow = Flow {
         port: 3389,
@@ -132,13 +141,8 @@ fn unknown_source_is_resolved_by_mode() {
     let mut r = rule("param", 100, Access::Allow, "*", "22");
     r.sources = Decided::Unknown("parameter 'src' has no value".into());
     let n = nsg(vec![r]);
-    let dest = Destination::Address("10.0.0.4".parse().unwrap());
-    let flow = Flow {
-        port: 22,
-        source: &Source::Internet,
-        destination: &dest,
-        asgs: &[],
-    };
+    let dest = vm_address();
+    let flow = from_internet(22, &dest);
     assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Deny);
     assert_eq!(decide(&n, &flow, Mode::AssumedOpen).access, Access::Deny);
     let open = decide(&n, &flow, Mode::Open);
@@ -290,17 +294,12 @@ fn specific_sources_are_the_narrow_allows_for_the_port() {
         udp,
         elsewhere,
     ]);
-    let dest = Destination::Address("10.0.0.4".parse().unwrap());
-    let flow = Flow {
-        port: 22,
-        source: &Source::Internet,
-        destination: &dest,
-        asgs: &[],
-    };
-    let listed: Vec<(&str, Vec<String>)> = super::specific_sources_allowed(&n, &flow)
-        .into_iter()
-        .map(|(r, sources)| (&*r.name, sources))
-        .collect();
+    let dest = vm_address();
+    let listed: Vec<(&str, Vec<String>)> =
+        super::specific_sources_allowed(&n, &from_internet(22, &dest))
+            .into_iter()
+            .map(|(r, sources)| (&*r.name, sources))
+            .collect();
     assert_eq!(
         listed,
         vec![
