@@ -67,6 +67,15 @@ pub fn build_inventory(
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
     let mut seen: Map<String, First> = Map::default();
+    // Sized once for the items of the big exports: grown by doubling, its rehashes into fresh
+    // pages were a twentieth of the CPU of a 100k-VM export.
+    seen.reserve(
+        documents
+            .iter()
+            .filter_map(|(document, _)| document.deferred.as_ref())
+            .map(|deferred| deferred.elements.len())
+            .sum(),
+    );
     // The texts big exports' items are parsed from (and borrow their strings from).
     let texts: Vec<crate::load::Text> = documents
         .iter()
