@@ -21,7 +21,7 @@ use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
 use crate::model::node::NULL;
-use crate::model::{key, Decided, EffectiveNsg, Inventory, Map, Node, Nsg, Origin};
+use crate::model::{key, Decided, EffectiveNsg, Inventory, Map, Node, Nsg, Origin, Scratch};
 pub use shape::{ExportItem, ExportShape};
 
 /// Keys that differ between copies of one resource without meaning a different configuration.
@@ -178,7 +178,7 @@ fn read<'a>(
     let parsed: Vec<Parsed<'a>> = ranges
         .par_iter()
         .enumerate()
-        .map(|(j, range)| {
+        .map_init(Scratch::default, |scratch, (j, range)| {
             let i = first + j;
             let text = whole.get(range.clone()).unwrap_or_default();
             if text.len() > crate::load::MAX_TREE_BYTES {
@@ -194,7 +194,7 @@ fn read<'a>(
                     "no Azure resource is this big: check that the file is what you meant to scan",
                 )));
             }
-            match serde_json::from_str::<Node<'a>>(text) {
+            match Node::parse_with(text, scratch) {
                 Ok(value) => Ok(
                     shape::element_item(value, &deferred.pointer, i, columns).map(|item| {
                         let k = item.value.get("id").and_then(Node::as_str).map(key);

@@ -26,7 +26,7 @@ use crate::diagnostic::{InputProblem, ProblemCode};
 use access::{get_ci, parent_key, props};
 use compute::Declared;
 pub use ids::{Map, Set};
-pub use node::Node;
+pub use node::{Node, Scratch};
 pub use types::*;
 
 /// Everything one environment deploys, linked by lower-case id.
