@@ -89,10 +89,30 @@ pub fn paths_to_with(
     port: u16,
     dnat: Option<&DnatIndex<'_>>,
 ) -> Vec<PathIn> {
+    let mut out: Vec<PathIn> = public_path(inv, config, label).into_iter().collect();
+    out.extend(port_paths(inv, config, label, port, dnat));
+    out
+}
+
+/// The path through the ipConfiguration's own public IP, when it has one: the same for every
+/// port (a VM's evaluation finds it once and shares it across its ports).
+pub(crate) fn public_path(inv: &Inventory, config: &IpConfig, label: &Arc<str>) -> Option<PathIn> {
+    config
+        .public_ip
+        .as_ref()
+        .map(|public| public_ip_path(inv, public, label))
+}
+
+/// The paths of [`paths_to_with`] that depend on the port (all but [`public_path`]), in
+/// the same order.
+pub(crate) fn port_paths(
+    inv: &Inventory,
+    config: &IpConfig,
+    label: &Arc<str>,
+    port: u16,
+    dnat: Option<&DnatIndex<'_>>,
+) -> Vec<PathIn> {
     let mut out = Vec::new();
-    if let Some(public) = &config.public_ip {
-        out.push(public_ip_path(inv, public, label));
-    }
     nat_paths(inv, config, label, port, &mut out);
     rule_paths(inv, config, label, port, &mut out);
     let candidates = dnat.map(|index| index.candidates(inv, config));

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
-use super::paths::{firewall_address, paths_to_with, PathIn, PathKind};
+use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind};
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
 use crate::model::{
@@ -120,8 +120,8 @@ pub struct PortEvaluation {
     pub internet_exposed: Judged<bool>,
     /// Deciding rules, per ipConfiguration and NSG.
     pub evidence: Vec<NsgEvidence>,
-    /// Paths in (those that may exist).
-    pub paths: Vec<(PathIn, bool)>,
+    /// Paths in (those that may exist); shared between the ports when port-independent.
+    pub paths: Vec<(Arc<PathIn>, bool)>,
     /// Specific sources allowed.
     pub specific_sources: Vec<SpecificSource>,
 }
@@ -204,13 +204,31 @@ pub fn evaluate_vm_with<'i>(
     let mut modes: [ModeFacts; 3] = Default::default();
     let mut port_results = Vec::with_capacity(ports.len());
     let dnat = shared.map(|s| &s.dnat);
+    // A public IP's path is the same for every port: found once, shared by all of them.
+    let public: Vec<Option<Arc<PathIn>>> = targets
+        .iter()
+        .map(|t| {
+            t.config
+                .and_then(|c| public_path(inv, c, &t.label))
+                .map(Arc::new)
+        })
+        .collect();
     for &port in ports {
-        // The paths in do not depend on the mode: found once, judged in each mode.
-        let paths: Vec<Vec<PathIn>> = targets
+        // The paths in do not depend on the mode: found once, judged in each mode, and
+        // shared (not copied) with the port's result.
+        let paths: Vec<Vec<Arc<PathIn>>> = targets
             .iter()
-            .map(|t| {
-                t.config
-                    .map_or_else(Vec::new, |c| paths_to_with(inv, c, &t.label, port, dnat))
+            .zip(&public)
+            .map(|(t, public)| {
+                let mut found: Vec<Arc<PathIn>> = public.iter().cloned().collect();
+                if let Some(c) = t.config {
+                    found.extend(
+                        port_paths(inv, c, &t.label, port, dnat)
+                            .into_iter()
+                            .map(Arc::new),
+                    );
+                }
+                found
             })
             .collect();
         let mut runs = Vec::with_capacity(3);
@@ -453,7 +471,7 @@ struct PortRun {
     open: bool,
     exposed: bool,
     evidence: Vec<NsgEvidence>,
-    paths: Vec<(PathIn, bool)>,
+    paths: Vec<(Arc<PathIn>, bool)>,
     specific: Vec<SpecificSource>,
 }
 
@@ -462,7 +480,7 @@ struct PortRun {
 #[allow(clippy::too_many_arguments)]
 fn evaluate_port(
     targets: &[Target<'_>],
-    paths: &[Vec<PathIn>],
+    paths: &[Vec<Arc<PathIn>>],
     port: u16,
     mode: Mode,
     shared: Option<&SharedDecisions<'_>>,
@@ -524,7 +542,7 @@ fn evaluate_port(
             run.open |= reaches;
             run.exposed |= reaches;
             if record && (exists || matches!(path.reaches, Match::Maybe(..))) {
-                run.paths.push((path.clone(), reaches));
+                run.paths.push((Arc::clone(path), reaches));
             }
         }
         run.open |= direct_open;
