@@ -472,6 +472,59 @@ mod tests {
         }
     }
 
+    /// Any JSON value: scalars (strings with escapes and non-ASCII among them), nested
+    /// arrays and objects, keys that repeat within an object.
+    fn any_json() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let scalar = prop_oneof![
+            Just("null".to_owned()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            (-1e12f64..1e12).prop_map(|f| format!("{f:e}")),
+            "[a-c\"\\\n\t\u{e9}/ ]{0,6}".prop_map(|s| Value::String(s).to_string()),
+        ];
+        scalar.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec(("[a-d]{1,2}", inner), 0..6).prop_map(|entries| {
+                    let entries: Vec<String> = entries
+                        .into_iter()
+                        .map(|(k, v)| format!("{}: {v}", Value::String(k)))
+                        .collect();
+                    format!("{{{}}}", entries.join(", "))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Documents read one after another with one scratch, some cut short: each reads as
+        /// a fresh serde_json parse of it alone does (value or error), as a plain node and as
+        /// a node with unique keys.
+        #[test]
+        fn any_document_reads_with_a_reused_scratch_as_serde_json_reads_it(
+            documents in proptest::collection::vec((any_json(), 0usize..4), 1..8)
+        ) {
+            let mut scratch = Scratch::default();
+            for (text, cut) in &documents {
+                // A quarter of the documents lose their last bytes (at a character boundary).
+                let end = if *cut == 0 {
+                    text.char_indices().nth(text.chars().count() * 2 / 3).map_or(0, |(i, _)| i)
+                } else {
+                    text.len()
+                };
+                let text = &text[..end];
+                let fresh = serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
+                let reused = Node::parse_with(text, &mut scratch).map_err(|e| e.to_string());
+                proptest::prop_assert_eq!(reused.map(|n| n.to_value()), fresh.clone(), "{}", text);
+                let unique = Node::parse_unique(text).map_err(|e| e.to_string());
+                proptest::prop_assert_eq!(unique.map(|n| n.to_value()), fresh, "{}", text);
+            }
+        }
+    }
+
     #[test]
     fn strings_without_escapes_are_borrowed() {
         let text = r#"{"name": "vm1", "esc": "a\tb"}"#;
