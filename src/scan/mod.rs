@@ -142,6 +142,24 @@ impl ScanResult {
     }
 }
 
+/// The results in report order: by file, name, id and place. A stable sort of their
+/// positions, then one move of each result into place: a result is a few hundred bytes, and
+/// sorting them in place moved each about seventeen times at 100k VMs.
+fn sorted(vms: Vec<VmResult>) -> Vec<VmResult> {
+    let mut order: Vec<usize> = (0..vms.len()).collect();
+    order.par_sort_by(|&a, &b| vms.get(a).map(order_key).cmp(&vms.get(b).map(order_key)));
+    let mut slots: Vec<Option<VmResult>> = vms.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// What results are sorted by.
+fn order_key(vm: &VmResult) -> (&str, &str, &str, &str) {
+    (vm.origin.path(), &vm.name, &vm.id, &vm.origin.pointer)
+}
+
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
     let mut stages = Stages::start();
@@ -177,14 +195,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         envs.push(env);
     }
     let records = inputs::account(loaded, envs, &vms);
-    vms.par_sort_by(|a, b| {
-        (a.origin.path(), &a.name, &a.id, &a.origin.pointer).cmp(&(
-            b.origin.path(),
-            &b.name,
-            &b.id,
-            &b.origin.pointer,
-        ))
-    });
+    let vms = sorted(vms);
     stages.done("account and sort");
     let mut findings = rules::findings(&vms);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
@@ -207,4 +218,38 @@ pub fn evaluate_inventory(inventory: &Inventory, ports: &[u16]) -> Vec<VmResult>
         .par_iter()
         .map(|vm| classify(evaluate_vm_with(inventory, vm, ports, Some(&shared))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports list VMs by the file that declares them, then by name (then id and place, so
+    /// that no two orders are possible): what a reader paging through a report expects, and
+    /// what makes two runs byte-identical.
+    #[test]
+    fn results_are_listed_by_file_then_name() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let result = scan(&ScanOptions {
+            paths: vec![root.join("fixtures/arm"), root.join("fixtures/exports")],
+            ..ScanOptions::default()
+        });
+        let vms = &result.vms;
+        assert!(vms.len() > 40, "fixtures hold VMs ({})", vms.len());
+        // Files with several VMs make the order within a file count too (a reversed sort
+        // fails here).
+        let mut files_with_several = 0;
+        for pair in vms.windows(2) {
+            let [a, b] = pair else { continue };
+            let (ka, kb) = (
+                (a.origin.path(), a.name.as_str(), a.id.as_str()),
+                (b.origin.path(), b.name.as_str(), b.id.as_str()),
+            );
+            assert!(ka <= kb, "{ka:?} is listed before {kb:?}");
+            if a.origin.path() == b.origin.path() {
+                files_with_several += 1;
+            }
+        }
+        assert!(files_with_several > 5, "{files_with_several}");
+    }
 }
