@@ -263,10 +263,10 @@ impl<'a> Node<'a> {
 
 /// Room for the objects and arrays being read: the entries (or items) of each open one sit
 /// on a stack, nested ones above their parent's, and move into a `Vec` of exactly their
-/// number when it closes. Pushed one by one into their own `Vec`s instead, they would
-/// reallocate three or four times per object and leave a quarter of the room unused on
-/// average, in memory the kernel had to hand over fresh (on a 100k-VM export the growing
-/// `Vec`s were about 30% of the time spent reading its items).
+/// number when it closes. Pushed one by one into their own `Vec`s instead, they reallocate
+/// three or four times per object and leave a quarter of the room unused on average: on a
+/// 100k-VM export, growing `Vec`s were about 30% of the CPU samples of reading its items,
+/// and reading them took 16% fewer samples with a scratch.
 #[derive(Debug, Default)]
 pub struct Scratch<'a> {
     entries: Vec<(Cow<'a, str>, Node<'a>)>,
