@@ -73,24 +73,12 @@ pub struct PathIn {
     pub origin: Option<Origin>,
 }
 
-/// Every candidate path to `port` on `config` (whose NIC is `nic_name`).
+/// Every candidate path to `port` on `config` (whose NIC is `nic_name`): its public IP's
+/// (see [`public_path`]), then those that depend on the port (see [`port_paths`]).
 pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -> Vec<PathIn> {
     let label: Arc<str> = format!("{nic_name}/{}", config.name).into();
-    paths_to_with(inv, config, &label, port, None)
-}
-
-/// As [`paths_to`] for the ipConfiguration labelled `label` (`nic/ipconfig`), looking
-/// firewall DNAT rules up in `dnat` (rules that can translate to this ipConfiguration) instead
-/// of trying every rule of every firewall. Same paths, same order.
-pub fn paths_to_with(
-    inv: &Inventory,
-    config: &IpConfig,
-    label: &Arc<str>,
-    port: u16,
-    dnat: Option<&DnatIndex<'_>>,
-) -> Vec<PathIn> {
-    let mut out: Vec<PathIn> = public_path(inv, config, label).into_iter().collect();
-    out.extend(port_paths(inv, config, label, port, dnat));
+    let mut out: Vec<PathIn> = public_path(inv, config, &label).into_iter().collect();
+    out.extend(port_paths(inv, config, &label, port, None));
     out
 }
 
@@ -103,8 +91,10 @@ pub(crate) fn public_path(inv: &Inventory, config: &IpConfig, label: &Arc<str>) 
         .map(|public| public_ip_path(inv, public, label))
 }
 
-/// The paths of [`paths_to_with`] that depend on the port (all but [`public_path`]), in
-/// the same order.
+/// The paths to `port` on the ipConfiguration labelled `label` (`nic/ipconfig`) other than
+/// its public IP's: load-balancer NAT and rules, firewall DNAT. With `dnat`, firewall DNAT
+/// rules are looked up there (rules that can translate to this ipConfiguration) instead of
+/// trying every rule of every firewall: same paths, same order.
 pub(crate) fn port_paths(
     inv: &Inventory,
     config: &IpConfig,
