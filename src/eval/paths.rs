@@ -74,7 +74,7 @@ pub struct PathIn {
 }
 
 /// Every candidate path to `port` on `config` (whose NIC is `nic_name`): its public IP's
-/// (see [`public_path`]), then those that depend on the port (see [`port_paths`]).
+/// (see `public_path`), then those that depend on the port (see `port_paths`).
 pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -> Vec<PathIn> {
     let label: Arc<str> = format!("{nic_name}/{}", config.name).into();
     let mut out: Vec<PathIn> = public_path(inv, config, &label).into_iter().collect();
