@@ -30,7 +30,7 @@ use gen::{files_under, Plan};
 use harness::report::{summary, Row, Threads};
 use harness::{
     fmt_mb, fmt_secs, measure_split, options, parse_floor, peak_memory, read_all, scan_to_json,
-    verify, Peak, Split,
+    verify, Growth, Peak, Split,
 };
 use jitscan::scan::ScanOptions;
 
@@ -293,8 +293,10 @@ fn bench_input(
         }
         _ => None,
     };
+    let growth = peak.and_then(|_| paired_growth_from(rows, case, dir, vms));
     Row {
         case: case.to_owned(),
+        dir: dir.to_path_buf(),
         vms,
         files: written.files,
         bytes: written.bytes,
@@ -303,7 +305,35 @@ fn bench_input(
         floor,
         ratio,
         peak,
+        growth,
     }
+}
+
+/// The binary's growth from the same case at a tenth of `vms` VMs (when it was measured) to
+/// this one, in paired rounds ([`harness::paired_growth`]): five rounds of three runs of the
+/// smaller input and one of this one from 100k VMs, seven rounds of five and one below.
+fn paired_growth_from(rows: &[Row], case: &str, dir: &Path, vms: usize) -> Option<Growth> {
+    let small = rows
+        .iter()
+        .find(|r| r.case == case && r.vms * 10 == vms && r.peak.is_some())?;
+    let (rounds, small_runs) = if vms >= 100_000 { (5, 3) } else { (7, 5) };
+    let growth = harness::paired_growth(
+        Path::new(env!("CARGO_BIN_EXE_jitscan")),
+        &small.dir,
+        dir,
+        rounds,
+        small_runs,
+    )?;
+    println!(
+        "  growth from {}k VMs, paired rounds: wall x{:.1} (median of {}, x{:.1} - x{:.1}), CPU x{:.1}",
+        small.vms / 1000,
+        growth.wall,
+        growth.rounds,
+        growth.wall_min,
+        growth.wall_max,
+        growth.cpu
+    );
+    Some(growth)
 }
 
 /// The setup scan: checks the input scans as intended (Err says why not) and times it.

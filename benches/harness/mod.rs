@@ -254,7 +254,7 @@ pub struct Peak {
 
 /// One run of `jitscan scan DIR --format json --output /dev/null` under `/usr/bin/time -v`:
 /// wall time, CPU time, max RSS in bytes.
-fn binary_run(binary: &Path, dir: &Path) -> Option<(Duration, Duration, u64)> {
+pub fn binary_run(binary: &Path, dir: &Path) -> Option<(Duration, Duration, u64)> {
     let start = Instant::now();
     let out = Command::new("/usr/bin/time")
         .arg("-v")
@@ -312,6 +312,73 @@ pub fn peak_memory(binary: &Path, dir: &Path, runs: usize) -> Option<Peak> {
         wall_max: *walls.last()?,
         cpu: *cpus.get(cpus.len() / 2)?,
         runs: walls.len(),
+    })
+}
+
+/// Growth of the binary's time from one input to a bigger one, measured in paired rounds.
+/// Each round runs the small input a few times (its median) and the big one once, back to
+/// back, and takes the ratio: this shared machine drifts by 10-20% over minutes, which
+/// medians taken minutes apart (as the table's are) carry straight into the ratio.
+#[derive(Debug, Clone, Copy)]
+pub struct Growth {
+    /// Median of the rounds' wall-time ratios, and the lowest and highest.
+    pub wall: f64,
+    pub wall_min: f64,
+    pub wall_max: f64,
+    /// Median of the rounds' CPU-time ratios (user and system).
+    pub cpu: f64,
+    pub rounds: usize,
+}
+
+/// [`Growth`] from `small` to `big` over `rounds` rounds of `small_runs` small runs and one
+/// big run; the order within a round alternates. None when GNU time is not installed.
+pub fn paired_growth(
+    binary: &Path,
+    small: &Path,
+    big: &Path,
+    rounds: usize,
+    small_runs: usize,
+) -> Option<Growth> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    for round in 0..rounds.max(1) {
+        let small_median = || -> Option<(f64, f64)> {
+            let mut w = Vec::new();
+            let mut c = Vec::new();
+            for _ in 0..small_runs.max(1) {
+                let (wall, cpu, _) = binary_run(binary, small)?;
+                w.push(wall.as_secs_f64());
+                c.push(cpu.as_secs_f64());
+            }
+            w.sort_by(f64::total_cmp);
+            c.sort_by(f64::total_cmp);
+            Some((w[w.len() / 2], c[c.len() / 2]))
+        };
+        let ((sw, sc), (bw, bc)) = if round % 2 == 0 {
+            let s = small_median()?;
+            let (bw, bc, _) = binary_run(binary, big)?;
+            (s, (bw.as_secs_f64(), bc.as_secs_f64()))
+        } else {
+            let (bw, bc, _) = binary_run(binary, big)?;
+            (small_median()?, (bw.as_secs_f64(), bc.as_secs_f64()))
+        };
+        walls.push(bw / sw);
+        // CPU is read in 10 ms steps; a small run's may round to zero.
+        if sc > 0.0 {
+            cpus.push(bc / sc);
+        }
+    }
+    walls.sort_by(f64::total_cmp);
+    cpus.sort_by(f64::total_cmp);
+    Some(Growth {
+        wall: *walls.get(walls.len() / 2)?,
+        wall_min: *walls.first()?,
+        wall_max: *walls.last()?,
+        cpu: cpus.get(cpus.len() / 2).copied().unwrap_or(f64::NAN),
+        rounds: walls.len(),
     })
 }
 
