@@ -145,10 +145,10 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
 }
 
 /// The final account: every file with its status, problems and VM count.
-pub(crate) fn account(
+pub(crate) fn account<'a>(
     loaded: LoadedInputs,
     envs: Vec<Environment>,
-    vms: &[VmResult],
+    vms: impl IntoIterator<Item = &'a VmResult>,
 ) -> Vec<InputRecord> {
     let known: std::collections::HashSet<&str> = loaded
         .files
