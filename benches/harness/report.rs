@@ -158,25 +158,24 @@ pub fn summary(rows: &[Row], corpus: Option<&Split>, threads: Option<&Threads>) 
                         // more than 10x. Both are printed.
                         Some((pa, pb)) => {
                             let apart = pb.wall.as_secs_f64() / pa.wall.as_secs_f64();
-                            let context = format!(
-                                "medians of the separate runs above ({} and {}) x{apart:.1}; in process, repeated with warm caches: scan + JSON x{in_process:.1}, the parse floor x{floor:.1}",
-                                pa.runs, pb.runs
-                            );
+                            let warm = format!("in process, repeated with warm caches: scan + JSON x{in_process:.1}, the parse floor x{floor:.1}");
                             match r.growth {
                                 // Judged on the paired rounds: the separate medians were
                                 // taken minutes apart, and this machine drifts more than
                                 // the 10% the target allows over 10x.
                                 Some(g) => println!(
-                                    "{label}: the binary's wall time x{:.1} (median of {} paired rounds, x{:.1} - x{:.1}; CPU x{:.1}; target <= 11x): {}; {context}",
+                                    "{label}: the binary's wall time x{:.1} (median of {} paired rounds, x{:.1} - x{:.1}; CPU x{:.1}; target <= 11x): {}; medians of the separate runs above ({} and {}) x{apart:.1}; {warm}",
                                     g.wall,
                                     g.rounds,
                                     g.wall_min,
                                     g.wall_max,
                                     g.cpu,
-                                    verdict(g.wall <= 11.0)
+                                    verdict(g.wall <= 11.0),
+                                    pa.runs,
+                                    pb.runs
                                 ),
                                 None => println!(
-                                    "{label}: the binary's wall time x{apart:.1} (medians of {} and {} runs; target <= 11x): {}; in process, repeated with warm caches: scan + JSON x{in_process:.1}, the parse floor x{floor:.1}",
+                                    "{label}: the binary's wall time x{apart:.1} (medians of {} and {} runs; target <= 11x): {}; {warm}",
                                     pa.runs,
                                     pb.runs,
                                     verdict(apart <= 11.0)
