@@ -97,8 +97,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "FILE")]
     pub parameters: Option<PathBuf>,
     /// Configuration file (default: jitscan.yaml in the first scanned folder, if any).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
+    /// Read no configuration file: no suppressions from jitscan.yaml (a gate that must not
+    /// honour suppressions a pull request adds to its own folder).
+    #[arg(long)]
+    pub no_config: bool,
     /// Judge suppression expiry as of this date (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,

@@ -106,8 +106,13 @@ pub struct Config {
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
-/// the directory of the first file given).
-pub fn discover(roots: &[PathBuf]) -> Option<PathBuf> {
+/// the directory of the first file given). A file there that is a link is taken only when
+/// it leads to a file inside the scan roots: the scanned folder is the pull request's, and
+/// its config must not read (and quote in diagnostics) a file from elsewhere.
+///
+/// Err: a config was found but is not to be read (it leads outside the scan roots).
+pub fn discover(roots: &[PathBuf]) -> Option<Result<PathBuf, Vec<InputProblem>>> {
+    let confined = crate::load::Roots::new(roots);
     roots.iter().find_map(|root| {
         let dir = if root.is_dir() {
             root.as_path()
@@ -115,20 +120,41 @@ pub fn discover(roots: &[PathBuf]) -> Option<PathBuf> {
             root.parent()?
         };
         let candidate = dir.join(CONFIG_FILE_NAME);
-        candidate.is_file().then_some(candidate)
+        let meta = std::fs::symlink_metadata(&candidate).ok()?;
+        if meta.file_type().is_symlink() && confined.admit(&candidate).is_none() {
+            let display = crate::load::display_path(&candidate);
+            return Some(Err(vec![InputProblem::whole_file(
+                ProblemCode::Config,
+                Severity::Error,
+                &display,
+                format!("{display} resolves to a file outside the scanned paths; it was not read"),
+                "make jitscan.yaml a regular file in the scanned folder, pass --config FILE, or give --no-config",
+            )]));
+        }
+        Some(Ok(candidate))
     })
 }
 
-/// Reads and validates a config file. Err holds every problem found.
+/// Reads and validates a config file (never blocking on a special file). Err holds every
+/// problem found.
 pub fn load(path: &Path) -> Result<Config, Vec<InputProblem>> {
     let display = crate::load::display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = crate::load::read_bounded(path, &display).map_err(|p| {
         vec![InputProblem::whole_file(
             ProblemCode::Config,
             Severity::Error,
             &display,
-            format!("cannot read the config file: {e}"),
-            "check the --config path",
+            format!("cannot read the config file: {}", p.message),
+            "check the --config path, or give --no-config",
+        )]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        vec![InputProblem::whole_file(
+            ProblemCode::Config,
+            Severity::Error,
+            &display,
+            "the config file is not UTF-8 text".to_owned(),
+            "save jitscan.yaml as UTF-8",
         )]
     })?;
     parse(&text, &display).map(|mut config| {

@@ -55,6 +55,8 @@ pub enum ProblemCode {
     Config,
     /// Two copies of one resource in an export disagree.
     ExportConflict,
+    /// A path that resolves outside the scanned paths (a symbolic link, a linked template).
+    OutsideRoots,
 }
 
 impl ProblemCode {
@@ -82,6 +84,7 @@ impl ProblemCode {
             Self::DanglingReference => "jitscan::input::dangling-reference",
             Self::Config => "jitscan::config::invalid",
             Self::ExportConflict => "jitscan::input::export-conflict",
+            Self::OutsideRoots => "jitscan::input::outside-scan-roots",
         }
     }
 }

@@ -13,7 +13,7 @@ use jitscan::classify::Classification;
 use jitscan::cli::{
     pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, PolicyArgs, ScanArgs,
 };
-use jitscan::diagnostic::render::RenderedProblem;
+use jitscan::diagnostic::render::{printable, RenderedProblem};
 use jitscan::diagnostic::{InputProblem, Severity};
 use jitscan::report::{html, json, sarif, table};
 use jitscan::scan::{scan, ScanOptions, ScanResult};
@@ -83,7 +83,24 @@ fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, Exit
             .build_global();
     }
     let mut options = input.to_options(paths);
-    let config_path = input.config.clone().or_else(|| config::discover(paths));
+    options.config_ignored = input.no_config;
+    let config_path = if input.no_config {
+        None
+    } else {
+        input
+            .config
+            .clone()
+            .map(Ok)
+            .or_else(|| config::discover(paths))
+    };
+    let config_path = match config_path {
+        Some(Err(problems)) => {
+            print_problems(&problems);
+            return Err(ExitCode::from(2));
+        }
+        Some(Ok(path)) => Some(path),
+        None => None,
+    };
     if let Some(path) = config_path {
         match config::load(&path) {
             Ok(cfg) => options.config = cfg,
@@ -154,7 +171,17 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         eprintln!("jitscan: {stage}");
     }
     print_problems(&problems);
-    let code = if failed || result.any_input_failed() {
+    print_not_scanned_sources(&result);
+    let nothing = result.nothing_scanned();
+    if nothing {
+        eprintln!(
+            "error: no input was scanned ({} found: {} skipped, {} failed); a scan that checked nothing does not pass. Give the folder of the ARM templates or exports, or `-` to read one from standard input",
+            result.inputs.len(),
+            result.counts().inputs_skipped,
+            result.counts().inputs_failed,
+        );
+    }
+    let code = if failed || nothing || result.any_input_failed() {
         ExitCode::from(2)
     } else if findings_reach(&result, args.fail_on) {
         ExitCode::from(1)
@@ -287,6 +314,28 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Names on stderr the Bicep and Terraform sources that were found but not scanned, with how
+/// to scan what they describe: a CI log must show it, not only the JSON report.
+fn print_not_scanned_sources(result: &ScanResult) {
+    let foreign: Vec<&jitscan::scan::InputRecord> = result
+        .inputs
+        .iter()
+        .filter(|i| matches!(i.kind.as_str(), "bicep" | "terraform"))
+        .collect();
+    for kind in ["bicep", "terraform"] {
+        let of_kind: Vec<_> = foreign.iter().filter(|i| i.kind == kind).collect();
+        let Some(first) = of_kind.first() else {
+            continue;
+        };
+        for input in &of_kind {
+            eprintln!("note: {} was not scanned", printable(&input.path));
+        }
+        if let Some(reason) = &first.reason {
+            eprintln!("  = {}", printable(reason));
+        }
     }
 }
 

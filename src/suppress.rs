@@ -1,14 +1,17 @@
 //! SUPPRESS: mark findings that the user has accepted, with the reason, never dropping them.
 //!
 //! Two sources: entries of `jitscan.yaml` (rule + resource id/name glob + reason + optional
-//! expiry) and the Azure tag `jitscan-ignore: <rule ids>` on the VM resource. An expired entry no
-//! longer applies and the finding says so. Pure: no I/O.
+//! expiry) and the Azure tag `jitscan-ignore: "<rule ids>: <reason>"` on the VM resource. A
+//! pull request can add either to pass its own gate, so neither works without a reason: a
+//! tag with none does not suppress and the finding says why. An expired entry no longer
+//! applies and the finding says so. Pure: no I/O.
 
 use crate::classify::VmResult;
 use crate::config::{Config, Date};
 use crate::rules::{Finding, Suppression};
 
-/// The tag that suppresses rules on a resource: `jitscan-ignore: "JIT001, JIT003"` (or `*`).
+/// The tag that suppresses rules on a resource: `jitscan-ignore: "JIT001, JIT003: why"` (or
+/// `*: why`).
 pub const IGNORE_TAG: &str = "jitscan-ignore";
 
 /// Applies suppressions to `findings` (of `vms`) as of `today`.
@@ -25,9 +28,13 @@ pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today:
         .collect();
     for finding in findings.iter_mut() {
         if let Some(vm) = by_vm.get(&(finding.vm_id.as_str(), finding.vm_name.as_str())) {
-            if let Some(tag) = tag_suppression(vm, finding) {
-                finding.suppression = Some(tag);
-                continue;
+            match tag_suppression(vm, finding) {
+                Some(Ok(tag)) => {
+                    finding.suppression = Some(tag);
+                    continue;
+                }
+                Some(Err(note)) => finding.suppression_notes.push(note),
+                None => {}
             }
         }
         for entry in &config.suppressions {
@@ -57,12 +64,15 @@ pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today:
     }
 }
 
-fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Suppression> {
+/// The VM's `jitscan-ignore` tag for this finding: None when the tag does not name its rule;
+/// Err (a note for the finding) when it names it without a reason.
+fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Result<Suppression, String>> {
     let (_, value) = vm
         .tags
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(IGNORE_TAG))?;
-    let listed = value
+    let (rules, reason) = value.split_once(':').unwrap_or((value, ""));
+    let listed = rules
         .split([',', ';', ' '])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -72,9 +82,20 @@ fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Suppression> {
                 || r.eq_ignore_ascii_case(finding.rule.id)
                 || r.eq_ignore_ascii_case(finding.rule.name)
         });
-    listed.then(|| Suppression {
-        kind: "tag",
-        reason: format!("Azure tag {IGNORE_TAG}: {value} on the resource"),
+    if !listed {
+        return None;
+    }
+    let reason = reason.trim();
+    Some(if reason.is_empty() {
+        Err(format!(
+            "the Azure tag {IGNORE_TAG} on the resource names {} without a reason, so it does not suppress it; write `{}: <why it is accepted>`",
+            finding.rule.id, finding.rule.id
+        ))
+    } else {
+        Ok(Suppression {
+            kind: "tag",
+            reason: format!("{reason} (Azure tag {IGNORE_TAG} on the resource)"),
+        })
     })
 }
 

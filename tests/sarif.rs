@@ -273,7 +273,7 @@ fn a_tag_suppression_is_reported_as_external_with_its_reason() {
         .iter_mut()
         .find(|r| r["type"] == "Microsoft.Compute/virtualMachines")
         .unwrap();
-    vm["tags"] = serde_json::json!({ "jitscan-ignore": "JIT001" });
+    vm["tags"] = serde_json::json!({ "jitscan-ignore": "JIT001: reachable only over the VPN" });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("suppressed.json");
     std::fs::write(&path, serde_json::to_string_pretty(&template).unwrap()).unwrap();
@@ -286,10 +286,12 @@ fn a_tag_suppression_is_reported_as_external_with_its_reason() {
     for result in jit001 {
         let suppression = &result["suppressions"][0];
         assert_eq!(suppression["kind"], "external");
-        assert!(suppression["justification"]
-            .as_str()
-            .unwrap()
-            .contains("jitscan-ignore"));
+        let justification = suppression["justification"].as_str().unwrap();
+        assert!(justification.contains("jitscan-ignore"), "{justification}");
+        assert!(
+            justification.contains("reachable only over the VPN"),
+            "{justification}"
+        );
     }
     assert!(schema_errors(&validator(), &log).is_empty());
 }

@@ -95,8 +95,8 @@ fn an_expired_suppression_no_longer_applies_and_says_so() {
     report(dir.path(), &["--as-of", "2026-11-23"], 0);
 }
 
-#[test]
-fn the_jitscan_ignore_tag_suppresses_listed_rules() {
+/// The open VM's folder with `tag` as its `jitscan-ignore` tag.
+fn folder_with_ignore_tag(tag: &str) -> tempfile::TempDir {
     let dir = folder_with_open_vm(None);
     let path = dir.path().join("vm.json");
     let mut template: serde_json::Value =
@@ -107,16 +107,41 @@ fn the_jitscan_ignore_tag_suppresses_listed_rules() {
         .iter_mut()
         .find(|r| r["type"] == "Microsoft.Compute/virtualMachines")
         .unwrap();
-    vm["tags"] = serde_json::json!({"jitscan-ignore": "JIT001"});
+    vm["tags"] = serde_json::json!({ "jitscan-ignore": tag });
     std::fs::write(&path, serde_json::to_string_pretty(&template).unwrap()).unwrap();
-    let r = report(dir.path(), &[], 0);
-    let finding = r["findings"]
+    dir
+}
+
+fn jit001(report: &serde_json::Value) -> serde_json::Value {
+    report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["ruleId"] == "JIT001")
-        .unwrap();
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_jitscan_ignore_tag_suppresses_listed_rules_with_its_reason() {
+    let dir = folder_with_ignore_tag("JIT001, JIT003: bastion subnet only");
+    let finding = jit001(&report(dir.path(), &[], 0));
     assert_eq!(finding["suppression"]["kind"], "tag");
+    let reason = finding["suppression"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("bastion subnet only"), "{reason}");
+}
+
+/// A pull request must not pass its own gate with a bare tag: without a reason the tag does
+/// not suppress, the gate fails, and the finding says why.
+#[test]
+fn a_jitscan_ignore_tag_without_a_reason_does_not_suppress() {
+    for tag in ["JIT001", "*", "JIT001:", "JIT001:   "] {
+        let dir = folder_with_ignore_tag(tag);
+        let finding = jit001(&report(dir.path(), &[], 1));
+        assert!(finding["suppression"].is_null(), "{tag}: {finding}");
+        let notes = finding["suppressionNotes"].to_string();
+        assert!(notes.contains("without a reason"), "{tag}: {notes}");
+    }
 }
 
 #[test]
@@ -160,7 +185,7 @@ fn several_outputs_from_one_scan() {
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let b: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
-    assert_eq!(a["schemaVersion"], 1);
+    assert_eq!(a["schemaVersion"], 2);
     assert_eq!(
         a, b,
         "an --output without its own --format takes the format of its extension"

@@ -29,7 +29,7 @@ use super::scope::TemplateScope;
 use super::unknown::{strip_runtime_marks, unknown_reason};
 use crate::diagnostic::{InputProblem, ProblemCode};
 use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
-use crate::load::Document;
+use crate::load::{Document, Roots};
 use crate::model::Node;
 
 /// Most resources one template may expand to (copy loops multiply: 800 x 800 ...).
@@ -65,27 +65,31 @@ pub struct ArmExpansion<'t> {
     pub resources: Vec<ArmResource<'t>>,
     /// Problems (warnings: the template was still expanded).
     pub problems: Vec<InputProblem>,
-    /// Local files followed as linked templates (display paths).
-    pub linked_files: Vec<String>,
+    /// Local files followed as linked templates, where they really are (links resolved): a
+    /// template another one links is not an entry point of its own.
+    pub linked_files: Vec<PathBuf>,
 }
 
 /// Expands `doc` with the values of `params` (a parameters document) in deployment `ctx`.
+///
+/// Linked templates are read only inside `roots`.
 pub fn expand_template(
     doc: &Arc<Document>,
     params: Option<&Document>,
     ctx: &DeploymentContext,
+    roots: &Roots,
 ) -> ArmExpansion<'static> {
     let values = params
         .map(|p| parameters::values(&p.json))
         .unwrap_or_default();
-    let mut first = Expander::new(doc);
+    let mut first = Expander::new(doc, roots);
     let scope = TemplateScope::new(&doc.json, "", values.clone(), ctx.clone(), &first.budget)
         .tracking_references(mentions_reference(doc));
     first.expand_template_body(&scope, doc, "", 0);
     first.collect(&scope, doc);
     if scope.reference_misses() > 0 && !first.budget.exhausted() {
         // A reference() to a resource declared later: expand again with every resource known.
-        let mut second = Expander::new(doc);
+        let mut second = Expander::new(doc, roots);
         let scope2 = TemplateScope::new(&doc.json, "", values, ctx.clone(), &second.budget)
             .tracking_references(true);
         for resource in &first.out.resources {
@@ -115,6 +119,8 @@ struct Expander<'t> {
     met_deployment: bool,
     /// The top-level declarations were taken out of the document (see `owned`).
     declarations_taken: bool,
+    /// The scan roots: linked templates are read only inside them.
+    roots: Roots,
 }
 
 /// Where a declaration sits: its document and the pointer of its template object.
@@ -124,8 +130,9 @@ struct Place<'a> {
 }
 
 impl<'t> Expander<'t> {
-    fn new(doc: &Document) -> Self {
+    fn new(doc: &Document, roots: &Roots) -> Self {
         Self {
+            roots: roots.clone(),
             out: ArmExpansion::default(),
             budget: Rc::new(Budget::for_template(doc.text_len())),
             noted: Vec::new(),

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::{expand_template, ArmExpansion, DeploymentContext};
 use crate::diagnostic::ProblemCode;
-use crate::load::{parse_document, Document};
+use crate::load::{parse_document, Document, Roots};
 
 fn doc(json: &Value) -> Arc<Document> {
     let text = serde_json::to_string_pretty(json).unwrap();
@@ -22,7 +22,12 @@ fn doc(json: &Value) -> Arc<Document> {
 }
 
 fn expand(json: &Value) -> ArmExpansion<'static> {
-    expand_template(&doc(json), None, &DeploymentContext::default())
+    expand_template(
+        &doc(json),
+        None,
+        &DeploymentContext::default(),
+        &Roots::default(),
+    )
 }
 
 /// The expansion of a template given away that kept no tree, as a big template is: its
@@ -42,8 +47,14 @@ fn expand_given_text(template: &str) -> ArmExpansion<'static> {
         tree_dropped: true,
         ..Document::clone(&parsed)
     });
-    let expansion =
-        super::expand_owned_template(given, &text, None, &DeploymentContext::default()).unwrap();
+    let expansion = super::expand_owned_template(
+        given,
+        &text,
+        None,
+        &DeploymentContext::default(),
+        &Roots::default(),
+    )
+    .unwrap();
     // Owned, so that it may outlive the text: the comparisons are of content.
     ArmExpansion {
         resources: expansion
@@ -207,7 +218,12 @@ fn problems_deep_in_a_resource_point_at_their_string() {
         ]
     });
     let document = doc(&template);
-    let expansion = expand_template(&document, None, &DeploymentContext::default());
+    let expansion = expand_template(
+        &document,
+        None,
+        &DeploymentContext::default(),
+        &Roots::default(),
+    );
     let text = document.text();
     let inside = |needle: &str| {
         let start = text.find(needle).unwrap();
@@ -334,7 +350,12 @@ fn repeated_keys_expand_alike_given_or_lent() {
     ]}"#;
     let lent =
         Arc::new(parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap());
-    let lent = expand_template(&lent, None, &DeploymentContext::default());
+    let lent = expand_template(
+        &lent,
+        None,
+        &DeploymentContext::default(),
+        &Roots::default(),
+    );
     assert!(lent.problems.is_empty(), "{:?}", lent.problems);
     assert_eq!(names(&lent), vec!["ip", "two"]);
     let first = lent.resources[0].value.to_value();
@@ -407,7 +428,12 @@ fn dangling_references_compare_ids_loosely_and_point_at_the_id() {
         ]
     });
     let document = doc(&template);
-    let expansion = expand_template(&document, None, &DeploymentContext::default());
+    let expansion = expand_template(
+        &document,
+        None,
+        &DeploymentContext::default(),
+        &Roots::default(),
+    );
     let dangling = with_code(&expansion, ProblemCode::DanglingReference);
     assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
     let text = document.text();

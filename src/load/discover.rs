@@ -3,12 +3,15 @@
 //! Directories are walked recursively in sorted order so output is deterministic; hidden
 //! directories (`.git`, `.terraform`, ...) are not entered; symlink loops are cut by
 //! remembering canonical directory paths; special files (FIFOs, whose opening would block)
-//! and dangling links are reported, never opened. A path that cannot be read becomes a
-//! problem, never an abort. This module only lists files; it never opens them.
+//! and dangling links are reported, never opened. A symbolic link is followed only when its
+//! target lies inside a scan root (see [`super::confine`]); one leading outside is listed as
+//! skipped, without saying where it leads. `-` stands for standard input. A path that cannot
+//! be read becomes a problem, never an abort. This module only lists files; it never opens them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::confine::{is_stdin, Roots};
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 
 /// Upper bound on the files one scan considers, against runaway walks (e.g. a root given by
@@ -17,34 +20,73 @@ const MAX_FILES: usize = 1_000_000;
 /// Deepest folder nesting entered (symlinked folders are followed, loops are cut separately).
 const MAX_DEPTH: usize = 256;
 
+/// The name standard input has in reports.
+pub const STDIN_DISPLAY: &str = "<stdin>";
+
 /// A file found under one of the scan paths.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FoundFile {
-    /// The path used to open it.
+    /// The path used to open it (`-` for standard input).
     pub path: PathBuf,
     /// The path as shown in reports (as the user would type it, `/` separators).
     pub display: String,
 }
 
-/// Lists every regular file under `roots`, deduplicated and sorted.
-pub fn find_files(roots: &[PathBuf]) -> (Vec<FoundFile>, Vec<InputProblem>) {
-    let mut walk = Walk::default();
-    for root in roots {
-        walk.visit(root, true, 0);
+impl FoundFile {
+    /// Whether this is standard input (`-`).
+    pub fn is_stdin(&self) -> bool {
+        is_stdin(&self.path)
     }
-    let files: Vec<FoundFile> = walk.files.into_iter().collect();
-    (files, walk.problems)
 }
 
-#[derive(Default)]
-struct Walk {
+/// What a walk of the scan paths found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Every regular file, deduplicated and sorted.
+    pub files: Vec<FoundFile>,
+    /// Paths that could not be walked.
+    pub problems: Vec<InputProblem>,
+    /// Paths not followed, by display path, with the reason (links leading outside the roots).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Lists every regular file under `paths`, deduplicated and sorted, never leaving `roots`.
+pub fn find_files(paths: &[PathBuf], roots: &Roots) -> Walked {
+    let mut walk = Walk {
+        roots,
+        files: BTreeSet::new(),
+        seen_dirs: BTreeSet::new(),
+        problems: Vec::new(),
+        skipped: Vec::new(),
+        full: false,
+    };
+    for path in paths {
+        if is_stdin(path) {
+            walk.files.insert(FoundFile {
+                path: path.clone(),
+                display: STDIN_DISPLAY.to_owned(),
+            });
+        } else {
+            walk.visit(path, true, 0);
+        }
+    }
+    Walked {
+        files: walk.files.into_iter().collect(),
+        problems: walk.problems,
+        skipped: walk.skipped,
+    }
+}
+
+struct Walk<'r> {
+    roots: &'r Roots,
     files: BTreeSet<FoundFile>,
     seen_dirs: BTreeSet<PathBuf>,
     problems: Vec<InputProblem>,
+    skipped: Vec<(String, String)>,
     full: bool,
 }
 
-impl Walk {
+impl Walk<'_> {
     fn visit(&mut self, path: &Path, given: bool, depth: usize) {
         if self.files.len() >= MAX_FILES {
             if !self.full {
@@ -60,6 +102,17 @@ impl Walk {
             return;
         }
         let display = display_path(path);
+        // A path given on the command line is a root itself; below it, a link is followed
+        // only to a target inside a root (a dangling one is reported as unreadable below).
+        let link =
+            !given && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if link && std::fs::metadata(path).is_ok() && self.roots.admit(path).is_none() {
+            self.skipped.push((
+                display,
+                "symbolic link to a target outside the scanned paths; not followed".to_owned(),
+            ));
+            return;
+        }
         let meta = match std::fs::metadata(path) {
             Ok(meta) => meta,
             Err(err) => {
@@ -84,9 +137,10 @@ impl Walk {
                 return;
             }
             self.visit_dir(path, &display, depth);
-        } else if super::looks_like_json_name(path) {
+        } else if given || super::looks_like_json_name(path) {
             // Opening a FIFO would block the scan; a device or socket is no input either.
-            // (Special files with other names are no input and are left out, as before.)
+            // (Special files with other names found in a folder are no input and are left
+            // out; one named on the command line, such as `/dev/stdin`, is reported.)
             self.problems.push(InputProblem::whole_file(
                 ProblemCode::Unreadable,
                 Severity::Error,
@@ -95,13 +149,33 @@ impl Walk {
                     "{display} is {}, not a regular file; it was not read",
                     super::read::file_type(&meta)
                 ),
-                "scan regular files only; remove special files from the scanned folder",
+                if given {
+                    "scan regular files and folders; to read standard input, give `-`"
+                } else {
+                    "scan regular files only; remove special files from the scanned folder"
+                },
             ));
         }
     }
 
     fn visit_dir(&mut self, dir: &Path, display: &str, depth: usize) {
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let Ok(canonical) = std::fs::canonicalize(dir) else {
+            return self.problems.push(unreadable(
+                dir,
+                display,
+                &std::io::Error::other("it cannot be resolved"),
+                false,
+            ));
+        };
+        // Checked again here, on the folder about to be listed: a folder swapped for a link
+        // since its parent was listed is not entered.
+        if !self.roots.holds(&canonical) {
+            self.skipped.push((
+                display.to_owned(),
+                "symbolic link to a target outside the scanned paths; not followed".to_owned(),
+            ));
+            return;
+        }
         if !self.seen_dirs.insert(canonical) {
             return; // symlink loop or the same folder given twice
         }

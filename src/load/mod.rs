@@ -4,6 +4,7 @@
 //! account of every file found (scanned, skipped with the reason, or failed with diagnostics).
 //! It knows nothing of VMs or NSGs: turning documents into resources is `arm`'s and `model`'s job.
 
+pub mod confine;
 pub mod decode;
 pub mod discover;
 pub mod locate;
@@ -24,9 +25,10 @@ use sha2::{Digest, Sha256};
 
 pub use crate::diagnostic::Text;
 use crate::diagnostic::{InputProblem, Span};
-pub use discover::{display_path, find_files, FoundFile};
+pub use confine::Roots;
+pub use discover::{display_path, find_files, FoundFile, Walked, STDIN_DISPLAY};
 use locate::LineIndex;
-pub use read::{read_bounded, MAX_FILE_BYTES, MAX_TREE_BYTES};
+pub use read::{read_bounded, read_confined, MAX_FILE_BYTES, MAX_TREE_BYTES};
 pub use sniff::DocumentKind;
 use split::Outline;
 
@@ -226,6 +228,9 @@ pub enum Loaded {
     Parsed(Arc<Document>, DocumentKind),
     /// Not an input jitscan reads; the reason says why.
     Skipped(String),
+    /// Infrastructure as code jitscan does not read (Bicep, Terraform): skipped, and named
+    /// on stderr with how to scan it.
+    Foreign(sniff::Foreign),
     /// Could not be read, decoded or parsed; the problems say why.
     Failed,
 }
@@ -243,15 +248,20 @@ pub struct LoadedFile {
     pub problems: Vec<InputProblem>,
 }
 
-/// Finds and loads every file under `roots`, in parallel, in sorted order.
-pub fn load_all(roots: &[PathBuf]) -> (Vec<LoadedFile>, Vec<InputProblem>) {
-    let (found, walk_problems) = find_files(roots);
-    let files = found.into_par_iter().map(load_file).collect();
-    (files, walk_problems)
+/// Finds and loads every file under `paths`, in parallel, in sorted order, never reading
+/// outside `roots`. The walk is returned with its file list emptied (the files are loaded).
+pub fn load_all(paths: &[PathBuf], roots: &Roots) -> (Vec<LoadedFile>, Walked) {
+    let mut walked = find_files(paths, roots);
+    let found = std::mem::take(&mut walked.files);
+    let files = found
+        .into_par_iter()
+        .map(|found| load_file(found, roots))
+        .collect();
+    (files, walked)
 }
 
-/// Loads one file: read, fingerprint, decode, parse, sniff.
-pub fn load_file(found: FoundFile) -> LoadedFile {
+/// Loads one file: read (only inside `roots`), fingerprint, decode, parse, sniff.
+pub fn load_file(found: FoundFile, roots: &Roots) -> LoadedFile {
     let mut file = LoadedFile {
         found,
         sha256: String::new(),
@@ -259,11 +269,19 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
         problems: Vec::new(),
     };
     let display = file.found.display.clone();
-    if !looks_like_json_name(&file.found.path) {
-        file.loaded = Loaded::Skipped("not a .json file".to_owned());
+    if !file.found.is_stdin() && !looks_like_json_name(&file.found.path) {
+        file.loaded = match sniff::foreign_source(&file.found.path) {
+            Some(foreign) => Loaded::Foreign(foreign),
+            None => Loaded::Skipped("not a .json file".to_owned()),
+        };
         return file;
     }
-    let bytes = match read_bounded(&file.found.path, &display) {
+    let read = if file.found.is_stdin() {
+        read::read_stdin(&display)
+    } else {
+        read_confined(&file.found.path, &display, roots)
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(problem) => {
             file.problems.push(*problem);
@@ -280,6 +298,7 @@ pub fn load_file(found: FoundFile) -> LoadedFile {
         Ok(mut doc) => {
             file.loaded = match sniff::sniff(&doc.json, &file.found.path) {
                 DocumentKind::Unsupported(reason) => Loaded::Skipped(reason),
+                DocumentKind::Foreign(foreign) => Loaded::Foreign(foreign),
                 // A big template is parsed again when its environment is built rather than held
                 // from loading on: the second parse costs less than holding every tree at once.
                 DocumentKind::Template if doc.text_len() >= split::defer_min_bytes() => {
@@ -497,10 +516,13 @@ mod tests {
         let path = dir.path().join("export.json");
         let text = "{\n  \"value\": [\n    {\n      \"id\": \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/publicIPAddresses/p\",\n      \"name\": \"p\"\n    }\n  ]\n}\n";
         std::fs::write(&path, text).unwrap();
-        let file = load_file(FoundFile {
-            path: path.clone(),
-            display: "export.json".to_owned(),
-        });
+        let file = load_file(
+            FoundFile {
+                path: path.clone(),
+                display: "export.json".to_owned(),
+            },
+            &Roots::new(&[dir.path().to_path_buf()]),
+        );
         let Loaded::Parsed(doc, _) = file.loaded else {
             panic!("parsed")
         };

@@ -4,8 +4,11 @@
 //! blocks until a writer appears), or far bigger than any template. Each case is a diagnostic
 //! for that file; the scan goes on with the others. This module only reads bytes.
 
+use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::Path;
+
+use super::confine::Roots;
 
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 
@@ -21,28 +24,123 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// of a big export.
 pub const MAX_TREE_BYTES: usize = 256 * 1024 * 1024;
 
-/// Reads a regular file of at most [`MAX_FILE_BYTES`]; `display` names it in problems.
+/// Reads a regular file the user named on the command line (the config, `--parameters`) of
+/// at most [`MAX_FILE_BYTES`]; `display` names it in problems. Never blocks (see
+/// [`open_regular`]).
 pub fn read_bounded(path: &Path, display: &str) -> Result<Vec<u8>, Box<InputProblem>> {
-    let meta = std::fs::metadata(path).map_err(|err| unreadable(display, &err))?;
-    if !meta.is_file() {
-        return Err(Box::new(InputProblem::whole_file(
-            ProblemCode::Unreadable,
-            Severity::Error,
-            display,
-            format!(
-                "{display} is {}, not a regular file; it was not read",
-                file_type(&meta)
-            ),
-            "scan regular files only; remove special files from the scanned folder",
-        )));
+    read_checked(path, display, None)
+}
+
+/// Reads an input found under the scan roots, like [`read_bounded`], and refuses it when the
+/// file actually opened lies outside `roots` (a link swapped after the walk judged it).
+pub fn read_confined(
+    path: &Path,
+    display: &str,
+    roots: &Roots,
+) -> Result<Vec<u8>, Box<InputProblem>> {
+    read_checked(path, display, Some(roots))
+}
+
+fn read_checked(
+    path: &Path,
+    display: &str,
+    roots: Option<&Roots>,
+) -> Result<Vec<u8>, Box<InputProblem>> {
+    let file = open_regular(path, display)?;
+    if let Some(roots) = roots {
+        if !opened_inside(&file, path, roots) {
+            return Err(Box::new(outside_roots(display)));
+        }
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big(display, meta.len()));
+    let len = file
+        .metadata()
+        .map_err(|err| unreadable(display, &err))?
+        .len();
+    if len > MAX_FILE_BYTES {
+        return Err(too_big(display, len));
     }
-    let file = std::fs::File::open(path).map_err(|err| unreadable(display, &err))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     // The file may grow between the size check and the read: never take more than the bound.
     file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| unreadable(display, &err))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(display, bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Opens a regular file without ever blocking. The type is checked before opening (a device
+/// is never opened) and again on the open handle: a path swapped for a FIFO in between would
+/// otherwise block `open` until a writer appears, so the file is opened with `O_NONBLOCK`
+/// (no effect on reading a regular file) and `O_NOCTTY`.
+pub(crate) fn open_regular(path: &Path, display: &str) -> Result<File, Box<InputProblem>> {
+    let meta = std::fs::metadata(path).map_err(|err| unreadable(display, &err))?;
+    if !meta.is_file() {
+        return Err(Box::new(not_regular(display, &meta)));
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options
+        .open(path)
+        .map_err(|err| unreadable(display, &err))?;
+    let meta = file.metadata().map_err(|err| unreadable(display, &err))?;
+    if !meta.is_file() {
+        return Err(Box::new(not_regular(display, &meta)));
+    }
+    Ok(file)
+}
+
+/// Whether the file behind `file` lies inside `roots`: judged on the handle itself where the
+/// system says what it is (Linux's `/proc/self/fd`), else on the path.
+fn opened_inside(file: &File, path: &Path, roots: &Roots) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return roots.holds(&real);
+        }
+    }
+    let _ = file;
+    roots.admit(path).is_some()
+}
+
+/// The problem of a file that resolves outside the scan roots. It does not say where the
+/// link leads, nor whether its target exists.
+pub(crate) fn outside_roots(display: &str) -> InputProblem {
+    InputProblem::whole_file(
+        ProblemCode::OutsideRoots,
+        Severity::Error,
+        display,
+        format!("{display} resolves to a file outside the scanned paths; it was not read"),
+        "jitscan reads only inside the paths given to it: scan the folder that holds the file itself",
+    )
+}
+
+fn not_regular(display: &str, meta: &std::fs::Metadata) -> InputProblem {
+    InputProblem::whole_file(
+        ProblemCode::Unreadable,
+        Severity::Error,
+        display,
+        format!(
+            "{display} is {}, not a regular file; it was not read",
+            file_type(meta)
+        ),
+        "scan regular files only (use `-` to read standard input); remove special files from the scanned folder",
+    )
+}
+
+/// Reads standard input (`-`), within the same bound as a file.
+pub(crate) fn read_stdin(display: &str) -> Result<Vec<u8>, Box<InputProblem>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|err| unreadable(display, &err))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {

@@ -38,6 +38,7 @@ struct ReportPage {
     warned: Vec<InputView>,
     ports_checked: String,
     context: ContextView,
+    suppression_sources: String,
     groups: Vec<Group>,
     rules: Vec<RuleView>,
 }
@@ -128,6 +129,7 @@ fn build(result: &ScanResult) -> ReportPage {
         unread,
         warned,
         ports_checked: ports.join(", "),
+        suppression_sources: suppression_sources(result),
         context: ContextView {
             subscription_id: result.context.subscription_id.clone(),
             resource_group: result.context.resource_group.clone(),
@@ -191,6 +193,24 @@ fn groups(vms: Vec<VmView>) -> Vec<Group> {
 }
 
 /// "Scanned fixtures/arm: 38 files, 36 ARM templates, 42 VMs and scale sets."
+/// Which configuration was read and what it and the tags suppressed (plain text; escaped by
+/// the template).
+fn suppression_sources(result: &ScanResult) -> String {
+    let c = result.counts();
+    let config = match (
+        &result.suppressions.config_file,
+        result.suppressions.config_ignored,
+    ) {
+        (_, true) => "no configuration file (--no-config)".to_owned(),
+        (Some(path), false) => format!("configuration file {path}"),
+        (None, false) => "no configuration file found".to_owned(),
+    };
+    format!(
+        "{config}; {} finding(s) suppressed by it, {} by jitscan-ignore tags (each with its reason)",
+        c.suppressed_by_config, c.suppressed_by_tag
+    )
+}
+
 fn scope_line(result: &ScanResult, root: &str) -> String {
     let templates = result
         .inputs

@@ -1,4 +1,4 @@
-//! REPORT: the JSON report, schema version 1 (`src/report/report.schema.json`).
+//! REPORT: the JSON report, schema version 2 (`src/report/report.schema.json`).
 //!
 //! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
@@ -17,7 +17,7 @@ use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -26,14 +26,25 @@ pub const SCHEMA: &str = include_str!("report.schema.json");
 /// order (see [`write()`]).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Head {
+struct Head<'a> {
     schema_version: u32,
     tool: Tool,
     management_ports: Vec<u16>,
     deployment_context: Context,
     summary: Summary,
+    suppression_sources: SuppressionSources<'a>,
     inputs: Vec<Input>,
     missing_references: Vec<MissingEntry>,
+}
+
+/// Where the suppressions came from (schema version 2).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuppressionSources<'a> {
+    config_file: Option<&'a str>,
+    config_ignored: bool,
+    suppressed_by_config: usize,
+    suppressed_by_tag: usize,
 }
 
 /// A resource referenced but absent from the input, with the VMs whose verdicts it affects:
@@ -229,7 +240,7 @@ struct SpecificSourceEntry<'a> {
 }
 
 /// Builds the head of the report.
-fn head(result: &ScanResult) -> Head {
+fn head(result: &ScanResult) -> Head<'_> {
     let c = result.counts();
     Head {
         schema_version: SCHEMA_VERSION,
@@ -257,6 +268,12 @@ fn head(result: &ScanResult) -> Head {
             inputs_scanned: c.inputs_scanned,
             inputs_skipped: c.inputs_skipped,
             inputs_failed: c.inputs_failed,
+        },
+        suppression_sources: SuppressionSources {
+            config_file: result.suppressions.config_file.as_deref(),
+            config_ignored: result.suppressions.config_ignored,
+            suppressed_by_config: c.suppressed_by_config,
+            suppressed_by_tag: c.suppressed_by_tag,
         },
         inputs: result.inputs.iter().map(input).collect(),
         missing_references: missing(result),

@@ -67,6 +67,7 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
         .iter()
         .map(|f| sarif_result(f, base))
         .collect();
+    let counts = result.counts();
     json!({
         "tool": { "driver": {
             "name": "jitscan",
@@ -75,7 +76,7 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
             "rules": REGISTRY.iter().map(|rule| rule_descriptor(rule)).collect::<Vec<_>>(),
         }},
         "invocations": [{
-            "executionSuccessful": !result.any_input_failed(),
+            "executionSuccessful": !result.any_input_failed() && !result.nothing_scanned(),
             "toolExecutionNotifications": notifications,
         }],
         "originalUriBaseIds": { SRCROOT: { "description": {
@@ -84,7 +85,15 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
         "artifacts": artifacts(result, base),
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": { "managementPorts": result.ports },
+        "properties": {
+            "managementPorts": result.ports,
+            "suppressionSources": {
+                "configFile": result.suppressions.config_file,
+                "configIgnored": result.suppressions.config_ignored,
+                "suppressedByConfig": counts.suppressed_by_config,
+                "suppressedByTag": counts.suppressed_by_tag,
+            },
+        },
     })
 }
 

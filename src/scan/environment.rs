@@ -1,6 +1,8 @@
 //! SCAN: environments, the sets of resources evaluated together: one per template (with its
 //! parameters and linked templates), one for all exports. Built in parallel.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -10,7 +12,7 @@ use super::ScanOptions;
 use crate::arm::{expand_owned_template, ArmExpansion};
 use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
-use crate::load::{Document, DocumentKind, Loaded};
+use crate::load::{Document, DocumentKind, Loaded, Roots};
 use crate::model::compute::Declared;
 use crate::model::{Inventory, Origin};
 
@@ -23,6 +25,9 @@ pub struct Environment {
     pub problems: Vec<InputProblem>,
     /// The template it comes from (None for the export environment).
     pub owner: Option<String>,
+    /// The path of that template, and the templates it links, by real path (see
+    /// [`without_linked_entry_points`]).
+    links: Option<(PathBuf, Vec<PathBuf>)>,
 }
 
 /// Builds every environment of the loaded inputs.
@@ -68,19 +73,24 @@ pub(crate) fn build(
         .into_par_iter()
         .map(|(doc, params)| {
             let owner = Some(doc.display.clone());
-            let (inventory, problems) =
-                build_inventory(Arc::clone(&doc), params.as_deref(), options);
+            let (inventory, problems, linked) =
+                build_inventory(Arc::clone(&doc), params.as_deref(), options, &loaded.roots);
             if release {
                 inventory.resolve_places();
                 doc.release_text();
             }
+            let links = Some((doc.path.clone(), linked));
             Environment {
                 inventory,
                 problems,
                 owner,
+                links,
             }
         })
         .collect();
+    let (kept, deployed_through) = without_linked_entry_points(envs);
+    envs = kept;
+    loaded.deployed_through = deployed_through;
     let exports: Vec<(Arc<Document>, ExportShape)> = loaded
         .files
         .iter()
@@ -101,6 +111,7 @@ pub(crate) fn build(
             inventory,
             problems,
             owner: None,
+            links: None,
         });
     }
     envs
@@ -114,19 +125,21 @@ pub fn environments(options: &ScanOptions) -> Vec<Environment> {
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.
 /// The template is given to the expansion (see [`expand_owned_template`]): when it kept no
 /// tree, its resources are read from its text, which they borrow until they are modelled.
+/// Also gives the templates it linked, by real path.
 pub(crate) fn build_inventory(
     doc: Arc<Document>,
     params: Option<&Document>,
     options: &ScanOptions,
-) -> (Inventory, Vec<InputProblem>) {
+    roots: &Roots,
+) -> (Inventory, Vec<InputProblem>, Vec<PathBuf>) {
     let text = doc.text();
     let ArmExpansion {
         resources,
         mut problems,
-        ..
-    } = match expand_owned_template(doc, &text, params, &options.context) {
+        linked_files,
+    } = match expand_owned_template(doc, &text, params, &options.context, roots) {
         Ok(expansion) => expansion,
-        Err(problem) => return (Inventory::default(), vec![*problem]),
+        Err(problem) => return (Inventory::default(), vec![*problem], Vec::new()),
     };
     let mut inventory = Inventory::build_from(resources, |inventory, r| {
         let declared = Declared {
@@ -145,5 +158,62 @@ pub(crate) fn build_inventory(
     });
     inventory.finish();
     problems.append(&mut inventory.problems);
-    (inventory, problems)
+    (inventory, problems, linked_files)
+}
+
+/// The environments without those of templates that another template deploys as a linked
+/// template: a VM is counted once, where it is deployed, with the parameters it is deployed
+/// with. A template linked only from templates that are themselves linked (a cycle) stays an
+/// entry point. Also gives, for each template left out, the template that deploys it.
+fn without_linked_entry_points(
+    envs: Vec<Environment>,
+) -> (Vec<Environment>, HashMap<String, String>) {
+    fn links(env: &Environment) -> Option<(&(PathBuf, Vec<PathBuf>), &str)> {
+        Some((env.links.as_ref()?, env.owner.as_deref()?))
+    }
+    if envs
+        .iter()
+        .filter_map(links)
+        .all(|((_, linked), _)| linked.is_empty())
+    {
+        return (envs, HashMap::new());
+    }
+    // Templates by real path (the links were resolved to real paths too).
+    let templates: Vec<(PathBuf, &Vec<PathBuf>, &str)> = envs
+        .iter()
+        .filter_map(links)
+        .filter_map(|((path, linked), owner)| {
+            Some((std::fs::canonicalize(path).ok()?, linked, owner))
+        })
+        .collect();
+    let owner_of: HashMap<&PathBuf, &str> = templates
+        .iter()
+        .map(|(real, _, owner)| (real, *owner))
+        .collect();
+    let mut linked_by: HashMap<&PathBuf, Vec<&PathBuf>> = HashMap::new();
+    for (real, linked, _) in &templates {
+        for target in linked.iter().filter(|t| *t != real) {
+            linked_by.entry(target).or_default().push(real);
+        }
+    }
+    let is_entry = |real: &PathBuf| !linked_by.contains_key(real);
+    let mut deployed_through = HashMap::new();
+    for (real, _, owner) in &templates {
+        let deployer = linked_by
+            .get(real)
+            .and_then(|by| by.iter().filter(|b| is_entry(b)).min())
+            .and_then(|b| owner_of.get(b));
+        if let Some(deployer) = deployer {
+            deployed_through.insert((*owner).to_owned(), (*deployer).to_owned());
+        }
+    }
+    let kept = envs
+        .into_iter()
+        .filter(|env| {
+            env.owner
+                .as_ref()
+                .is_none_or(|owner| !deployed_through.contains_key(owner))
+        })
+        .collect();
+    (kept, deployed_through)
 }

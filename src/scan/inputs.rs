@@ -59,6 +59,8 @@ pub struct InputRecord {
 
 /// Every file loaded, with the pairing of templates and parameters.
 pub(crate) struct LoadedInputs {
+    /// The scan roots: linked templates are read only inside them.
+    pub roots: load::Roots,
     /// Files found and loaded, sorted by path.
     pub files: Vec<LoadedFile>,
     /// Records made before scanning (unreadable paths, the --parameters file).
@@ -69,6 +71,9 @@ pub(crate) struct LoadedInputs {
     paired_index: HashMap<String, usize>,
     /// The --parameters document, when given and readable.
     pub override_params: Option<Arc<Document>>,
+    /// Templates another template deploys as a linked template (display path -> the
+    /// deploying template's): not entry points, their VMs are counted where deployed.
+    pub deployed_through: HashMap<String, String>,
 }
 
 impl LoadedInputs {
@@ -116,10 +121,25 @@ impl LoadedInputs {
 
 /// Loads everything under the scan paths.
 pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
-    let (files, walk_problems) = load::load_all(&options.paths);
+    let roots = load::Roots::new(&options.paths);
+    let (files, walked) = load::load_all(&options.paths, &roots);
     let mut early = BTreeMap::new();
-    for problem in walk_problems {
+    for problem in walked.problems {
         early.insert(problem.path.clone(), failed_record(problem));
+    }
+    for (path, reason) in walked.skipped {
+        early.insert(
+            path.clone(),
+            InputRecord {
+                path,
+                kind: "other".to_owned(),
+                status: InputStatus::Skipped,
+                reason: Some(reason),
+                sha256: String::new(),
+                problems: Vec::new(),
+                vm_count: 0,
+            },
+        );
     }
     let override_params = options
         .parameters
@@ -136,11 +156,13 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
         .filter_map(|(template, params)| Some((template.clone(), *index.get(params.as_str())?)))
         .collect();
     LoadedInputs {
+        roots,
         files,
         early,
         pairing,
         paired_index,
         override_params,
+        deployed_through: HashMap::new(),
     }
 }
 
@@ -172,6 +194,11 @@ pub(crate) fn account<'a>(
     let mut records = loaded.early;
     for file in &loaded.files {
         let mut record = record_for(file, &loaded.pairing, loaded.override_params.is_some());
+        if let Some(deployer) = loaded.deployed_through.get(&file.found.display) {
+            record.reason = Some(format!(
+                "ARM template deployed by {deployer} as a linked template: its VMs are counted there, with the parameters it is deployed with"
+            ));
+        }
         record.problems.extend(
             problems_by_path
                 .remove(&file.found.display)
@@ -207,7 +234,7 @@ fn load_override(
         path: path.to_path_buf(),
         display: load::display_path(path),
     };
-    let file = load::load_file(found);
+    let file = load::load_file(found, &load::Roots::new(&[path.to_path_buf()]));
     let mut record = record_for(&file, &HashMap::new(), false);
     let doc = match &file.loaded {
         Loaded::Parsed(doc, _) => {
@@ -314,6 +341,11 @@ fn record_for(
                 "export of live resources, scanned with every other export as one environment"
                     .to_owned()
             }),
+        ),
+        Loaded::Foreign(foreign) | Loaded::Parsed(_, DocumentKind::Foreign(foreign)) => (
+            foreign.as_str(),
+            InputStatus::Skipped,
+            Some(foreign.reason()),
         ),
         Loaded::Parsed(_, DocumentKind::Unsupported(reason)) | Loaded::Skipped(reason) => {
             let kind = if is_parameters_name(&file.found.path) {

@@ -41,6 +41,8 @@ pub struct ScanOptions {
     pub config: Config,
     /// The day suppression expiry is judged against.
     pub today: Date,
+    /// `--no-config`: no configuration was read, on purpose (reports say so).
+    pub config_ignored: bool,
 }
 
 impl Default for ScanOptions {
@@ -52,6 +54,7 @@ impl Default for ScanOptions {
             context: DeploymentContext::default(),
             config: Config::default(),
             today: Date::today(),
+            config_ignored: false,
         }
     }
 }
@@ -69,8 +72,20 @@ pub struct ScanResult {
     pub ports: Vec<u16>,
     /// Deployment context used for templates.
     pub context: DeploymentContext,
+    /// Which suppressions applied: the configuration read, and whether one was refused.
+    pub suppressions: SuppressionSources,
     /// How long each stage took, recorded only with `JITSCAN_TIMINGS=1` (see [`crate::timings`]).
     pub stages: Vec<Stage>,
+}
+
+/// Where suppressions could come from, for every report to state: a gate's reader must see
+/// which configuration passed findings, and how many.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SuppressionSources {
+    /// The configuration file read (display path), if any.
+    pub config_file: Option<String>,
+    /// `--no-config` was given: no configuration file was read.
+    pub config_ignored: bool,
 }
 
 /// The numbers every report shows, computed once.
@@ -92,6 +107,10 @@ pub struct Counts {
     pub findings: usize,
     /// Suppressed findings.
     pub suppressed_findings: usize,
+    /// Of those, suppressed by the configuration file.
+    pub suppressed_by_config: usize,
+    /// Of those, suppressed by a `jitscan-ignore` tag.
+    pub suppressed_by_tag: usize,
     /// Files found.
     pub inputs: usize,
     /// Files scanned.
@@ -112,6 +131,12 @@ impl ScanResult {
                 .count()
         };
         let status = |s: InputStatus| self.inputs.iter().filter(|i| i.status == s).count();
+        let suppressed_by = |kind: &str| {
+            self.findings
+                .iter()
+                .filter(|f| f.suppression.as_ref().is_some_and(|s| s.kind == kind))
+                .count()
+        };
         Counts {
             vms: self.vms.len(),
             healthy: class(Classification::Healthy),
@@ -129,6 +154,8 @@ impl ScanResult {
                 .iter()
                 .filter(|f| f.suppression.is_some())
                 .count(),
+            suppressed_by_config: suppressed_by("config"),
+            suppressed_by_tag: suppressed_by("tag"),
             inputs: self.inputs.len(),
             inputs_scanned: status(InputStatus::Scanned),
             inputs_skipped: status(InputStatus::Skipped),
@@ -139,6 +166,13 @@ impl ScanResult {
     /// True when some input failed.
     pub fn any_input_failed(&self) -> bool {
         self.inputs.iter().any(|i| i.status == InputStatus::Failed)
+    }
+
+    /// True when no input was scanned: a gate pointed at the wrong folder, at Bicep or
+    /// Terraform sources only, or at an empty standard input checked nothing and must not
+    /// pass.
+    pub fn nothing_scanned(&self) -> bool {
+        !self.inputs.iter().any(|i| i.status == InputStatus::Scanned)
     }
 }
 
@@ -221,6 +255,14 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         findings,
         ports: options.ports.clone(),
         context: options.context.clone(),
+        suppressions: SuppressionSources {
+            config_file: options
+                .config
+                .path
+                .as_deref()
+                .map(crate::load::display_path),
+            config_ignored: options.config_ignored,
+        },
         stages: stages.finish(),
     }
 }

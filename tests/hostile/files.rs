@@ -255,15 +255,21 @@ fn a_file_that_vanished_is_reported_as_missing() {
 #[test]
 fn a_file_removed_between_discovery_and_read_fails_alone() {
     use jitscan::diagnostic::ProblemCode;
-    use jitscan::load::{find_files, load_file, Loaded};
+    use jitscan::load::{find_files, load_file, Loaded, Roots};
     let dir = folder_with_good();
     let doomed = dir.path().join("doomed.json");
     std::fs::write(&doomed, "{\"resources\": []}").unwrap();
-    let (found, problems) = find_files(&[dir.path().to_path_buf()]);
-    assert!(problems.is_empty());
-    assert_eq!(found.len(), 2);
+    let paths = [dir.path().to_path_buf()];
+    let roots = Roots::new(&paths);
+    let walked = find_files(&paths, &roots);
+    assert!(walked.problems.is_empty());
+    assert_eq!(walked.files.len(), 2);
     std::fs::remove_file(&doomed).unwrap();
-    let loaded: Vec<_> = found.into_iter().map(load_file).collect();
+    let loaded: Vec<_> = walked
+        .files
+        .into_iter()
+        .map(|f| load_file(f, &roots))
+        .collect();
     let gone = loaded
         .iter()
         .find(|f| f.found.path.ends_with("doomed.json"))

@@ -4,8 +4,11 @@
 //! A deployment chain is followed at most [`MAX_DEPLOYMENT_DEPTH`] levels deep, so a template
 //! that links itself ends with one diagnostic, not a hang. A linked file is read once per
 //! expansion however many loop iterations link it, through the loader's bounded read (never a
-//! FIFO, never beyond the size limit), and only as a relative path: an absolute
-//! `relativePath` or a `uri` with `..` segments is not followed.
+//! FIFO, never beyond the size limit), only as a relative path (an absolute `relativePath`
+//! or a `uri` with `..` segments is not followed), and only when the file it resolves to,
+//! links and `..` included, lies inside the scan roots: `../modules/vm.json` works within
+//! a scanned folder, `../../../secret.json` out of it does not, and the message does not tell
+//! whether such a file exists.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -20,7 +23,7 @@ use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
 use crate::diagnostic::ProblemCode;
-use crate::load;
+use crate::load::{self, Roots};
 
 /// Deepest chain of nested/linked deployments followed.
 const MAX_DEPLOYMENT_DEPTH: usize = 16;
@@ -89,7 +92,7 @@ impl Expander<'_> {
     ) {
         let link_pointer = format!("{}/properties/templateLink", place.pointer);
         let base_dir = place.doc.path.parent().unwrap_or(Path::new("."));
-        let Some((path, how)) = resolve_link(base_dir, link) else {
+        let Some((path, real)) = resolve_link(base_dir, link, &self.roots) else {
             let what = link
                 .get("uri")
                 .or_else(|| link.get("relativePath"))
@@ -97,20 +100,27 @@ impl Expander<'_> {
                     unknown_reason(v).map_or_else(|| v.to_string(), |r| format!("unknown ({r})"))
                 })
                 .unwrap_or_else(|| "with no uri".to_owned());
+            let why = if link.get("relativePath").is_some() {
+                "is not a file inside the scanned paths (scan the folder that holds the \
+                 template and the templates it links)"
+            } else {
+                "is not available offline"
+            };
             self.problem(
                 place.doc,
                 &link_pointer,
                 ProblemCode::LinkedTemplate,
-                format!("linked template {what} is not available offline: the resources it deploys are not scanned"),
+                format!("linked template {what} {why}: the resources it deploys are not scanned"),
             );
             return;
         };
         let display = load::display_path(&path);
+        let roots = &self.roots;
         let loaded = self
             .linked
             .entry(path.clone())
             .or_insert_with(|| {
-                load::read_bounded(&path, &display)
+                load::read_confined(&path, &display, roots)
                     .and_then(|bytes| load::parse_document(&path, &display, bytes))
                     .map(Arc::new)
                     .map_err(|p| p.message)
@@ -121,9 +131,8 @@ impl Expander<'_> {
                 let uses_reference = self.uses_reference(&doc);
                 let linked_scope = TemplateScope::new(&doc.json, "", params, ctx, &self.budget)
                     .tracking_references(uses_reference);
-                let entry = format!("{display} ({how})");
-                if !self.out.linked_files.contains(&entry) {
-                    self.out.linked_files.push(entry);
+                if !self.out.linked_files.contains(&real) {
+                    self.out.linked_files.push(real);
                 }
                 self.expand_template_body(&linked_scope, &doc, "", depth + 1);
                 self.collect(&linked_scope, &doc);
@@ -139,8 +148,10 @@ impl Expander<'_> {
 }
 
 /// A local file for a `templateLink`: its `relativePath`, or the tail of its `uri` found
-/// beside the current file. Absolute paths and `..` in a uri are not followed.
-fn resolve_link(base_dir: &Path, link: &Value) -> Option<(PathBuf, &'static str)> {
+/// beside the current file; the path to open and show (`..` taken out as written, so it
+/// names the file as the walk of the folder does) and where it really is. Absolute paths,
+/// `..` in a uri, and any file that is not inside `roots` are not followed.
+fn resolve_link(base_dir: &Path, link: &Value, roots: &Roots) -> Option<(PathBuf, PathBuf)> {
     if let Some(rel) = link.get("relativePath").and_then(Value::as_str) {
         let rel = Path::new(rel);
         let relative = rel.components().all(|c| {
@@ -149,8 +160,12 @@ fn resolve_link(base_dir: &Path, link: &Value) -> Option<(PathBuf, &'static str)
                 Component::Normal(_) | Component::CurDir | Component::ParentDir
             )
         });
-        let path = base_dir.join(rel);
-        return (relative && path.is_file()).then_some((path, "relativePath"));
+        if !relative {
+            return None;
+        }
+        let path = lexically_normal(&base_dir.join(rel));
+        let real = roots.admit(&path).filter(|real| real.is_file())?;
+        return Some((path, real));
     }
     let uri = link.get("uri").and_then(Value::as_str)?;
     let without_query = uri.split(['?', '#']).next().unwrap_or(uri);
@@ -164,22 +179,65 @@ fn resolve_link(base_dir: &Path, link: &Value) -> Option<(PathBuf, &'static str)
             return None;
         }
         let path = tail.iter().fold(base_dir.to_path_buf(), |p, s| p.join(s));
-        path.is_file()
-            .then_some((path, "uri resolved to a local file by its path"))
+        let real = roots.admit(&path).filter(|real| real.is_file())?;
+        Some((path, real))
     })
+}
+
+/// `path` with `.` dropped and each `..` taking out the component before it, as written
+/// (links are judged separately, on the real path). A leading `..` stays.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
     #[test]
     fn absolute_and_escaping_links_are_not_followed() {
         let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-        assert!(resolve_link(base, &json!({"relativePath": "/etc/passwd"})).is_none());
-        assert!(resolve_link(base, &json!({"uri": "https://x/../../etc/passwd"})).is_none());
-        assert!(resolve_link(base, &json!({"relativePath": "Cargo.toml"})).is_some());
-        assert!(resolve_link(base, &json!({"uri": "https://x/y/Cargo.toml?sas=1"})).is_some());
+        let roots = Roots::new(&[base.to_path_buf()]);
+        let link = |v: Value| resolve_link(base, &v, &roots);
+        assert!(link(json!({"relativePath": "/etc/passwd"})).is_none());
+        assert!(link(json!({"uri": "https://x/../../etc/passwd"})).is_none());
+        assert!(link(json!({"relativePath": "Cargo.toml"})).is_some());
+        assert!(link(json!({"uri": "https://x/y/Cargo.toml?sas=1"})).is_some());
+        // Inside the root through `..`: followed, shown without the `..`.
+        let inner = base.join("src");
+        let (shown, _) =
+            resolve_link(&inner, &json!({"relativePath": "../Cargo.toml"}), &roots).unwrap();
+        assert_eq!(shown, base.join("Cargo.toml"));
+        // Out of the root through `..`: not followed, although the file exists.
+        let narrow = Roots::new(std::slice::from_ref(&inner));
+        assert!(resolve_link(&inner, &json!({"relativePath": "../Cargo.toml"}), &narrow).is_none());
+    }
+
+    #[test]
+    fn dots_are_taken_out_as_written() {
+        assert_eq!(
+            lexically_normal(Path::new("infra/main/./../modules/x.json")),
+            PathBuf::from("infra/modules/x.json")
+        );
+        assert_eq!(
+            lexically_normal(Path::new("../a/../b")),
+            PathBuf::from("../b")
+        );
+        assert_eq!(lexically_normal(Path::new("a/..")), PathBuf::from("."));
     }
 }

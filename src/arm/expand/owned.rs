@@ -25,7 +25,7 @@ use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
 use crate::diagnostic::InputProblem;
 use crate::load::locate::{child_pointer, index_pointer};
-use crate::load::Document;
+use crate::load::{Document, Roots};
 use crate::model::Node;
 
 /// [`expand_template`] of `doc`, whose text is `text`, for a caller that gives `doc` away:
@@ -36,15 +36,16 @@ pub fn expand_owned_template<'t>(
     text: &'t str,
     params: Option<&Document>,
     ctx: &DeploymentContext,
+    roots: &Roots,
 ) -> Result<ArmExpansion<'t>, Box<InputProblem>> {
     let (template, declarations) = match read_declarations(&doc, text)? {
-        Read::Plain(template) => return Ok(expand_template(&template, params, ctx)),
+        Read::Plain(template) => return Ok(expand_template(&template, params, ctx, roots)),
         Read::Given(template, declarations) => (template, declarations),
     };
     let values = params
         .map(|p| parameters::values(&p.json))
         .unwrap_or_default();
-    let mut expander = Expander::new(&template);
+    let mut expander = Expander::new(&template, roots);
     expander.declarations_taken = true;
     let scope = TemplateScope::new(&template.json, "", values, ctx.clone(), &expander.budget)
         .tracking_references(false);
@@ -60,7 +61,7 @@ pub fn expand_owned_template<'t>(
         // tree, as if nothing had been taken.
         drop(scope);
         let full = doc.reparsed()?;
-        return Ok(expand_template(&full, params, ctx));
+        return Ok(expand_template(&full, params, ctx, roots));
     }
     expander.collect(&scope, &template);
     drop(scope);
