@@ -12,6 +12,8 @@
 
 #[path = "hostile/big_exports.rs"]
 mod big_exports;
+#[path = "hostile/confinement.rs"]
+mod confinement;
 #[path = "hostile/diagnostics.rs"]
 mod diagnostics;
 #[path = "hostile/files.rs"]

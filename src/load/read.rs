@@ -79,6 +79,11 @@ pub(crate) fn open_regular(path: &Path, display: &str) -> Result<File, Box<Input
     if !meta.is_file() {
         return Err(Box::new(not_regular(display, &meta)));
     }
+    open_checked(path, display)
+}
+
+/// Opens `path` without blocking and checks, on the handle, that it is a regular file.
+fn open_checked(path: &Path, display: &str) -> Result<File, Box<InputProblem>> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -207,5 +212,34 @@ pub(crate) fn file_type(meta: &std::fs::Metadata) -> &'static str {
         "a directory"
     } else {
         "a special file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The open itself never blocks on a FIFO (as it would without `O_NONBLOCK`, waiting for
+    /// a writer): what a path swapped after the type check would meet.
+    #[cfg(unix)]
+    #[test]
+    fn opening_a_fifo_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(open_checked(&fifo, "pipe.json").map(|_| ()));
+        });
+        let opened = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("opening a FIFO blocked");
+        let problem = opened.expect_err("a FIFO is no input");
+        assert!(problem.message.contains("FIFO"), "{}", problem.message);
     }
 }

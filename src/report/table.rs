@@ -35,7 +35,8 @@ pub fn render(result: &ScanResult, colour: bool) -> String {
         .collect();
     header.extend(result.ports.iter().map(|p| cell(p.to_string())));
     header.push(cell("SOURCE"));
-    let rows: Vec<Vec<Cell>> = result.vms.iter().map(row).collect();
+    let gate = GateMarks::of(result);
+    let rows: Vec<Vec<Cell>> = result.vms.iter().map(|vm| row(vm, gate.mark(vm))).collect();
     let mut widths: Vec<usize> = header.iter().map(|c| c.text.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -51,12 +52,64 @@ pub fn render(result: &ScanResult, colour: bool) -> String {
         out.push_str("(no virtual machines or scale sets found)\n");
     }
     out.push_str("\nport cells: nsg verdict for an Internet source (allow, deny, none = no NSG, ? = undecidable); ! = reachable from the Internet; ~ = assumed\n");
-    attention(&mut out, result, colour);
-    summary(&mut out, result);
+    attention(&mut out, result, &gate, colour);
+    summary(&mut out, result, &gate);
     out
 }
 
-fn row(vm: &VmResult) -> Vec<Cell> {
+/// What suppressions did to each VM's findings, for the marks beside its classification: a
+/// reader must see why an unhealthy VM does not fail the gate.
+struct GateMarks<'a> {
+    by_vm: crate::model::Map<(&'a str, &'a str), (usize, usize, Vec<&'a str>)>,
+}
+
+impl<'a> GateMarks<'a> {
+    fn of(result: &'a ScanResult) -> Self {
+        let mut by_vm: crate::model::Map<(&str, &str), (usize, usize, Vec<&str>)> =
+            crate::model::Map::default();
+        for f in &result.findings {
+            let entry = by_vm
+                .entry((f.vm_id.as_str(), f.vm_name.as_str()))
+                .or_default();
+            if f.suppression.is_some() {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+                entry
+                    .2
+                    .extend(f.suppression_notes.iter().map(String::as_str));
+            }
+        }
+        Self { by_vm }
+    }
+
+    /// `[suppressed]` when every finding of the VM is suppressed; `[suppression not applied]`
+    /// when one that is not carries a note (an expired entry, a tag without a reason).
+    fn mark(&self, vm: &VmResult) -> &'static str {
+        match self.by_vm.get(&(vm.id.as_str(), vm.name.as_str())) {
+            Some((_, 0, _)) => " [suppressed]",
+            Some((_, _, notes)) if !notes.is_empty() => " [suppression not applied]",
+            _ => "",
+        }
+    }
+
+    /// The notes of suppressions that did not apply to the VM's findings.
+    fn notes(&self, vm: &'a VmResult) -> &[&'a str] {
+        self.by_vm
+            .get(&(vm.id.as_str(), vm.name.as_str()))
+            .map_or(&[], |(_, _, notes)| notes.as_slice())
+    }
+
+    /// VMs whose findings are all suppressed.
+    fn suppressed_vms(&self) -> usize {
+        self.by_vm
+            .values()
+            .filter(|(_, open, _)| *open == 0)
+            .count()
+    }
+}
+
+fn row(vm: &VmResult, gate_mark: &str) -> Vec<Cell> {
     let (class_colour, class_text) = match vm.classification.value {
         Classification::Unhealthy => (RED, "unhealthy"),
         Classification::NotApplicable => (YELLOW, "notApplicable"),
@@ -82,7 +135,7 @@ fn row(vm: &VmResult) -> Vec<Cell> {
             "vmss"
         }),
         Cell {
-            text: format!("{class_text}{marker}"),
+            text: format!("{class_text}{marker}{gate_mark}"),
             colour: Some(class_colour),
         },
     ];
@@ -137,7 +190,7 @@ fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: bool, h
     out.push('\n');
 }
 
-fn attention(out: &mut String, result: &ScanResult, colour: bool) {
+fn attention(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>, colour: bool) {
     let needing: Vec<&VmResult> = result
         .vms
         .iter()
@@ -155,10 +208,14 @@ fn attention(out: &mut String, result: &ScanResult, colour: bool) {
         };
         let _ = writeln!(
             out,
-            "{name} ({}): {}",
+            "{name} ({}{}): {}",
             vm.classification.value.as_str(),
+            gate.mark(vm),
             vm.reason
         );
+        for note in gate.notes(vm) {
+            let _ = writeln!(out, "    {note}");
+        }
         if let (conf, Some(why)) = vm.confidence() {
             if conf != Confidence::Certain {
                 let _ = writeln!(out, "    {}: {why}", conf.as_str());
@@ -167,12 +224,27 @@ fn attention(out: &mut String, result: &ScanResult, colour: bool) {
     }
 }
 
-fn summary(out: &mut String, result: &ScanResult) {
+fn summary(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>) {
     let c = result.counts();
     let _ = writeln!(
         out,
         "\n{} VMs: {} unhealthy, {} notApplicable, {} healthy; {} reachable from the Internet. Inputs: {} scanned, {} skipped, {} failed.",
         c.vms, c.unhealthy, c.not_applicable, c.healthy, c.internet_exposed, c.inputs_scanned, c.inputs_skipped, c.inputs_failed,
+    );
+    let config = match (
+        &result.suppressions.config_file,
+        result.suppressions.config_ignored,
+    ) {
+        (_, true) => "no configuration file (--no-config)".to_owned(),
+        (Some(path), false) => format!("configuration {path}"),
+        (None, false) => "no configuration file".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "Suppressions: {config}; {} finding(s) suppressed by it, {} by jitscan-ignore tags; {} VM(s) with every finding suppressed.",
+        c.suppressed_by_config,
+        c.suppressed_by_tag,
+        gate.suppressed_vms(),
     );
 }
 
