@@ -13,7 +13,7 @@ use super::confine::Roots;
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 
 /// Files larger than this are not read. A big export is read item by item, a bounded batch
-/// at a time, and costs under three times its size at peak (see README, Performance): a
+/// at a time, and costs under three times its size at peak (see docs/performance.md): a
 /// Resource Graph or `az vm list` export of 100k VMs is 400-500 MB in one file, so the bound
 /// is generous, but a bound (and under 4 GiB, so offsets in the text fit in 32 bits).
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
