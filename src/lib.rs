@@ -27,6 +27,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod escape;
 pub mod eval;
 pub mod explain;
 pub mod export;
