@@ -90,9 +90,12 @@ fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, Exit
             Err(problems) => {
                 print_problems(&problems);
                 eprintln!(
-                    "error: {} problem(s) in the configuration {}",
-                    problems.len(),
-                    path.display()
+                    "{}",
+                    inert(&format!(
+                        "error: {} problem(s) in the configuration {}",
+                        problems.len(),
+                        path.display()
+                    ))
                 );
                 return Err(ExitCode::from(2));
             }
@@ -115,8 +118,11 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         if let Some(path) = output.as_deref().filter(|p| is_input(p, &result)) {
             eprintln!(
-                "error: refusing to write the report over input file {}",
-                path.display()
+                "{}",
+                inert(&format!(
+                    "error: refusing to write the report over input file {}",
+                    path.display()
+                ))
             );
             failed = true;
             continue;
@@ -129,7 +135,10 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
                     out.flush()
                 });
                 if let Err(err) = written {
-                    eprintln!("error: cannot write {}: {err}", path.display());
+                    eprintln!(
+                        "{}",
+                        inert(&format!("error: cannot write {}: {err}", path.display()))
+                    );
                     failed = true;
                 }
             }
@@ -190,7 +199,7 @@ fn write_report(
 ) -> std::io::Result<()> {
     let text = match format {
         Format::Json => return json::write(result, out),
-        Format::Table => table::render(result, colour),
+        Format::Table => inert(&table::render(result, colour)).into_owned(),
         Format::Sarif => sarif::render(result),
         Format::Html => html::render(result)
             .map_err(|e| std::io::Error::other(format!("cannot render the HTML report: {e}")))?,
@@ -239,7 +248,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
         }
-        eprintln!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list());
+        eprintln!("{}", inert(&format!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list())));
         return ExitCode::from(2);
     }
     let options = match options_for(&args.input, &args.targets) {
@@ -253,11 +262,11 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         args.source,
     ) {
         Ok(text) => {
-            print!("{text}");
+            print!("{}", inert(&text));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("{}", inert(&format!("error: {message}")));
             ExitCode::from(2)
         }
     }
@@ -271,11 +280,13 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     let output = policy::run(&options);
     match policy::write(&output, &args.out) {
         Ok(files) => {
-            print!("{}", policy::summary(&output));
-            println!("Wrote {} file(s) to {}", files.len(), args.out.display());
+            print!("{}", inert(&policy::summary(&output)));
+            let wrote = format!("Wrote {} file(s) to {}", files.len(), args.out.display());
+            println!("{}", inert(&wrote));
         }
         Err(err) => {
-            eprintln!("error: cannot write to {}: {err}", args.out.display());
+            let error = format!("error: cannot write to {}: {err}", args.out.display());
+            eprintln!("{}", inert(&error));
             return ExitCode::from(2);
         }
     }
@@ -288,6 +299,12 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Text for people on standard output or error with no line able to act as a CI workflow
+/// command: values are escaped where they are inserted, this guards the whole text.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    jitscan::escape::ci_log(text)
 }
 
 fn print_problems(problems: &[InputProblem]) {
@@ -312,6 +329,6 @@ fn print_problems(problems: &[InputProblem]) {
         .filter(|p| p.severity == Severity::Error)
         .count();
     let warnings = problems.len() - errors;
-    eprint!("{out}");
+    eprint!("{}", inert(&out));
     eprintln!("{errors} error(s), {warnings} warning(s) in the inputs");
 }
