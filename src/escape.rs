@@ -14,7 +14,8 @@
 //!   with `::` and holds a second `::`, and a line holding `##[` anywhere (Azure Pipelines'
 //!   `##vso[` and TeamCity's `##teamcity[` work the same way). jitscan never prints such a line
 //!   on purpose, so every such line is neutralised, whatever put it there. [`ci_log_json`] is
-//!   the same guard for serialized JSON (SARIF on standard output).
+//!   the same guard for serialized JSON (SARIF on standard output), which also writes the
+//!   controls and bidi characters JSON leaves raw as `\uXXXX` escapes.
 //! - [`markdown`]: Markdown metacharacters escaped, so a name never becomes a link, an image,
 //!   HTML, a heading or a table cell boundary; controls as in [`terminal`]. Values must never
 //!   be put inside code spans, where no escape works.
@@ -80,12 +81,28 @@ pub fn ci_log(text: &str) -> Cow<'_, str> {
     guard_lines(text, "\\u{23}", true)
 }
 
-/// Serialized JSON made unable to act as a CI workflow command when printed: the second `#`
-/// of every `##[` (or `##vso[`...) written as the JSON escape `\u0023`. JSON holds `#` only
-/// inside strings, so the document parses to the same value. A line of JSON cannot start
-/// with `::` (strings never span lines), so that half of [`ci_log`] is not needed.
+/// Serialized JSON made inert when printed to a terminal or a CI log, parsing to the same
+/// value: the second `#` of every `##[` (or `##vso[`...) written as the JSON escape `\u0023`,
+/// and every character of [`is_terminal_unsafe`] that JSON leaves raw (DEL, C1 controls, bidi
+/// and line separators) written as `\uXXXX`. Outside strings JSON holds only `\n`, `\r`, `\t`
+/// and spaces, which stay; `#` and the rest occur only inside strings, where the escapes are
+/// valid. A line of JSON cannot start with `::` (strings never span lines), so that half of
+/// [`ci_log`] is not needed.
 pub fn ci_log_json(json: &str) -> Cow<'_, str> {
-    guard_lines(json, "\\u0023", false)
+    let raw_unsafe = |c: char| is_terminal_unsafe(c) && !matches!(c, '\n' | '\r' | '\t');
+    let guarded = guard_lines(json, "\\u0023", false);
+    if !guarded.contains(raw_unsafe) {
+        return guarded;
+    }
+    let mut out = String::with_capacity(guarded.len() + 16);
+    for c in guarded.chars() {
+        if raw_unsafe(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn guard_lines<'t>(text: &'t str, hash: &str, commands: bool) -> Cow<'t, str> {

@@ -87,17 +87,14 @@ fn ci_log_of_every_hostile_value_in_a_line_is_inert() {
 
 #[test]
 fn ci_log_json_keeps_the_value() {
-    let json = serde_json::to_string_pretty(&serde_json::json!({
-        "name": "##[error]x ###[y] ##vso[z] ::stop-commands::a # ##",
-    }))
-    .unwrap();
+    let value = "##[error]x ###[y] ##vso[z] ::stop-commands::a # ## \u{9b}2J \u{7f} \u{202e} \u{2028} \u{1b}\r\n\t";
+    let json = serde_json::to_string_pretty(&serde_json::json!({ "name": value })).unwrap();
     let safe = ci_log_json(&json);
     lines_are_inert(&safe);
+    assert!(!safe.contains(['\u{9b}', '\u{7f}', '\u{202e}', '\u{2028}', '\u{1b}', '\r', '\t']));
+    assert!(safe.contains("\\u009b2J \\u007f \\u202e \\u2028"), "{safe}");
     let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
-    assert_eq!(
-        back["name"],
-        "##[error]x ###[y] ##vso[z] ::stop-commands::a # ##"
-    );
+    assert_eq!(back["name"], value);
     assert!(matches!(
         ci_log_json("{\"a\": \"#x ##\"}"),
         Cow::Borrowed(_)
