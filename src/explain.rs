@@ -3,7 +3,7 @@
 //! NIC) with its rules in priority order and why each did or did not match, the paths in, and
 //! the classification. Builds text only; printing is `main`'s job. Every value from the input
 //! or the command line (names, ids, paths, reasons, the trace's labels) goes through
-//! [`escape::terminal`] where it is inserted: each stays on its own line of the explanation.
+//! [`escape::terminal`](crate::escape::terminal) where it is inserted: each stays on its own line of the explanation.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;

@@ -5,7 +5,7 @@
 //! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
 //! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
 //! the files; it never prints. The summary is Markdown (remediation.md, and what `main`
-//! prints): every value from the input in it goes through [`escape::markdown`], never into a
+//! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
 //! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
 
 pub mod document;
