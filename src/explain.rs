@@ -1,12 +1,15 @@
 //! EXPLAIN: `jitscan explain RULE` prints a rule's help; `jitscan explain PATH --vm NAME`
 //! prints how each management port of one VM is decided: every NSG on the path (subnet, then
 //! NIC) with its rules in priority order and why each did or did not match, the paths in, and
-//! the classification. Builds text only; printing is `main`'s job.
+//! the classification. Builds text only; printing is `main`'s job. Every value from the input
+//! or the command line (names, ids, paths, reasons, the trace's labels) goes through
+//! [`escape::terminal`](crate::escape::terminal) where it is inserted: each stays on its own line of the explanation.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::classify::{classify, port_name};
+use crate::escape::terminal;
 use crate::eval::evaluate_vm;
 use crate::eval::nsg::Source;
 use crate::eval::trace::{trace_port, ConfigTrace};
@@ -105,7 +108,8 @@ pub fn explain_vm(
     }
     match found {
         0 => Err(format!(
-            "no VM or scale set named '{vm}' in the given paths"
+            "no VM or scale set named '{}' in the given paths",
+            terminal(vm)
         )),
         _ => Ok(out),
     }
@@ -125,20 +129,20 @@ fn header(out: &mut String, vm: &Vm, result: &crate::classify::VmResult) {
     let _ = writeln!(
         out,
         "VM {} ({:?}) declared at {}:{line}",
-        vm.name,
+        terminal(&vm.name),
         vm.kind,
-        vm.origin.path()
+        terminal(vm.origin.path())
     );
-    let _ = writeln!(out, "id: {}", vm.id);
+    let _ = writeln!(out, "id: {}", terminal(&vm.id));
     let _ = writeln!(
         out,
         "classification: {} ({}) - {}",
         result.classification.value.as_str(),
         result.classification.confidence.as_str(),
-        result.reason
+        terminal(&result.reason)
     );
     if let Some(reason) = &result.classification.reason {
-        let _ = writeln!(out, "  depends on: {reason}");
+        let _ = writeln!(out, "  depends on: {}", terminal(reason));
     }
 }
 
@@ -146,7 +150,8 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
     let _ = writeln!(
         out,
         "  ipConfiguration {} (private IP {})",
-        config.label, config.address
+        terminal(&config.label),
+        terminal(&config.address)
     );
     if config.nsgs.is_empty() {
         let _ = writeln!(
@@ -158,27 +163,32 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
         let place = nsg
             .origin
             .as_ref()
-            .map(|o| format!(" at {}:{}", o.path(), o.line_col().0))
+            .map(|o| format!(" at {}:{}", terminal(o.path()), o.line_col().0))
             .unwrap_or_default();
-        let _ = writeln!(out, "    {} NSG {}{place}", nsg.level.as_str(), nsg.name);
+        let _ = writeln!(
+            out,
+            "    {} NSG {}{place}",
+            nsg.level.as_str(),
+            terminal(&nsg.name)
+        );
         for step in &nsg.steps {
             let priority = step.priority.map_or("?".to_owned(), |p| p.to_string());
             let default = if step.default_rule { " (default)" } else { "" };
+            let name = terminal(&step.name);
             match &step.skipped {
                 None => {
                     let _ = writeln!(
                         out,
-                        "      {priority:>5}  {}{default}  {}  <- matches, decides",
-                        step.name,
+                        "      {priority:>5}  {name}{default}  {}  <- matches, decides",
                         step.access.as_str()
                     );
                 }
                 Some(why) => {
                     let _ = writeln!(
                         out,
-                        "      {priority:>5}  {}{default}  {}  skipped: {why}",
-                        step.name,
-                        step.access.as_str()
+                        "      {priority:>5}  {name}{default}  {}  skipped: {}",
+                        step.access.as_str(),
+                        terminal(why)
                     );
                 }
             }
@@ -192,13 +202,14 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
         let rule = path
             .rule
             .as_ref()
-            .map(|r| format!(" rule '{r}'"))
+            .map(|r| format!(" rule '{}'", terminal(r)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "    path in: {} '{}'{rule} ({state})",
+            "    path in: {} '{}'{rule} ({})",
             path.kind.as_str(),
-            path.via
+            terminal(&path.via),
+            terminal(state)
         );
     }
 }

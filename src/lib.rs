@@ -20,13 +20,16 @@
 //! 6. [`report`] renders JSON, SARIF, HTML and the terminal table; [`policy`] writes suggested
 //!    JIT policies and a proven remediation plan; [`explain`] traces one VM's decision.
 //!
-//! [`scan::scan`] runs steps 1 to 5 and is the entry point for embedding.
+//! [`scan::scan`] runs steps 1 to 5 and is the entry point for embedding. Every value from the
+//! input is data in every output: [`escape`], on the ground floor, holds the one escape of
+//! each output kind (terminal, CI log, Markdown, SARIF message text).
 
 pub mod arm;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod escape;
 pub mod eval;
 pub mod explain;
 pub mod export;

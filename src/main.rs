@@ -13,8 +13,9 @@ use jitscan::classify::Classification;
 use jitscan::cli::{
     pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, PolicyArgs, ScanArgs,
 };
-use jitscan::diagnostic::render::{printable, RenderedProblem};
+use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
+use jitscan::escape::terminal as printable;
 use jitscan::report::{html, json, sarif, table};
 use jitscan::scan::{scan, ScanOptions, ScanResult};
 use jitscan::{config, explain, policy};
@@ -107,9 +108,12 @@ fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, Exit
             Err(problems) => {
                 print_problems(&problems);
                 eprintln!(
-                    "error: {} problem(s) in the configuration {}",
-                    problems.len(),
-                    path.display()
+                    "{}",
+                    inert(&format!(
+                        "error: {} problem(s) in the configuration {}",
+                        problems.len(),
+                        printable(&path.display().to_string())
+                    ))
                 );
                 return Err(ExitCode::from(2));
             }
@@ -132,8 +136,11 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         if let Some(path) = output.as_deref().filter(|p| is_input(p, &result)) {
             eprintln!(
-                "error: refusing to write the report over input file {}",
-                path.display()
+                "{}",
+                inert(&format!(
+                    "error: refusing to write the report over input file {}",
+                    printable(&path.display().to_string())
+                ))
             );
             failed = true;
             continue;
@@ -146,7 +153,13 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
                     out.flush()
                 });
                 if let Err(err) = written {
-                    eprintln!("error: cannot write {}: {err}", path.display());
+                    eprintln!(
+                        "{}",
+                        inert(&format!(
+                            "error: cannot write {}: {err}",
+                            printable(&path.display().to_string())
+                        ))
+                    );
                     failed = true;
                 }
             }
@@ -217,7 +230,7 @@ fn write_report(
 ) -> std::io::Result<()> {
     let text = match format {
         Format::Json => return json::write(result, out),
-        Format::Table => table::render(result, colour),
+        Format::Table => inert(&table::render(result, colour)).into_owned(),
         Format::Sarif => sarif::render(result),
         Format::Html => html::render(result)
             .map_err(|e| std::io::Error::other(format!("cannot render the HTML report: {e}")))?,
@@ -266,7 +279,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
         }
-        eprintln!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list());
+        eprintln!("{}", inert(&format!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list())));
         return ExitCode::from(2);
     }
     let options = match options_for(&args.input, &args.targets) {
@@ -280,11 +293,11 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         args.source,
     ) {
         Ok(text) => {
-            print!("{text}");
+            print!("{}", inert(&text));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("{}", inert(&format!("error: {message}")));
             ExitCode::from(2)
         }
     }
@@ -298,11 +311,13 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     let output = policy::run(&options);
     match policy::write(&output, &args.out) {
         Ok(files) => {
-            print!("{}", policy::summary(&output));
-            println!("Wrote {} file(s) to {}", files.len(), args.out.display());
+            print!("{}", inert(&policy::summary(&output)));
+            let wrote = format!("Wrote {} file(s) to {}", files.len(), args.out.display());
+            println!("{}", inert(&wrote));
         }
         Err(err) => {
-            eprintln!("error: cannot write to {}: {err}", args.out.display());
+            let error = format!("error: cannot write to {}: {err}", args.out.display());
+            eprintln!("{}", inert(&error));
             return ExitCode::from(2);
         }
     }
@@ -331,12 +346,21 @@ fn print_not_scanned_sources(result: &ScanResult) {
             continue;
         };
         for input in &of_kind {
-            eprintln!("note: {} was not scanned", printable(&input.path));
+            eprintln!(
+                "{}",
+                inert(&format!("note: {} was not scanned", printable(&input.path)))
+            );
         }
         if let Some(reason) = &first.reason {
-            eprintln!("  = {}", printable(reason));
+            eprintln!("{}", inert(&format!("  = {}", printable(reason))));
         }
     }
+}
+
+/// Text for people on standard output or error with no line able to act as a CI workflow
+/// command: values are escaped where they are inserted, this guards the whole text.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    jitscan::escape::ci_log(text)
 }
 
 fn print_problems(problems: &[InputProblem]) {
@@ -361,6 +385,6 @@ fn print_problems(problems: &[InputProblem]) {
         .filter(|p| p.severity == Severity::Error)
         .count();
     let warnings = problems.len() - errors;
-    eprint!("{out}");
+    eprint!("{}", inert(&out));
     eprintln!("{errors} error(s), {warnings} warning(s) in the inputs");
 }

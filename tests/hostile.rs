@@ -2,7 +2,8 @@
 //! (stable code, line and column) or a bounded result, fast; the exit code is 2 exactly when an
 //! input failed; and the good template scanned beside each bad input is still reported.
 //! Durations are printed, never asserted. Crashing inputs found by fuzzing are replayed from
-//! `fixtures/hostile/` (see `regressions`).
+//! `fixtures/hostile/` (see `regressions`). Hostile names must print inert in every human-readable
+//! output (see `escaping`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,6 +17,8 @@ mod big_exports;
 mod confinement;
 #[path = "hostile/diagnostics.rs"]
 mod diagnostics;
+#[path = "hostile/escaping.rs"]
+mod escaping;
 #[path = "hostile/files.rs"]
 mod files;
 #[path = "hostile/regressions.rs"]

@@ -82,13 +82,13 @@ fn every_finding_matches_its_rules_declared_metadata() {
             rule.id
         );
         assert!(
-            finding.message.contains(&finding.vm_name),
+            finding.message.as_str().contains(&finding.vm_name),
             "{}: the message names the VM",
             rule.id
         );
         if let Some(port) = finding.port {
             assert!(
-                finding.message.contains(&port.to_string()),
+                finding.message.as_str().contains(&port.to_string()),
                 "{}: the message names the port",
                 rule.id
             );

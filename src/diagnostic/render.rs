@@ -2,9 +2,11 @@
 //!
 //! The snippet is a small window of the file around the problem, never the whole file: a
 //! problem on a 100 MB single-line export shows about a hundred characters of that line, with
-//! the real line and column. Text from the input is made safe to print: control characters
-//! (an ANSI escape in a hostile template could rewrite the terminal) and bidirectional
-//! overrides become visible replacements. Only `main.rs` prints what this module builds.
+//! the real line and column. Text from the input is made safe to print: messages, help and
+//! file names go through [`escape::terminal`] (an ANSI escape in a hostile template could
+//! rewrite the terminal, a newline in a name could forge a line of the log), and in the
+//! snippet every character it escapes becomes a visible replacement, line by line. Only
+//! `main.rs` prints what this module builds.
 
 use std::fmt;
 
@@ -13,6 +15,7 @@ use miette::{
 };
 
 use super::{InputProblem, Severity, Span};
+use crate::escape::{self, is_terminal_unsafe};
 
 /// Characters of the problem's line shown on each side of it.
 const WINDOW_CHARS: usize = 60;
@@ -89,25 +92,9 @@ impl Diagnostic for RenderedProblem {
     }
 }
 
-/// `text` with control and bidirectional-override characters escaped, for messages.
-pub fn printable(text: &str) -> String {
-    if !text.chars().any(is_unsafe) {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| {
-            if is_unsafe(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+/// `text` as one line for the terminal: see [`escape::terminal`].
+fn printable(text: &str) -> String {
+    escape::terminal(text).into_owned()
 }
 
 /// A few lines of a file around a problem, each cut to a window, made printable.
@@ -168,7 +155,7 @@ impl Snippet {
         }
         let first_line = span.line.saturating_sub(1 + usize::from(has_previous));
         Self {
-            name: name.to_owned(),
+            name: printable(name),
             text: builder.text,
             first_line,
             label_line,
@@ -217,7 +204,7 @@ impl Builder {
             }
             match c {
                 '\t' | '\r' => self.text.push(' '),
-                c if is_unsafe(c) => self.text.push('\u{FFFD}'),
+                c if is_terminal_unsafe(c) => self.text.push('\u{FFFD}'),
                 c => self.text.push(c),
             }
         }
@@ -372,6 +359,47 @@ mod tests {
             proptest::prop_assert!(out.len() < 4096, "{}", out.len());
             proptest::prop_assert!(!out.contains('\u{1b}'), "an escape character reached the output");
         }
+    }
+
+    #[test]
+    fn values_in_a_diagnostic_cannot_start_a_line() {
+        let source = "{\n  \"a\": 1\n}";
+        let problem = InputProblem {
+            span: Some(Span {
+                offset: 4,
+                len: 3,
+                line: 2,
+                column: 3,
+            }),
+            source: Some(std::sync::Arc::new(source.to_owned())),
+            ..InputProblem::whole_file(
+                crate::diagnostic::ProblemCode::DanglingReference,
+                Severity::Warning,
+                "dir\n::error::x/\u{1b}[2Jf.json",
+                "no NSG 'n\n::notice::0 VMs: 0 unhealthy'",
+                "add\rit",
+            )
+        };
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+        let mut out = String::new();
+        handler
+            .render_report(&mut out, &RenderedProblem::from(&problem))
+            .unwrap();
+        assert!(!out.contains(['\u{1b}', '\r']), "{out}");
+        assert!(
+            out.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{out}"
+        );
+        assert!(out.contains("n\\u{a}::notice::0 VMs"), "{out}");
+        assert!(
+            out.contains("dir\\u{a}::error::x/\\u{1b}[2Jf.json"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\"a\": 1"),
+            "the snippet still shows its lines: {out}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! EVALUATE: the step-by-step decision for one VM and port, for `jitscan explain`: every rule
 //! of every NSG on the path in priority order with why it did or did not match, like Network
-//! Watcher's IP flow verify. Pure; rendering is the caller's.
+//! Watcher's IP flow verify. Pure; rendering is the caller's, and so is escaping: names,
+//! labels and reasons here hold the input's values as they are (`explain` puts each through
+//! `escape::terminal`).
 
 use super::nsg::{rule_matches, rule_mismatch, Destination, Flow, Level, Match, Mode, Source};
 use super::paths::{paths_to, PathIn};

@@ -3,12 +3,14 @@
 //! (api-version 2020-01-01, kind Basic): one policy per resource group and location, as a
 //! deployable ARM template and as a REST body with its request path.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::settings::{AllowedSources, PolicySettings};
 use crate::classify::{Classification, VmResult};
+use crate::escape;
 use crate::model::{OsType, VmKind};
 
 /// The API version of the documents.
@@ -187,9 +189,15 @@ fn vms_json(policy: &SuggestedPolicy, template_ids: bool) -> Value {
 
 /// The request path of the REST `PUT`.
 pub fn rest_path(policy: &SuggestedPolicy) -> String {
+    rest_path_escaped(policy, escape::verbatim)
+}
+
+/// The REST path with its values (subscription, resource group, location) put through
+/// `value`, for text of another kind (`escape::markdown` for remediation.md).
+pub fn rest_path_escaped(policy: &SuggestedPolicy, value: impl Fn(&str) -> Cow<'_, str>) -> String {
     format!(
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Security/locations/{}/jitNetworkAccessPolicies/{POLICY_NAME}?api-version={API_VERSION}",
-        policy.subscription, policy.resource_group, policy.location
+        value(&policy.subscription), value(&policy.resource_group), value(&policy.location)
     )
 }
 

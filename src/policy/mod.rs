@@ -4,7 +4,9 @@
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
 //! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
 //! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
-//! the files; it never prints.
+//! the files; it never prints. The summary is Markdown (remediation.md, and what `main`
+//! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
+//! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
 
 pub mod document;
 pub mod remediation;
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use crate::escape::{markdown, verbatim};
 use crate::scan::{environments, evaluate_inventory, ScanOptions};
 use document::SuggestedPolicy;
 use remediation::{describe, Proof, VmPlan};
@@ -96,7 +99,7 @@ pub fn plans_json(plans: &[VmPlan]) -> Value {
                     "vmId": p.vm_id,
                     "vmName": p.vm_name,
                     "source": p.source,
-                    "actions": p.actions.iter().map(|a| json!({ "change": describe(a) })).collect::<Vec<_>>(),
+                    "actions": p.actions.iter().map(|a| json!({ "change": describe(a, verbatim) })).collect::<Vec<_>>(),
                     "proven": proven,
                     "proof": detail,
                 })
@@ -122,15 +125,15 @@ pub fn summary(output: &PolicyOutput) -> String {
     for policy in &output.policies {
         let _ = writeln!(
             out,
-            "- `{}`: {} VM(s): {}",
-            document::rest_path(policy),
+            "- PUT {}: {} VM(s): {}",
+            document::rest_path_escaped(policy, markdown),
             policy.vms.len(),
             policy
                 .vms
                 .iter()
                 .map(|v| format!(
                     "{} (ports {})",
-                    v.name,
+                    markdown(&v.name),
                     v.ports
                         .iter()
                         .map(|p| p.number.to_string())
@@ -145,15 +148,16 @@ pub fn summary(output: &PolicyOutput) -> String {
     for plan in &output.plans {
         let status = match &plan.proof {
             Proof::Proven => "proven".to_owned(),
-            Proof::NotProven(why) => format!("NOT proven: {why}"),
+            Proof::NotProven(why) => format!("NOT proven: {}", markdown(why)),
         };
         let _ = writeln!(
             out,
-            "### {} ({status})\n\nDeclared in `{}`.\n",
-            plan.vm_name, plan.source
+            "### {} ({status})\n\nDeclared in {}.\n",
+            markdown(&plan.vm_name),
+            markdown(&plan.source)
         );
         for action in &plan.actions {
-            let _ = writeln!(out, "- {}", describe(action));
+            let _ = writeln!(out, "- {}", describe(action, markdown));
         }
         if plan.actions.is_empty() {
             out.push_str(match plan.proof {

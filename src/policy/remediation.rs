@@ -7,6 +7,7 @@
 //! then applied to a copy of the model and every VM re-evaluated: a plan is *proven* only when
 //! each VM it touches comes out healthy with no management port open.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
@@ -429,15 +430,16 @@ fn deny_rule(name: &str, priority: u32, port: u16, destination: &str) -> Securit
     }
 }
 
-/// One line describing an action, for people.
-pub fn describe(action: &Action) -> String {
+/// One line describing an action, for people; `value` escapes every name from the input for
+/// the text it goes into (`escape::verbatim` for JSON, `escape::markdown` for remediation.md).
+pub fn describe(action: &Action, value: impl Fn(&str) -> Cow<'_, str>) -> String {
     match action {
         Action::AddDenyRule { nsg, level, rule, priority, port, destination, ahead_of, .. } => {
             let shared = if *level == "subnet" && destination == "*" { "; it applies to every VM in the subnet" } else { "" };
-            format!("add to {level} NSG '{nsg}' the inbound rule '{rule}': Deny, priority {priority}, protocol *, port {port}, source *, destination {destination} (evaluated before '{ahead_of}'{shared})")
+            format!("add to {level} NSG '{}' the inbound rule '{}': Deny, priority {priority}, protocol *, port {port}, source *, destination {} (evaluated before '{}'{shared})", value(nsg), value(rule), value(destination), value(ahead_of))
         }
-        Action::RemoveRule { nsg, rule, port, .. } => format!("remove rule '{rule}' from NSG '{nsg}' (it opens port {port} and no priority is free ahead of it)"),
-        Action::AttachNsg { nic, .. } => format!("attach a network security group (Azure's default rules only) to network interface '{nic}'"),
-        Action::RemoveDnatRule { firewall, rule, port, .. } => format!("remove DNAT rule '{rule}' (to port {port}) from Azure Firewall '{}'", last_segment(firewall)),
+        Action::RemoveRule { nsg, rule, port, .. } => format!("remove rule '{}' from NSG '{}' (it opens port {port} and no priority is free ahead of it)", value(rule), value(nsg)),
+        Action::AttachNsg { nic, .. } => format!("attach a network security group (Azure's default rules only) to network interface '{}'", value(nic)),
+        Action::RemoveDnatRule { firewall, rule, port, .. } => format!("remove DNAT rule '{}' (to port {port}) from Azure Firewall '{}'", value(rule), value(last_segment(firewall))),
     }
 }

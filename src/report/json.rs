@@ -313,7 +313,7 @@ fn finding_entry(f: &Finding) -> FindingEntry<'_> {
         vm_id: &f.vm_id,
         vm_name: &f.vm_name,
         port: f.port,
-        message: &f.message,
+        message: f.message.as_str(),
         confidence: f.confidence.as_str(),
         source: source_of(&f.location),
         suppressed: f.suppression.is_some(),

@@ -12,6 +12,12 @@
 //! The shape is fixed by the SARIF 2.1.0 schema, not by jitscan, so the log is built with
 //! `json!` literals that read like the spec instead of a parallel set of structs; the vendored
 //! schema (tests/sarif/) and the Multitool (in CI) check it.
+//!
+//! Plain-text SARIF messages read `[text](target)` as an embedded link (§3.11.6), so every
+//! value from the input in a `message.text` is escaped with `escape::sarif_text`: in findings
+//! and related locations only the marked values (`rules::Message`), since jitscan's own words
+//! may link; diagnostics as a whole, since jitscan never links in them. The log is printed to
+//! CI logs too, so it goes through `escape::ci_log_json` last.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -20,6 +26,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{InputProblem, Severity};
+use crate::escape;
 use crate::model::Origin;
 use crate::rules::{Finding, Level, Rule, REGISTRY};
 use crate::scan::ScanResult;
@@ -53,7 +60,10 @@ pub fn render_relative_to(result: &ScanResult, base: Option<&Path>) -> String {
     let mut text =
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
-    text
+    match escape::ci_log_json(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(guarded) => guarded,
+    }
 }
 
 fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
@@ -174,7 +184,7 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
             json!({
                 "id": id,
                 "physicalLocation": physical(&r.origin, base),
-                "message": { "text": sentence(&r.message) },
+                "message": { "text": sentence(&r.message.escaped(escape::sarif_text)) },
             })
         })
         .collect();
@@ -189,7 +199,7 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
         "ruleId": finding.rule.id,
         "ruleIndex": REGISTRY.iter().position(|r| r.id == finding.rule.id),
         "level": finding.level.as_str(),
-        "message": { "text": sentence(&finding.message) },
+        "message": { "text": sentence(&finding.message.escaped(escape::sarif_text)) },
         "locations": [{
             "physicalLocation": physical(&finding.location, base),
             "logicalLocations": [{
@@ -235,7 +245,7 @@ fn notification(problem: &InputProblem, base: Option<&Path>) -> Value {
     };
     compact(json!({
         "level": level,
-        "message": { "text": sentence(&problem.message) },
+        "message": { "text": sentence(&escape::sarif_text(&problem.message)) },
         "descriptor": { "id": problem.code.as_str() },
         "locations": [{ "physicalLocation": physical }],
         "properties": { "help": problem.help },

@@ -1,10 +1,13 @@
 //! REPORT: the terminal table: one row per VM, one column per management port, then the
 //! reasons for every VM that needs attention and the scan summary. Colour only when asked
-//! (the caller decides from the terminal and `NO_COLOR`).
+//! (the caller decides from the terminal and `NO_COLOR`). Every value from the input (names,
+//! power states, paths, reasons) goes through [`escape::terminal`] as it is put in a cell or
+//! a line, so none can colour, clear or split the table.
 
 use std::fmt::Write as _;
 
 use crate::classify::{Classification, VmResult};
+use crate::escape;
 use crate::eval::{Confidence, NsgVerdict};
 use crate::model::VmKind;
 use crate::scan::ScanResult;
@@ -120,14 +123,16 @@ fn row(vm: &VmResult, gate_mark: &str) -> Vec<Cell> {
         Confidence::Assumed => " ~",
         Confidence::Unknown => " ?",
     };
+    let name = truncate(&escape::terminal(&vm.name), 40);
     let mut cells = vec![
         cell(match vm.power_state.as_deref() {
-            Some(state) if !state.to_ascii_lowercase().contains("running") => format!(
-                "{} ({})",
-                truncate(&vm.name, 40),
-                state.trim_start_matches("VM ")
-            ),
-            _ => truncate(&vm.name, 40),
+            Some(state) if !state.to_ascii_lowercase().contains("running") => {
+                format!(
+                    "{name} ({})",
+                    escape::terminal(state.trim_start_matches("VM "))
+                )
+            }
+            _ => name,
         }),
         cell(if vm.kind == VmKind::VirtualMachine {
             "vm"
@@ -163,7 +168,10 @@ fn row(vm: &VmResult, gate_mark: &str) -> Vec<Cell> {
         cells.push(Cell { text, colour });
     }
     let (line, _) = vm.origin.line_col();
-    cells.push(cell(format!("{}:{line}", vm.origin.path())));
+    cells.push(cell(format!(
+        "{}:{line}",
+        escape::terminal(vm.origin.path())
+    )));
     cells
 }
 
@@ -201,24 +209,25 @@ fn attention(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>, colour
     }
     out.push('\n');
     for vm in needing {
+        let name = escape::terminal(&vm.name);
         let name = if colour {
-            format!("{BOLD}{}{RESET}", vm.name)
+            format!("{BOLD}{name}{RESET}")
         } else {
-            vm.name.clone()
+            name.into_owned()
         };
         let _ = writeln!(
             out,
             "{name} ({}{}): {}",
             vm.classification.value.as_str(),
             gate.mark(vm),
-            vm.reason
+            escape::terminal(&vm.reason)
         );
         for note in gate.notes(vm) {
-            let _ = writeln!(out, "    {note}");
+            let _ = writeln!(out, "    {}", escape::terminal(note));
         }
         if let (conf, Some(why)) = vm.confidence() {
             if conf != Confidence::Certain {
-                let _ = writeln!(out, "    {}: {why}", conf.as_str());
+                let _ = writeln!(out, "    {}: {}", conf.as_str(), escape::terminal(&why));
             }
         }
     }
@@ -236,7 +245,7 @@ fn summary(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>) {
         result.suppressions.config_ignored,
     ) {
         (_, true) => "no configuration file (--no-config)".to_owned(),
-        (Some(path), false) => format!("configuration {path}"),
+        (Some(path), false) => format!("configuration {}", escape::terminal(path)),
         (None, false) => "no configuration file".to_owned(),
     };
     let _ = writeln!(

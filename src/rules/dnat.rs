@@ -1,6 +1,6 @@
 //! JIT004 mgmt-port-via-firewall-dnat: an Azure Firewall DNAT rule forwards to a management port.
 
-use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
 use crate::classify::VmResult;
 use crate::eval::paths::PathKind;
 
@@ -25,12 +25,14 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
             if via.is_empty() {
                 return None;
             }
-            let message = format!(
-                "VM '{}': {} is reachable from the Internet through Azure Firewall {}",
-                vm.name,
-                port_label(port.port),
-                via.join(", ")
-            );
+            let mut message = Message::default();
+            message
+                .words("VM '")
+                .value(&vm.name)
+                .words("': ")
+                .words(&port_label(port.port))
+                .words(" is reachable from the Internet through Azure Firewall ")
+                .append(&Message::join(&via, ", "));
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             finding.related = related_for(port);
             Some(finding)

@@ -1,6 +1,6 @@
 //! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable.
 
-use super::{port_label, related_for, Finding, Level, Rule};
+use super::{port_label, related_for, Finding, Level, Message, Rule};
 use crate::classify::{Classification, ReasonCode, VmResult};
 
 /// The rule.
@@ -26,8 +26,28 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
         .iter()
         .filter(|p| p.internet_exposed.value)
         .map(|port| {
-            let via: Vec<String> = port.paths.iter().filter(|(_, r)| *r).map(|(p, _)| format!("{} '{}'", p.kind.as_str(), p.via)).collect();
-            let message = format!("VM '{}': {} is reachable from the Internet via {} and no NSG or firewall filters it", vm.name, port_label(port.port), via.join(", "));
+            let via: Vec<Message> = port
+                .paths
+                .iter()
+                .filter(|(_, r)| *r)
+                .map(|(p, _)| {
+                    let mut m = Message::default();
+                    m.words(p.kind.as_str())
+                        .words(" '")
+                        .value(&p.via)
+                        .words("'");
+                    m
+                })
+                .collect();
+            let mut message = Message::default();
+            message
+                .words("VM '")
+                .value(&vm.name)
+                .words("': ")
+                .words(&port_label(port.port))
+                .words(" is reachable from the Internet via ")
+                .append(&Message::join(&via, ", "))
+                .words(" and no NSG or firewall filters it");
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             finding.related = related_for(port);
             finding

@@ -1,6 +1,6 @@
 //! JIT003 mgmt-port-via-load-balancer: a public load balancer forwards to a management port.
 
-use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
 use crate::classify::VmResult;
 use crate::eval::paths::PathKind;
 
@@ -21,25 +21,32 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
     vm.ports
         .iter()
         .filter_map(|port| {
-            let mut via: Vec<String> = reaching(port, PathKind::LoadBalancerNat)
-                .into_iter()
-                .map(|p| format!("NAT {p}"))
+            let labelled = |label: &str, path: &Message| {
+                let mut m = Message::default();
+                m.words(label).append(path);
+                m
+            };
+            let mut via: Vec<Message> = reaching(port, PathKind::LoadBalancerNat)
+                .iter()
+                .map(|p| labelled("NAT ", p))
                 .collect();
             via.extend(
                 reaching(port, PathKind::LoadBalancerRule)
-                    .into_iter()
-                    .map(|p| format!("load-balancing rule {p}")),
+                    .iter()
+                    .map(|p| labelled("load-balancing rule ", p)),
             );
             if via.is_empty() {
                 return None;
             }
-            let message = format!(
-                "{} '{}': {} is reachable from the Internet through load balancer {}",
-                kind_name(vm),
-                vm.name,
-                port_label(port.port),
-                via.join(", ")
-            );
+            let mut message = Message::default();
+            message
+                .words(kind_name(vm))
+                .words(" '")
+                .value(&vm.name)
+                .words("': ")
+                .words(&port_label(port.port))
+                .words(" is reachable from the Internet through load balancer ")
+                .append(&Message::join(&via, ", "));
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             finding.related = related_for(port);
             Some(finding)

@@ -9,10 +9,13 @@
 mod dnat;
 mod exposed_without_nsg;
 mod load_balancer;
+mod message;
 mod open_port;
 mod undecidable;
 
 use rayon::prelude::*;
+
+pub use message::Message;
 
 use crate::classify::{port_name, VmResult};
 use crate::eval::paths::PathKind;
@@ -87,8 +90,8 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static Rule> {
 pub struct Related {
     /// Where.
     pub origin: Origin,
-    /// What it is.
-    pub message: String,
+    /// What it is (the input's values marked).
+    pub message: Message,
 }
 
 /// Why a finding is suppressed.
@@ -117,8 +120,8 @@ pub struct Finding {
     pub vm_name: String,
     /// The port, for per-port findings.
     pub port: Option<u16>,
-    /// Specific message.
-    pub message: String,
+    /// Specific message (the input's values marked).
+    pub message: Message,
     /// The VM's declaration.
     pub location: Origin,
     /// Related places.
@@ -130,7 +133,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(rule: &'static Rule, vm: &VmResult, port: Option<u16>, message: String) -> Self {
+    fn new(rule: &'static Rule, vm: &VmResult, port: Option<u16>, message: Message) -> Self {
         let (confidence, confidence_reason) = vm.confidence();
         Self {
             rule,
@@ -161,33 +164,38 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
     let mut out = Vec::new();
     for e in &port.evidence {
         if let Some(origin) = &e.origin {
+            let mut message = Message::default();
+            message
+                .words(e.level.as_str())
+                .words(" NSG '")
+                .value(&e.nsg)
+                .words("' rule '")
+                .value(&e.rule)
+                .words("' (")
+                .words(e.access.as_str())
+                .words(", priority ")
+                .words(&e.priority.map_or("?".to_owned(), |p| p.to_string()))
+                .words(&format!(") decides port {}", port.port));
             out.push(Related {
                 origin: origin.clone(),
-                message: format!(
-                    "{} NSG '{}' rule '{}' ({}, priority {}) decides port {}",
-                    e.level.as_str(),
-                    e.nsg,
-                    e.rule,
-                    e.access.as_str(),
-                    e.priority.map_or("?".to_owned(), |p| p.to_string()),
-                    port.port
-                ),
+                message,
             });
         }
     }
     for (path, reaches) in &port.paths {
         if let (Some(origin), true) = (&path.origin, reaches) {
+            let mut message = Message::default();
+            message
+                .words(path.kind.as_str())
+                .words(" via '")
+                .value(&path.via)
+                .words("'");
+            if let Some(rule) = &path.rule {
+                message.words(" rule '").value(rule).words("'");
+            }
             out.push(Related {
                 origin: origin.clone(),
-                message: format!(
-                    "{} via '{}'{}",
-                    path.kind.as_str(),
-                    path.via,
-                    path.rule
-                        .as_ref()
-                        .map(|r| format!(" rule '{r}'"))
-                        .unwrap_or_default()
-                ),
+                message,
             });
         }
     }
@@ -199,23 +207,21 @@ fn port_label(port: u16) -> String {
     format!("port {port} ({})", port_name(port))
 }
 
-/// Paths of `kind` that reach the port.
-fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<String> {
+/// Paths of `kind` that reach the port: `'via' rule 'name' (frontend)`.
+fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
     port.paths
         .iter()
         .filter(|(p, reaches)| *reaches && p.kind == kind)
         .map(|(p, _)| {
-            let rule = p
-                .rule
-                .as_ref()
-                .map(|r| format!(" rule '{r}'"))
-                .unwrap_or_default();
-            let front = p
-                .frontend
-                .as_ref()
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default();
-            format!("'{}'{rule}{front}", p.via)
+            let mut message = Message::default();
+            message.words("'").value(&p.via).words("'");
+            if let Some(rule) = &p.rule {
+                message.words(" rule '").value(rule).words("'");
+            }
+            if let Some(front) = &p.frontend {
+                message.words(" (").value(front).words(")");
+            }
+            message
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! JIT001 mgmt-port-open-to-internet: the JIT recommendation itself.
 
-use super::{port_label, reaching, related_for, Finding, Level, Rule};
+use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
 use crate::classify::{Classification, VmResult};
 use crate::eval::paths::PathKind;
 use crate::eval::Confidence;
@@ -27,21 +27,29 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
         .iter()
         .filter(|p| p.open.value || (p.open.confidence == Confidence::Unknown && vm.classification.confidence == Confidence::Unknown))
         .map(|port| {
-            let mut message = format!("VM '{}': {} is open to the Internet", vm.name, port_label(port.port));
+            let mut message = Message::default();
+            message.words("VM '").value(&vm.name).words("': ").words(&port_label(port.port));
             if port.open.confidence == Confidence::Unknown {
-                message = format!("VM '{}': {} may be open to the Internet; the input does not decide it ({})", vm.name, port_label(port.port), port.open.reason.as_deref().unwrap_or("undecidable value"));
+                message.words(" may be open to the Internet; the input does not decide it (").value(port.open.reason.as_deref().unwrap_or("undecidable value")).words(")");
+            } else {
+                message.words(" is open to the Internet");
             }
             for e in port.evidence.iter().filter(|e| e.access == Access::Allow && !e.rule.is_empty()) {
-                message.push_str(&format!(": {} NSG '{}' rule '{}' (priority {}) allows it", e.level.as_str(), e.nsg, e.rule, e.priority.map_or("?".to_owned(), |p| p.to_string())));
+                let priority = e.priority.map_or("?".to_owned(), |p| p.to_string());
+                message.words(": ").words(e.level.as_str()).words(" NSG '").value(&e.nsg).words("' rule '").value(&e.rule).words(&format!("' (priority {priority}) allows it"));
             }
-            let paths: Vec<String> = [PathKind::PublicIp, PathKind::LoadBalancerNat, PathKind::LoadBalancerRule, PathKind::FirewallDnat]
+            let paths: Vec<Message> = [PathKind::PublicIp, PathKind::LoadBalancerNat, PathKind::LoadBalancerRule, PathKind::FirewallDnat]
                 .iter()
-                .flat_map(|k| reaching(port, *k).into_iter().map(move |p| format!("{} {p}", k.as_str())))
+                .flat_map(|k| reaching(port, *k).into_iter().map(move |p| {
+                    let mut path = Message::default();
+                    path.words(k.as_str()).words(" ").append(&p);
+                    path
+                }))
                 .collect();
             if paths.is_empty() {
-                message.push_str("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
+                message.words("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
             } else {
-                message.push_str(&format!("; reachable via {}", paths.join(", ")));
+                message.words("; reachable via ").append(&Message::join(&paths, ", "));
             }
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             finding.related = related_for(port);

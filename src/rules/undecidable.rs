@@ -1,6 +1,6 @@
 //! JIT005 verdict-undecidable-offline: the input does not decide the VM's verdict.
 
-use super::{Finding, Level, Rule};
+use super::{Finding, Level, Message, Rule};
 use crate::classify::VmResult;
 use crate::eval::Confidence;
 
@@ -22,11 +22,13 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
     if confidence != Confidence::Unknown {
         return Vec::new();
     }
-    let message = format!(
-        "VM '{}': the verdict ({}) cannot be decided offline: {}",
-        vm.name,
-        vm.classification.value.as_str(),
-        reason.as_deref().unwrap_or("an undecidable value")
-    );
+    let mut message = Message::default();
+    message
+        .words("VM '")
+        .value(&vm.name)
+        .words("': the verdict (")
+        .words(vm.classification.value.as_str())
+        .words(") cannot be decided offline: ")
+        .value(reason.as_deref().unwrap_or("an undecidable value"));
     vec![Finding::new(rule, vm, None, message)]
 }

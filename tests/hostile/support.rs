@@ -1,7 +1,10 @@
 //! Shared helpers of the hostile-input tests: a scan folder holding one good template next to
-//! the bad input, a run of the real binary with a JSON report, and lookups into that report.
+//! the bad input, a run of the real binary (with a JSON report, or any command), and lookups
+//! into that report.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -40,13 +43,10 @@ pub fn scan(label: &str, paths: &[&Path]) -> Scan {
 
 /// Runs the real binary with extra arguments (the JSON report is parsed when there is one).
 pub fn scan_with(label: &str, paths: &[&Path], args: &[&str]) -> Scan {
-    let mut cmd = Command::cargo_bin("jitscan").unwrap();
-    cmd.env("NO_COLOR", "1").arg("scan").args(args).args(paths);
-    cmd.timeout(Duration::from_secs(600));
-    let start = Instant::now();
-    let output = cmd.output().unwrap();
-    let elapsed = start.elapsed();
-    println!("{label}: jitscan took {elapsed:?}");
+    let mut all: Vec<&OsStr> = vec![OsStr::new("scan")];
+    all.extend(args.iter().map(OsStr::new));
+    all.extend(paths.iter().map(|p| p.as_os_str()));
+    let (output, elapsed) = run(label, &all);
     let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     Scan {
         code: output.status.code().unwrap_or(-1),
@@ -54,6 +54,18 @@ pub fn scan_with(label: &str, paths: &[&Path], args: &[&str]) -> Scan {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         elapsed,
     }
+}
+
+/// Runs the real binary with `args` (any subcommand), without colour; prints the duration.
+pub fn run(label: &str, args: &[&OsStr]) -> (Output, Duration) {
+    let mut cmd = Command::cargo_bin("jitscan").unwrap();
+    cmd.env("NO_COLOR", "1").args(args);
+    cmd.timeout(Duration::from_secs(600));
+    let start = Instant::now();
+    let output = cmd.output().unwrap();
+    let elapsed = start.elapsed();
+    println!("{label}: jitscan took {elapsed:?}");
+    (output, elapsed)
 }
 
 /// The `inputs` record whose path ends with `name`.

@@ -243,7 +243,7 @@ fn finding_view(f: &Finding) -> FindingView {
         rule_id: f.rule.id,
         rule_name: f.rule.name,
         level: f.level.as_str(),
-        message: f.message.clone(),
+        message: f.message.to_string(),
         confidence: f.confidence.as_str(),
         suppression: f
             .suppression
