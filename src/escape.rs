@@ -34,6 +34,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
 /// Whether `c` must not reach a terminal raw: a C0 or C1 control or DEL (newline, tab and
 /// carriage return included), a bidirectional mark, embedding, override or isolate, or a
@@ -70,6 +71,25 @@ pub fn terminal(value: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A whole rendered HTML page with the characters of [`is_terminal_unsafe`] (newlines
+/// excepted, which only the page's own markup holds) written as visible `\u{..}` text. Askama
+/// escapes markup but leaves controls and bidi overrides raw: a numeric reference would put
+/// the same override back in the DOM, where it reorders the text around a name.
+pub fn html_page(page: String) -> String {
+    if !page.chars().any(|c| c != '\n' && is_terminal_unsafe(c)) {
+        return page;
+    }
+    let mut out = String::with_capacity(page.len() + 16);
+    for c in page.chars() {
+        if c != '\n' && is_terminal_unsafe(c) {
+            push_visible(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every line of `text` made unable to act as a CI workflow command: a line that, leading
@@ -215,3 +235,51 @@ pub fn verbatim(value: &str) -> Cow<'_, str> {
 #[cfg(test)]
 #[path = "escape_tests.rs"]
 mod tests;
+
+/// A writer for a report printed to standard output, where a CI log may read it: every
+/// complete line goes through `guard` ([`ci_log`] for HTML, [`ci_log_json`] for JSON) before
+/// it is written. Reports written to files need none of this, and do not pay for it.
+pub struct GuardedLines<W: io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+    guard: fn(&str) -> Cow<'_, str>,
+}
+
+impl<W: io::Write> GuardedLines<W> {
+    /// Wraps `inner`; `guard` is applied to each line.
+    pub fn new(inner: W, guard: fn(&str) -> Cow<'_, str>) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+            guard,
+        }
+    }
+
+    /// Writes `bytes` (whole lines, or the last part of the text) through the guard. The
+    /// reports are UTF-8 text and a newline never splits a character; anything else is
+    /// written as it is.
+    fn write_guarded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.inner.write_all((self.guard)(text).as_bytes()),
+            Err(_) => self.inner.write_all(bytes),
+        }
+    }
+}
+
+impl<W: io::Write> io::Write for GuardedLines<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if let Some(last) = self.pending.iter().rposition(|b| *b == b'\n') {
+            let rest = self.pending.split_off(last + 1);
+            let lines = std::mem::replace(&mut self.pending, rest);
+            self.write_guarded(&lines)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let rest = std::mem::take(&mut self.pending);
+        self.write_guarded(&rest)?;
+        self.inner.flush()
+    }
+}

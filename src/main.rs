@@ -164,7 +164,13 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
                 }
             }
             None => {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+                // Standard output may be a CI log: no line of any report may act there.
+                let guard = match format {
+                    Format::Json | Format::Sarif => jitscan::escape::ci_log_json,
+                    Format::Table | Format::Html => jitscan::escape::ci_log,
+                };
+                let stdout = jitscan::escape::GuardedLines::new(std::io::stdout(), guard);
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout);
                 let written =
                     write_report(*format, &result, colour, &mut out).and_then(|()| out.flush());
                 if let Err(err) = written.filter_broken_pipe() {

@@ -100,7 +100,7 @@ struct RuleView {
 /// # Errors
 /// Only when askama fails to write the page (it does not fail on any value from input).
 pub fn render(result: &ScanResult) -> Result<String, askama::Error> {
-    build(result).render()
+    build(result).render().map(crate::escape::html_page)
 }
 
 fn build(result: &ScanResult) -> ReportPage {

@@ -333,3 +333,28 @@ fn policy_summary_and_remediation_md_are_inert_markdown() {
     }
     assert!(p.stdout.contains("### vm\\u{1b}\\]0;pwned"), "{}", p.stdout);
 }
+
+/// JSON and HTML printed to standard output (a CI log) are guarded line by line too, and the
+/// JSON still parses to the same names.
+#[test]
+fn json_and_html_on_standard_output_are_inert() {
+    let (_dir, file, _) = hostile_folder();
+    for format in ["json", "html"] {
+        let label: &'static str = if format == "json" { "json" } else { "html" };
+        let p = printed(
+            label,
+            &[
+                OsStr::new("scan"),
+                OsStr::new("--format"),
+                OsStr::new(format),
+                file.parent().unwrap().as_os_str(),
+            ],
+        );
+        assert_all_inert(&p);
+        if format == "json" {
+            let report: Value = serde_json::from_str(&p.stdout).unwrap();
+            let name = report["vms"][0]["name"].as_str().unwrap();
+            assert!(name.contains("##[error]x\u{202e}"), "{name:?}");
+        }
+    }
+}
