@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 use jitscan::model::{key, Access, Decided};
-use jitscan::policy::remediation::{self, Action, Proof};
+use jitscan::policy::remediation::{self, Proof};
 use jitscan::policy::settings::iso8601_seconds;
 use jitscan::scan::{environments, ScanOptions};
 use serde_json::Value;
@@ -124,6 +124,9 @@ fn the_schema_check_can_fail() {
 
 #[test]
 fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
+    use jitscan::model::address::AddressItem;
+    use jitscan::model::ports::PortSet;
+    use jitscan::model::{Direction, SecurityRule};
     let options = ScanOptions {
         paths: vec![root().join("fixtures/arm/ssh-open-to-any-with-public-ip.json")],
         ..ScanOptions::default()
@@ -131,52 +134,43 @@ fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
     let envs = environments(&options);
     let inventory = &envs[0].inventory;
     let vm = &inventory.vms[0];
-    let nsg = inventory.nsgs.values().next().unwrap();
-    let allow = nsg
+    let nsg_key = inventory.nsgs.keys().next().unwrap().clone();
+    // The deny JIT has been seen writing: priority 4096, behind the allow at 100.
+    let mut naive = inventory.clone();
+    naive
+        .nsgs
+        .get_mut(&nsg_key)
+        .unwrap()
         .rules
-        .iter()
-        .find(|r| r.access == Decided::Known(Access::Allow))
-        .unwrap();
-    let naive = Action::AddDenyRule {
-        nsg_id: nsg.id.to_string(),
-        nsg: nsg.name.to_string(),
-        level: "nic",
-        rule: "jit-deny-22".to_owned(),
-        priority: 4096,
-        port: 22,
-        destination: "*".to_owned(),
-        ahead_of: String::new(),
-    };
-    assert!(matches!(
-        remediation::prove(inventory, vm, &[naive], &options.ports),
-        Proof::NotProven(_)
-    ));
+        .push(SecurityRule {
+            name: "jit-deny-22".to_owned().into(),
+            priority: Decided::Known(4096),
+            direction: Decided::Known(Direction::Inbound),
+            access: Decided::Known(Access::Deny),
+            protocol: Decided::Known("*".to_owned()),
+            sources: Decided::Known(vec![AddressItem::Any]),
+            source_ports: Decided::Known(PortSet::all()),
+            destinations: Decided::Known(vec![AddressItem::Any]),
+            destination_ports: Decided::Known(PortSet::single(22)),
+            is_default: false,
+            origin: None,
+        });
+    let after = jitscan::classify::classify(jitscan::eval::evaluate_vm(&naive, vm, &options.ports));
+    assert_eq!(
+        after.classification.value,
+        jitscan::classify::Classification::Unhealthy
+    );
+    // The plan: allow-ssh-any (priority 100, source *, port 22 only) opens nothing but a
+    // management port, so it is deleted; nothing else behind the NSG changes.
     let plans = remediation::plan_environment(inventory, &options.ports);
     assert_eq!(plans.len(), 1);
-    assert_eq!(plans[0].proof, Proof::Proven);
-    let allow_priority = *allow.priority.known().unwrap();
-    let taken: Vec<u32> = nsg
-        .rules
-        .iter()
-        .filter_map(|r| r.priority.known().copied())
-        .collect();
-    for action in &plans[0].actions {
-        match action {
-            Action::AddDenyRule {
-                priority, nsg_id, ..
-            } => {
-                assert!(
-                    *priority < allow_priority && *priority >= 100 && !taken.contains(priority)
-                );
-                assert_eq!(key(nsg_id), key(&nsg.id));
-            }
-            Action::RemoveRule { rule, .. } => assert_eq!(
-                &**rule, &*allow.name,
-                "removal only when no priority is free ahead"
-            ),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    assert_eq!(plans[0].proof, Proof::Proven, "{:?}", plans[0].changes);
+    assert_eq!(plans[0].changes.len(), 1);
+    let change = &plans[0].changes[0];
+    assert_eq!(change.operation, remediation::Operation::Delete);
+    assert_eq!(change.before.as_ref().unwrap()["name"], "allow-ssh-any");
+    assert_eq!(key(&change.parent_id), nsg_key);
+    assert!(plans[0].collateral.is_empty(), "{:?}", plans[0].collateral);
 }
 
 #[test]
@@ -202,7 +196,7 @@ fn every_fixture_plan_is_proven_and_healthy_vms_get_none() {
                 Proof::Proven,
                 "{}: {:?}",
                 plan.vm_name,
-                plan.actions
+                plan.changes
             );
         } else {
             // What the input lacks cannot be proven closed; the plan must say so, not pretend.
@@ -223,7 +217,7 @@ fn every_fixture_plan_is_proven_and_healthy_vms_get_none() {
                 .iter()
                 .find(|p| p.vm_name == *n)
                 .unwrap()
-                .actions
+                .changes
                 .len()
         })
         .collect();

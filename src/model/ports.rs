@@ -129,6 +129,43 @@ impl PortSet {
     pub fn ranges(&self) -> &[(u16, u16)] {
         &self.ranges
     }
+
+    /// The ports of `self` that are also in `other`.
+    pub fn intersect(&self, other: &PortSet) -> PortSet {
+        let mut out = Vec::new();
+        for &(a, b) in &self.ranges {
+            for &(c, d) in &other.ranges {
+                let (start, end) = (a.max(c), b.min(d));
+                if start <= end {
+                    out.push((start, end));
+                }
+            }
+        }
+        Self::from_ranges(out)
+    }
+
+    /// The ports of `self` that are not in `other`: a range with a hole becomes two ranges.
+    pub fn minus(&self, other: &PortSet) -> PortSet {
+        let mut out = Vec::new();
+        for &(a, b) in &self.ranges {
+            let mut start = u32::from(a);
+            let end = u32::from(b);
+            for &(c, d) in other.ranges.iter().filter(|&&(c, d)| d >= a && c <= b) {
+                let (c, d) = (u32::from(c), u32::from(d));
+                if c > start {
+                    out.push((start, c - 1));
+                }
+                start = start.max(d + 1);
+            }
+            if start <= end {
+                out.push((start, end));
+            }
+        }
+        Self::from_ranges(
+            out.into_iter()
+                .filter_map(|(x, y)| Some((u16::try_from(x).ok()?, u16::try_from(y).ok()?))),
+        )
+    }
 }
 
 impl std::fmt::Display for PortSet {
@@ -199,5 +236,20 @@ mod tests {
             let naive = ranges.iter().any(|&(a, b)| a.min(b) <= probe && probe <= a.max(b));
             prop_assert_eq!(set.contains(probe), naive);
         }
+    }
+
+    #[test]
+    fn set_difference_splits_ranges_and_intersection_keeps_the_common_ports() {
+        let mgmt = PortSet::from_ranges([(22, 22), (3389, 3389), (5985, 5986)]);
+        let rule = PortSet::from_ranges([(20, 25), (80, 80), (443, 443), (5985, 5986)]);
+        assert_eq!(rule.minus(&mgmt).to_string(), "20-21,23-25,80,443");
+        assert_eq!(rule.intersect(&mgmt).to_string(), "22,5985-5986");
+        assert_eq!(PortSet::single(22).minus(&mgmt), PortSet::empty());
+        let all_but = PortSet::all().minus(&mgmt);
+        assert_eq!(
+            all_but.ranges(),
+            &[(0, 21), (23, 3388), (3390, 5984), (5987, 65535)]
+        );
+        assert_eq!(PortSet::all().intersect(&mgmt), mgmt);
     }
 }

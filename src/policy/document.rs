@@ -236,8 +236,12 @@ pub fn arm_template(policy: &SuggestedPolicy) -> Value {
 
 /// A file-name stem for the policy (`<resource group>-<location>`), safe on every platform.
 pub fn file_stem(policy: &SuggestedPolicy) -> String {
-    format!("{}-{}", policy.resource_group, policy.location)
-        .chars()
+    safe_file_stem(&format!("{}-{}", policy.resource_group, policy.location))
+}
+
+/// `text` with every character but ASCII letters, digits, `-`, `_` and `.` replaced by `_`.
+pub fn safe_file_stem(text: &str) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
                 c

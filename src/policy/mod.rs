@@ -8,20 +8,24 @@
 //! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
 //! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
 
+pub mod changes;
+mod collateral;
 pub mod document;
 pub mod remediation;
+mod rule_body;
 pub mod settings;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::escape::{markdown, verbatim};
+use crate::escape::markdown;
 use crate::scan::{environments, evaluate_inventory, ScanOptions};
+use changes::describe;
 use document::SuggestedPolicy;
-use remediation::{describe, Proof, VmPlan};
+use remediation::{Proof, VmPlan};
 
 /// Everything `jitscan policy` produces.
 #[derive(Debug, Clone)]
@@ -82,30 +86,28 @@ pub fn write(output: &PolicyOutput, dir: &Path) -> std::io::Result<Vec<PathBuf>>
     let plan_md = dir.join("remediation.md");
     std::fs::write(&plan_md, summary(output))?;
     written.extend([plan_json, plan_md]);
+    let templates = changes::arm_templates(&output.plans);
+    if !templates.is_empty() {
+        let nsg_dir = dir.join("nsg-changes");
+        std::fs::create_dir_all(&nsg_dir)?;
+        for (group, template) in templates {
+            let path = nsg_dir.join(format!(
+                "{}.template.json",
+                document::safe_file_stem(&group)
+            ));
+            std::fs::write(&path, pretty(&template))?;
+            written.push(path);
+        }
+    }
+    let script = dir.join("nsg-changes.sh");
+    std::fs::write(&script, changes::az_script(&output.plans))?;
+    written.push(script);
     Ok(written)
 }
 
-/// The plans as JSON.
+/// The plans as JSON (`remediation.json`).
 pub fn plans_json(plans: &[VmPlan]) -> Value {
-    Value::Array(
-        plans
-            .iter()
-            .map(|p| {
-                let (proven, detail) = match &p.proof {
-                    Proof::Proven => (true, "re-evaluated with the plan applied: healthy, no management port open".to_owned()),
-                    Proof::NotProven(why) => (false, why.clone()),
-                };
-                json!({
-                    "vmId": p.vm_id,
-                    "vmName": p.vm_name,
-                    "source": p.source,
-                    "actions": p.actions.iter().map(|a| json!({ "change": describe(a, verbatim) })).collect::<Vec<_>>(),
-                    "proven": proven,
-                    "proof": detail,
-                })
-            })
-            .collect(),
-    )
+    changes::remediation_json(plans)
 }
 
 /// A human-readable summary (Markdown) of the policies and the plan.
@@ -120,7 +122,7 @@ pub fn summary(output: &PolicyOutput) -> String {
         .iter()
         .filter(|p| p.proof == Proof::Proven)
         .count();
-    let _ = writeln!(out, "{} VM(s) to remediate; the plan is proven for {proven} of them (applied to the model and re-evaluated: healthy, no management port open).\n", output.plans.len());
+    let _ = writeln!(out, "{} VM(s) to remediate; the plan is proven for {proven} of them (every change applied to the model and every VM re-evaluated: no management port open, and nothing else changed that the plan does not list).\n", output.plans.len());
     out.push_str("## Suggested JIT policies\n\n");
     for policy in &output.policies {
         let _ = writeln!(
@@ -152,14 +154,23 @@ pub fn summary(output: &PolicyOutput) -> String {
         };
         let _ = writeln!(
             out,
-            "### {} ({status})\n\nDeclared in {}.\n",
+            "### {} ({}, {status})\n\nDeclared in {}.\n",
             markdown(&plan.vm_name),
+            plan.finding,
             markdown(&plan.source)
         );
-        for action in &plan.actions {
-            let _ = writeln!(out, "- {}", describe(action, markdown));
+        for change in &plan.changes {
+            let _ = writeln!(out, "- {}", describe(change, markdown));
         }
-        if plan.actions.is_empty() {
+        if !plan.collateral.is_empty() {
+            out.push_str(
+                "\nWhat else these changes change (accepted by the plan; check each):\n\n",
+            );
+            for side in &plan.collateral {
+                let _ = writeln!(out, "- {}", markdown(side));
+            }
+        }
+        if plan.changes.is_empty() {
             out.push_str(match plan.proof {
                 Proof::Proven => "- no change of its own: the changes planned for other VMs (a shared NSG or firewall) close it\n",
                 Proof::NotProven(_) => "- no change found that jitscan can propose\n",

@@ -1,19 +1,32 @@
-//! POLICY: the NSG and firewall changes that close every open management port, and the proof.
+//! POLICY: the NSG and firewall changes that close every open management port, chosen for
+//! least collateral, and the proof.
 //!
-//! For each open port: a deny rule on the NSG that allowed it, at a free priority *ahead of*
-//! the allowing rule (JIT itself has been seen writing its deny at 4096, behind the allow,
-//! which protects nothing), or the removal of that rule when no priority is free ahead of it;
-//! an NSG for an ipConfiguration that has none; the removal of a firewall DNAT rule. The plan is
-//! then applied to a copy of the model and every VM re-evaluated: a plan is *proven* only when
-//! each VM it touches comes out healthy with no management port open.
+//! For each allow rule that opens a management port of a target VM to the Internet, three
+//! edits are tried on a copy of the model, in this order: narrow the rule (take the
+//! management ports out of its ports, splitting ranges: `20-25` becomes `20-21,23-25`), or
+//! delete it when it opens nothing else; then a deny for source `Internet` placed after the
+//! rules that allow specific sources and before the allow, at a priority no other rule of
+//! the NSG holds (JIT has been seen writing its deny at 4096, behind the allow, which
+//! protects nothing). The first edit that changes nothing else is taken; when each changes
+//! something else, the one that changes least, and the plan lists what (see `collateral`).
+//! A VM with no NSG on a path in gets one for its NIC; a firewall DNAT rule to it is removed.
+//! Targets are unhealthy VMs without JIT and VMs that the Internet reaches with no NSG at all.
+//!
+//! The proof applies every change of the environment to the model and re-evaluates every VM:
+//! each target must come out with no management port open, and every other difference must
+//! be listed by a plan, or the plan is not proven.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
+use serde_json::{json, Value};
+
+use super::collateral::{differences, reach, ProbeKey};
+use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_name};
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
 use crate::eval::paths::PathKind;
-use crate::eval::{evaluate_vm, Confidence, NsgLevel, NsgVerdict};
-use crate::model::access::last_segment;
+use crate::eval::vm::{targets_of, Slot};
+use crate::eval::{evaluate_vm, Confidence, NsgVerdict};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
@@ -24,65 +37,81 @@ use crate::model::{
 /// Most planning rounds per VM (each round closes what the previous evaluation showed open).
 const MAX_ROUNDS: usize = 8;
 
-/// One change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Add an inbound deny rule for `port` to an NSG, ahead of the rule that allows it.
-    AddDenyRule {
-        /// NSG id.
-        nsg_id: String,
-        /// NSG name.
-        nsg: String,
-        /// Subnet or NIC level.
-        level: &'static str,
-        /// New rule name.
-        rule: String,
-        /// Its priority.
-        priority: u32,
-        /// Port it denies.
-        port: u16,
-        /// Destination prefix (`*` or the VM's address).
-        destination: String,
-        /// The allow rule it overrides (name and priority).
-        ahead_of: String,
+/// What a change does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A new rule or NSG.
+    Add,
+    /// An existing rule edited.
+    Modify,
+    /// An existing rule removed.
+    Delete,
+}
+
+impl Operation {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Modify => "modify",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// What the change does to the model, to re-evaluate it.
+#[derive(Debug, Clone)]
+enum Effect {
+    AddRule(Box<SecurityRule>),
+    SetPorts {
+        rule: Arc<str>,
+        ports: PortSet,
     },
-    /// Remove an allow rule (no free priority ahead of it).
     RemoveRule {
-        /// NSG id.
-        nsg_id: String,
-        /// NSG name.
-        nsg: String,
-        /// Rule name.
-        rule: String,
-        /// Port it opened.
-        port: u16,
+        rule: Arc<str>,
     },
-    /// Attach a new NSG (Azure's default rules only) to a NIC that has none.
     AttachNsg {
-        /// NIC id.
         nic_id: String,
-        /// NIC name.
-        nic: String,
+        nsg_id: String,
+        nsg_name: String,
     },
-    /// Remove a firewall DNAT rule.
-    RemoveDnatRule {
-        /// Firewall id.
-        firewall_id: String,
-        /// Firewall name.
-        firewall: String,
-        /// `collection/rule`.
+    RemoveDnat {
         rule: String,
-        /// Port it forwards to.
-        port: u16,
     },
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The operation.
+    pub operation: Operation,
+    /// `securityRule`, `networkSecurityGroup` (a new NSG for a NIC) or `firewallDnatRule`.
+    pub resource: &'static str,
+    /// The NSG (for a rule), the NIC (for a new NSG) or the firewall.
+    pub parent_id: String,
+    /// Its name.
+    pub parent_name: String,
+    /// The rule in REST shape before (None for an add).
+    pub before: Option<Value>,
+    /// After (None for a delete).
+    pub after: Option<Value>,
+    /// Names of the VMs behind the changed resource.
+    pub affected_vms: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// Where the rule is declared (file:line), for an edit of a template.
+    pub declared_at: Option<String>,
+    /// True when the rule comes from a template: edit the template, not the live resource.
+    pub from_template: bool,
+    effect: Effect,
 }
 
 /// Whether re-evaluation after the plan closes everything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proof {
-    /// Healthy, every management port closed.
+    /// Every management port closed; any other change is listed in the plan.
     Proven,
-    /// Something stays open or undecided; why.
+    /// Something stays open or undecided, or changed without being listed; why.
     NotProven(String),
 }
 
@@ -95,235 +124,383 @@ pub struct VmPlan {
     pub vm_name: String,
     /// The file that declares the VM (ids from different templates may coincide).
     pub source: String,
-    /// Changes, in order.
-    pub actions: Vec<Action>,
+    /// The rule that raised it: `JIT001` (unhealthy) or `JIT002` (no NSG).
+    pub finding: &'static str,
+    /// Changes made for it, in order.
+    pub changes: Vec<Change>,
+    /// What else the changes change (other VMs, other ports, named sources), accepted.
+    pub collateral: Vec<String>,
     /// Outcome of re-evaluation with every plan of the environment applied.
     pub proof: Proof,
 }
 
-/// Plans and proves the remediation of every unhealthy VM of an environment.
+/// A VM to remediate, with the finding that makes it one.
+fn target_finding(result: &VmResult) -> Option<&'static str> {
+    if result.kind != VmKind::VirtualMachine {
+        return None;
+    }
+    match result.classification.value {
+        Classification::Unhealthy if result.jit_policy.is_none() => Some("JIT001"),
+        Classification::NotApplicable
+            if result.reason_code == ReasonCode::NoNsgNoFirewall && result.internet_exposed() =>
+        {
+            Some("JIT002")
+        }
+        _ => None,
+    }
+}
+
+/// Plans and proves the remediation of every target VM of an environment.
 pub fn plan_environment(inventory: &Inventory, ports: &[u16]) -> Vec<VmPlan> {
-    let mut working = inventory.clone();
-    let mut plans = Vec::new();
-    for vm in inventory
+    let targets: Vec<(&Vm, &'static str)> = inventory
         .vms
         .iter()
-        .filter(|v| v.kind == VmKind::VirtualMachine)
-    {
-        let before = classify(evaluate_vm(inventory, vm, ports));
-        if before.classification.value != Classification::Unhealthy || before.jit_policy.is_some() {
-            continue;
-        }
-        let actions = plan_vm(&mut working, vm, ports);
-        plans.push(VmPlan {
-            vm_id: vm.id.clone(),
-            vm_name: vm.name.clone(),
-            source: vm.origin.path().to_owned(),
-            actions,
-            proof: Proof::Proven,
-        });
-    }
-    let all: Vec<Action> = plans
-        .iter()
-        .flat_map(|p| p.actions.iter().cloned())
+        .filter_map(|vm| {
+            Some((
+                vm,
+                target_finding(&classify(evaluate_vm(inventory, vm, ports)))?,
+            ))
+        })
         .collect();
-    let mut proved = inventory.clone();
-    apply(&mut proved, &all);
-    for plan in &mut plans {
-        plan.proof = match inventory.vms.iter().find(|v| {
-            v.id == plan.vm_id && v.name == plan.vm_name && v.origin.path() == plan.source
-        }) {
-            Some(vm) => verdict_after(&proved, vm, ports),
-            None => Proof::NotProven("the VM is not in the environment".to_owned()),
-        };
-    }
+    let target_ids: BTreeSet<(String, String)> = targets
+        .iter()
+        .map(|(vm, _)| (key(&vm.id), vm.name.clone()))
+        .collect();
+    let mut planner = Planner {
+        working: inventory.clone(),
+        ports,
+        targets: &target_ids,
+    };
+    let mut plans: Vec<VmPlan> = targets
+        .iter()
+        .map(|(vm, finding)| {
+            let (changes, collateral) = planner.plan_vm(vm);
+            VmPlan {
+                vm_id: vm.id.clone(),
+                vm_name: vm.name.clone(),
+                source: vm.origin.path().to_owned(),
+                finding,
+                changes,
+                collateral,
+                proof: Proof::Proven,
+            }
+        })
+        .collect();
+    prove_all(inventory, &mut plans, ports, &target_ids);
     plans
 }
 
-/// Applies `actions` to a copy of `inventory` and re-evaluates `vm`.
-pub fn prove(inventory: &Inventory, vm: &Vm, actions: &[Action], ports: &[u16]) -> Proof {
-    let mut copy = inventory.clone();
-    apply(&mut copy, actions);
-    verdict_after(&copy, vm, ports)
+struct Planner<'p> {
+    working: Inventory,
+    ports: &'p [u16],
+    targets: &'p BTreeSet<(String, String)>,
 }
 
-fn verdict_after(inventory: &Inventory, vm: &Vm, ports: &[u16]) -> Proof {
-    let after = classify(evaluate_vm(inventory, vm, ports));
-    let open: Vec<String> = after
-        .ports
-        .iter()
-        .filter(|p| p.open.value || p.open.confidence == Confidence::Unknown)
-        .map(|p| p.port.to_string())
-        .collect();
-    if !open.is_empty() {
-        return Proof::NotProven(format!(
-            "port(s) {} still open or undecided: {}",
-            open.join(", "),
-            after.reason
-        ));
+impl Planner<'_> {
+    fn plan_vm(&mut self, vm: &Vm) -> (Vec<Change>, Vec<String>) {
+        let mut changes = Vec::new();
+        let mut collateral = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let result = classify(evaluate_vm(&self.working, vm, self.ports));
+            let round = self.changes_for(vm, &result);
+            if round.is_empty() {
+                break;
+            }
+            for (change, side) in round {
+                apply(&mut self.working, std::slice::from_ref(&change));
+                changes.push(change);
+                collateral.extend(side);
+            }
+        }
+        // JIT works through an NSG: a VM left with none (a DNAT removed, or none to begin
+        // with) gets one on each NIC that has none.
+        let after = classify(evaluate_vm(&self.working, vm, self.ports));
+        if after.reason_code == ReasonCode::NoNsgNoFirewall {
+            for change in self.attach_nsgs(vm) {
+                collateral.push(format!("{}: every inbound port of network interface '{}' from the Internet is now denied (Azure's default rules); add allow rules for the services it serves", vm.name, change.parent_name));
+                apply(&mut self.working, std::slice::from_ref(&change));
+                changes.push(change);
+            }
+        }
+        (changes, collateral)
     }
-    match after.classification.value {
-        Classification::Healthy => Proof::Proven,
-        other => Proof::NotProven(format!(
-            "classified {} after the plan: {}",
-            other.as_str(),
-            after.reason
-        )),
-    }
-}
 
-/// Iteratively derives actions for `vm`, applying them to `working` as it goes.
-fn plan_vm(working: &mut Inventory, vm: &Vm, ports: &[u16]) -> Vec<Action> {
-    let mut actions: Vec<Action> = Vec::new();
-    for _ in 0..MAX_ROUNDS {
-        let result = classify(evaluate_vm(working, vm, ports));
-        let round: Vec<Action> = result
+    /// The changes of one round: for each open port, each reason it is open.
+    fn changes_for(&self, vm: &Vm, result: &VmResult) -> Vec<(Change, Vec<String>)> {
+        let mut out: Vec<(Change, Vec<String>)> = Vec::new();
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        for evaluation in result
             .ports
             .iter()
             .filter(|p| p.open.value || p.open.confidence == Confidence::Unknown)
-            .flat_map(|p| actions_for_port(working, vm, &result, p.port))
-            .filter(|a| !actions.contains(a))
-            .collect();
-        if round.is_empty() {
-            break;
-        }
-        apply(working, &round);
-        actions.extend(round);
-    }
-    // JIT works through an NSG: a VM left with none (e.g. once a DNAT is removed) gets one.
-    let after = classify(evaluate_vm(working, vm, ports));
-    if after.reason_code == ReasonCode::NoNsgNoFirewall {
-        let attach: Vec<Action> = vm
-            .nic_ids
-            .iter()
-            .filter_map(Decided::known)
-            .filter_map(|id| working.nics.get(&key(id)))
-            .filter(|n| n.nsg.is_none())
-            .map(|n| Action::AttachNsg {
-                nic_id: n.id.clone(),
-                nic: n.name.clone(),
-            })
-            .collect();
-        apply(working, &attach);
-        actions.extend(attach);
-    }
-    actions
-}
-
-fn actions_for_port(inventory: &Inventory, vm: &Vm, result: &VmResult, port: u16) -> Vec<Action> {
-    let Some(evaluation) = result.ports.iter().find(|p| p.port == port) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (path, reaches) in &evaluation.paths {
-        // A DNAT whose rules are not in the input cannot be named, so not removed.
-        let known_rule = !matches!(path.reaches, crate::eval::nsg::Match::Maybe(..))
-            || path.rule.as_deref() != Some("(policy rules not in the input)");
-        if *reaches && path.kind == PathKind::FirewallDnat && known_rule {
-            out.push(Action::RemoveDnatRule {
-                firewall_id: path.via_id.clone(),
-                firewall: path.via.clone(),
-                rule: path.rule.clone().unwrap_or_default(),
-                port,
-            });
-        }
-    }
-    let labels: BTreeSet<&str> = evaluation
-        .paths
-        .iter()
-        .map(|(p, _)| &*p.ip_configuration)
-        .chain(evaluation.evidence.iter().map(|e| &*e.ip_configuration))
-        .collect();
-    for label in labels {
-        let entries: Vec<_> = evaluation
-            .evidence
-            .iter()
-            .filter(|e| &*e.ip_configuration == label)
-            .collect();
-        if entries.is_empty() {
-            let direct = evaluation.paths.iter().any(|(p, r)| {
-                *r && &*p.ip_configuration == label && p.kind != PathKind::FirewallDnat
-            });
-            if direct && evaluation.nsg_verdict.value != NsgVerdict::Deny {
-                if let Some((nic_id, nic)) = nic_of(inventory, vm, label) {
-                    out.push(Action::AttachNsg { nic_id, nic });
+        {
+            for (path, reaches) in evaluation.paths.iter() {
+                if *reaches && path.kind == PathKind::FirewallDnat {
+                    if let Some(rule) = path.rule.as_deref().filter(|r| !r.starts_with('(')) {
+                        if seen.insert((path.via_id.clone(), rule.to_owned())) {
+                            let mut change = remove_dnat_change(path, rule, evaluation.port);
+                            change.affected_vms = vec![vm.name.clone()];
+                            change.from_template = vm.from_template;
+                            out.push((change, Vec::new()));
+                        }
+                    }
                 }
             }
-            continue;
+            if evaluation.nsg_verdict.value == NsgVerdict::Unfiltered {
+                continue;
+            }
+            for entry in evaluation
+                .evidence
+                .iter()
+                .filter(|e| e.access == Access::Allow && !e.default_rule)
+            {
+                if !seen.insert((key(&entry.nsg_id), entry.rule.to_string())) {
+                    continue;
+                }
+                if let Some(best) = self.close_rule(vm, &entry.nsg_id, &entry.rule) {
+                    out.push(best);
+                }
+            }
         }
-        if entries.iter().any(|e| e.access == Access::Deny) {
-            continue;
-        }
-        let chosen = entries
-            .iter()
-            .find(|e| e.level == NsgLevel::Nic && !e.nsg_id.is_empty())
-            .or_else(|| entries.iter().find(|e| !e.nsg_id.is_empty()));
-        let Some(entry) = chosen else { continue };
-        let Some(nsg) = nsg_ref(inventory, &entry.nsg_id) else {
-            continue;
-        };
-        let allow_priority = entry.priority.unwrap_or(4096);
-        match free_priority_below(nsg, allow_priority) {
-            Some(priority) => out.push(Action::AddDenyRule {
-                nsg_id: entry.nsg_id.to_string(),
-                nsg: entry.nsg.to_string(),
-                level: entry.level.as_str(),
-                rule: format!("jitscan-deny-{port}-{}", vm.name),
-                priority,
-                port,
-                destination: destination_of(inventory, vm, label),
-                ahead_of: format!("{} (priority {allow_priority})", entry.rule),
-            }),
-            None => out.push(Action::RemoveRule {
-                nsg_id: entry.nsg_id.to_string(),
-                nsg: entry.nsg.to_string(),
-                rule: entry.rule.to_string(),
-                port,
-            }),
-        }
+        out
     }
-    out
-}
 
-/// The highest free inbound priority below `limit` (100..limit), so the deny sits just ahead.
-fn free_priority_below(nsg: &Nsg, limit: u32) -> Option<u32> {
-    let taken: BTreeSet<u32> = nsg
-        .rules
-        .iter()
-        .filter(|r| r.direction.known() == Some(&Direction::Inbound))
-        .filter_map(|r| r.priority.known().copied())
+    /// The least-collateral edit that stops `rule` of `nsg_id` opening management ports.
+    fn close_rule(&self, vm: &Vm, nsg_id: &str, rule_name: &str) -> Option<(Change, Vec<String>)> {
+        let nsg = nsg_ref(&self.working, nsg_id)?;
+        let rule = nsg.rules.iter().find(|r| *r.name == *rule_name)?;
+        let candidates: Vec<Change> = [
+            self.narrow_or_delete(vm, nsg, rule),
+            self.deny_ahead(vm, nsg, rule),
+        ]
+        .into_iter()
+        .flatten()
         .collect();
-    (100..limit.min(4097)).rev().find(|p| !taken.contains(p))
+        let affected = vms_behind(&self.working, nsg_id);
+        let mut best: Option<(Change, Vec<String>)> = None;
+        for mut candidate in candidates {
+            candidate.affected_vms = affected.iter().map(|v| v.name.clone()).collect();
+            let side = self.collateral_of(&affected, &candidate);
+            let better = best.as_ref().is_none_or(|(_, b)| side.len() < b.len());
+            if better {
+                let done = side.is_empty();
+                best = Some((candidate, side));
+                if done {
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    fn collateral_of(&self, affected: &[&Vm], change: &Change) -> Vec<String> {
+        let mut after = self.working.clone();
+        apply(&mut after, std::slice::from_ref(change));
+        let targets = self.targets;
+        let ports = self.ports;
+        affected
+            .iter()
+            .flat_map(|vm| {
+                let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
+                let expected =
+                    |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+                differences(
+                    &vm.name,
+                    &reach(&self.working, vm, ports),
+                    &reach(&after, vm, ports),
+                    expected,
+                )
+            })
+            .collect()
+    }
+
+    /// Narrow the rule's ports, or delete it when the management ports are all it opens.
+    fn narrow_or_delete(&self, vm: &Vm, nsg: &Nsg, rule: &SecurityRule) -> Option<Change> {
+        let Decided::Known(ports) = &rule.destination_ports else {
+            return None;
+        };
+        let mgmt = PortSet::from_ranges(self.ports.iter().map(|&p| (p, p)));
+        let left = ports.minus(&mgmt);
+        let before = declared_body(rule);
+        let common = |operation, after, effect, reason| Change {
+            operation,
+            resource: "securityRule",
+            parent_id: nsg.id.to_string(),
+            parent_name: nsg.name.to_string(),
+            before: Some(before.clone()),
+            after,
+            affected_vms: Vec::new(),
+            reason,
+            declared_at: declared_at(rule),
+            from_template: vm.from_template,
+            effect,
+        };
+        let closed = ports.intersect(&mgmt);
+        if left.is_empty() {
+            return Some(common(
+                Operation::Delete,
+                None,
+                Effect::RemoveRule { rule: Arc::clone(&rule.name) },
+                format!("rule '{}' opens management port(s) {closed} of {} and nothing else: removed; just-in-time access opens them on request", rule.name, vm.name),
+            ));
+        }
+        let mut after = before.clone();
+        if let Some(props) = after.get_mut("properties").and_then(Value::as_object_mut) {
+            set_port_ranges(props, "destination", &left);
+        }
+        Some(common(
+            Operation::Modify,
+            Some(after),
+            Effect::SetPorts { rule: Arc::clone(&rule.name), ports: left.clone() },
+            format!("rule '{}' also opens management port(s) {closed} of {}: narrowed to {left}, which it keeps opening", rule.name, vm.name),
+        ))
+    }
+
+    /// A deny for source `Internet` after the rules allowing specific sources and before
+    /// the allow, at a priority no inbound rule of the NSG holds.
+    fn deny_ahead(&self, vm: &Vm, nsg: &Nsg, rule: &SecurityRule) -> Option<Change> {
+        let allow_priority = *rule.priority.known()?;
+        let Decided::Known(ports) = &rule.destination_ports else {
+            return None;
+        };
+        let mgmt = PortSet::from_ranges(self.ports.iter().map(|&p| (p, p)));
+        let closed = ports.intersect(&mgmt);
+        let floor = nsg
+            .rules
+            .iter()
+            .filter(|r| r.direction.known() == Some(&Direction::Inbound))
+            .filter(|r| r.access.known() == Some(&Access::Allow) && specific_sources(r))
+            .filter_map(|r| r.priority.known().copied())
+            .filter(|p| *p < allow_priority)
+            .max()
+            .unwrap_or(99);
+        let taken = inbound_priorities(nsg);
+        let priority = (floor + 1..allow_priority)
+            .rev()
+            .find(|p| (100..=4096).contains(p) && !taken.contains(p))?;
+        let destination = destination_of(&self.working, vm);
+        let name = valid_rule_name(&format!("jitscan-deny-internet-{}", vm.name));
+        let body = deny_body(&name, priority, &closed, &destination);
+        Some(Change {
+            operation: Operation::Add,
+            resource: "securityRule",
+            parent_id: nsg.id.to_string(),
+            parent_name: nsg.name.to_string(),
+            before: None,
+            after: Some(body),
+            affected_vms: Vec::new(),
+            reason: format!("deny management port(s) {closed} of {} from the Internet at priority {priority}, before '{}' (priority {allow_priority}) and after every rule that allows specific sources", vm.name, rule.name),
+            declared_at: None,
+            from_template: vm.from_template,
+            effect: Effect::AddRule(Box::new(deny_rule(&name, priority, &closed, &destination))),
+        })
+    }
+
+    fn attach_nsgs(&self, vm: &Vm) -> Vec<Change> {
+        vm.nic_ids
+            .iter()
+            .filter_map(Decided::known)
+            .filter_map(|id| self.working.nics.get(&key(id)))
+            .filter(|n| n.nsg.is_none())
+            .map(|nic| {
+                let nsg_name = valid_rule_name(&format!("nsg-{}", nic.name));
+                let nsg_id = match nic.id.rsplit_once("/providers/") {
+                    Some((scope, _)) => format!("{scope}/providers/Microsoft.Network/networkSecurityGroups/{nsg_name}"),
+                    None => format!("{}-nsg", nic.id),
+                };
+                Change {
+                    operation: Operation::Add,
+                    resource: "networkSecurityGroup",
+                    parent_id: nic.id.clone(),
+                    parent_name: nic.name.clone(),
+                    before: None,
+                    after: Some(json!({ "name": nsg_name, "id": nsg_id, "properties": { "securityRules": [] } })),
+                    affected_vms: vec![vm.name.clone()],
+                    reason: format!("network interface '{}' of {} has no NSG and the Internet reaches it: an NSG with Azure's default rules only denies inbound Internet traffic; just-in-time access then opens management ports on request", nic.name, vm.name),
+                    declared_at: None,
+                    from_template: vm.from_template,
+                    effect: Effect::AttachNsg { nic_id: nic.id.clone(), nsg_id, nsg_name },
+                }
+            })
+            .collect()
+    }
 }
 
-fn nic_of(inventory: &Inventory, vm: &Vm, label: &str) -> Option<(String, String)> {
-    let nic_name = label.split('/').next()?;
-    vm.nic_ids
+fn remove_dnat_change(path: &crate::eval::paths::PathIn, rule: &str, port: u16) -> Change {
+    Change {
+        operation: Operation::Delete,
+        resource: "firewallDnatRule",
+        parent_id: path.via_id.clone(),
+        parent_name: path.via.clone(),
+        before: Some(json!({ "name": rule })),
+        after: None,
+        affected_vms: Vec::new(),
+        reason: format!("DNAT rule '{rule}' of Azure Firewall '{}' forwards the Internet to port {port}: removed", path.via),
+        declared_at: None,
+        from_template: false,
+        effect: Effect::RemoveDnat { rule: rule.to_owned() },
+    }
+}
+
+/// Whether every source of the rule is a named prefix or a tag narrower than the Internet.
+fn specific_sources(rule: &SecurityRule) -> bool {
+    match &rule.sources {
+        Decided::Known(items) => {
+            !items.is_empty() && !items.iter().any(AddressItem::is_internet_wide)
+        }
+        Decided::Unknown(_) => false,
+    }
+}
+
+fn inbound_priorities(nsg: &Nsg) -> BTreeSet<u32> {
+    nsg.rules
+        .iter()
+        .filter(|r| r.direction.known() != Some(&Direction::Outbound))
+        .filter_map(|r| r.priority.known().copied())
+        .collect()
+}
+
+fn declared_at(rule: &SecurityRule) -> Option<String> {
+    let origin = rule.origin.as_ref()?;
+    let (line, _) = origin.line_col();
+    Some(format!("{}:{line}", origin.path()))
+}
+
+/// The VMs whose path runs through the NSG `nsg_id`.
+fn vms_behind<'i>(inv: &'i Inventory, nsg_id: &str) -> Vec<&'i Vm> {
+    let wanted = key(nsg_id);
+    inv.vms
+        .iter()
+        .filter(|vm| {
+            let mut missing = Vec::new();
+            targets_of(inv, vm, &mut missing).iter().any(|t| {
+                t.slots
+                    .iter()
+                    .any(|s| matches!(s, Slot::Found(_, n) if key(&n.id) == wanted))
+            })
+        })
+        .collect()
+}
+
+/// The VM's static private address when it has exactly one ipConfiguration with one, else
+/// `*` (the deny then covers every address the NSG filters).
+fn destination_of(inventory: &Inventory, vm: &Vm) -> String {
+    let statics: Vec<String> = vm
+        .nic_ids
         .iter()
         .filter_map(Decided::known)
         .filter_map(|id| inventory.nics.get(&key(id)))
-        .find(|n| n.name == nic_name)
-        .map(|n| (n.id.clone(), n.name.clone()))
-}
-
-fn destination_of(inventory: &Inventory, vm: &Vm, label: &str) -> String {
-    let mut parts = label.splitn(2, '/');
-    let (nic_name, config_name) = (
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-    );
-    vm.nic_ids
-        .iter()
-        .filter_map(Decided::known)
-        .filter_map(|id| inventory.nics.get(&key(id)))
-        .filter(|n| n.name == nic_name)
         .flat_map(|n| n.ip_configs.iter())
-        .find(|c| c.name == config_name)
-        .and_then(|c| match c.private_ip {
+        .map(|c| match c.private_ip {
             PrivateIp::Static(ip) => Some(ip.to_string()),
             _ => None,
         })
-        .unwrap_or_else(|| "*".to_owned())
+        .collect::<Option<Vec<String>>>()
+        .unwrap_or_default();
+    match statics.as_slice() {
+        [one] => one.clone(),
+        _ => "*".to_owned(),
+    }
 }
 
 fn nsg_ref<'i>(inventory: &'i Inventory, id: &str) -> Option<&'i Nsg> {
@@ -348,46 +525,47 @@ fn nsg_mut<'i>(inventory: &'i mut Inventory, id: &str) -> Option<&'i mut Nsg> {
         .find(|n| key(&n.id) == k)
 }
 
-/// Applies actions to an inventory.
-pub fn apply(inventory: &mut Inventory, actions: &[Action]) {
-    for action in actions {
-        match action {
-            Action::AddDenyRule {
+/// Applies changes to an inventory.
+fn apply(inventory: &mut Inventory, changes: &[Change]) {
+    for change in changes {
+        match &change.effect {
+            Effect::AddRule(rule) => {
+                if let Some(nsg) = nsg_mut(inventory, &change.parent_id) {
+                    nsg.rules.push(SecurityRule::clone(rule));
+                    nsg.rules.sort_by_key(|r| r.priority.known().copied());
+                }
+            }
+            Effect::SetPorts { rule, ports } => {
+                if let Some(nsg) = nsg_mut(inventory, &change.parent_id) {
+                    for r in nsg.rules.iter_mut().filter(|r| r.name == *rule) {
+                        r.destination_ports = Decided::Known(ports.clone());
+                    }
+                }
+            }
+            Effect::RemoveRule { rule } => {
+                if let Some(nsg) = nsg_mut(inventory, &change.parent_id) {
+                    nsg.rules.retain(|r| r.name != *rule);
+                }
+            }
+            Effect::AttachNsg {
+                nic_id,
                 nsg_id,
-                rule,
-                priority,
-                port,
-                destination,
-                ..
+                nsg_name,
             } => {
-                if let Some(nsg) = nsg_mut(inventory, nsg_id) {
-                    nsg.rules
-                        .push(deny_rule(rule, *priority, *port, destination));
-                }
-            }
-            Action::RemoveRule { nsg_id, rule, .. } => {
-                if let Some(nsg) = nsg_mut(inventory, nsg_id) {
-                    nsg.rules.retain(|r| *r.name != **rule);
-                }
-            }
-            Action::AttachNsg { nic_id, nic } => {
-                let nsg_id = format!("{nic_id}-jitscan-nsg");
                 let origin = inventory.nics.get(&key(nic_id)).map(|n| n.origin.clone());
                 if let (Some(origin), Some(n)) = (origin, inventory.nics.get_mut(&key(nic_id))) {
                     n.nsg = Some(Decided::Known(nsg_id.clone()));
                     let nsg = Nsg {
                         id: nsg_id.clone().into(),
-                        name: format!("nsg-{nic}").into(),
+                        name: nsg_name.clone().into(),
                         rules: Vec::new(),
                         default_rules: azure_default_rules(),
                         origin,
                     };
-                    inventory.nsgs.insert(key(&nsg_id), nsg);
+                    inventory.nsgs.insert(key(nsg_id), nsg);
                 }
             }
-            Action::RemoveDnatRule {
-                firewall_id, rule, ..
-            } => remove_dnat(inventory, firewall_id, rule),
+            Effect::RemoveDnat { rule } => remove_dnat(inventory, &change.parent_id, rule),
         }
     }
 }
@@ -412,34 +590,103 @@ fn remove_dnat(inventory: &mut Inventory, firewall_id: &str, rule: &str) {
     }
 }
 
-fn deny_rule(name: &str, priority: u32, port: u16, destination: &str) -> SecurityRule {
+fn deny_rule(name: &str, priority: u32, ports: &PortSet, destination: &str) -> SecurityRule {
     SecurityRule {
         name: name.to_owned().into(),
         priority: Decided::Known(priority),
         direction: Decided::Known(Direction::Inbound),
         access: Decided::Known(Access::Deny),
         protocol: Decided::Known("*".to_owned()),
-        sources: Decided::Known(vec![AddressItem::Any]),
+        sources: Decided::Known(vec![AddressItem::Internet]),
         source_ports: Decided::Known(PortSet::all()),
         destinations: Decided::Known(vec![
             AddressItem::parse(destination).unwrap_or(AddressItem::Any)
         ]),
-        destination_ports: Decided::Known(PortSet::single(port)),
+        destination_ports: Decided::Known(ports.clone()),
         is_default: false,
         origin: None,
     }
 }
 
-/// One line describing an action, for people; `value` escapes every name from the input for
-/// the text it goes into (`escape::verbatim` for JSON, `escape::markdown` for remediation.md).
-pub fn describe(action: &Action, value: impl Fn(&str) -> Cow<'_, str>) -> String {
-    match action {
-        Action::AddDenyRule { nsg, level, rule, priority, port, destination, ahead_of, .. } => {
-            let shared = if *level == "subnet" && destination == "*" { "; it applies to every VM in the subnet" } else { "" };
-            format!("add to {level} NSG '{}' the inbound rule '{}': Deny, priority {priority}, protocol *, port {port}, source *, destination {} (evaluated before '{}'{shared})", value(nsg), value(rule), value(destination), value(ahead_of))
+/// Applies every plan's changes to the original model and re-evaluates every VM: a target
+/// must have no management port open, and every other difference must be listed by a plan.
+fn prove_all(
+    inventory: &Inventory,
+    plans: &mut [VmPlan],
+    ports: &[u16],
+    targets: &BTreeSet<(String, String)>,
+) {
+    let all: Vec<Change> = plans
+        .iter()
+        .flat_map(|p| p.changes.iter().cloned())
+        .collect();
+    let mut after = inventory.clone();
+    apply(&mut after, &all);
+    let listed: BTreeSet<&String> = plans.iter().flat_map(|p| p.collateral.iter()).collect();
+    let mut unlisted: Vec<(String, String)> = Vec::new();
+    for vm in &inventory.vms {
+        let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
+        let expected = |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+        for diff in differences(
+            &vm.name,
+            &reach(inventory, vm, ports),
+            &reach(&after, vm, ports),
+            expected,
+        ) {
+            if !listed.contains(&diff) {
+                unlisted.push((vm.name.clone(), diff));
+            }
         }
-        Action::RemoveRule { nsg, rule, port, .. } => format!("remove rule '{}' from NSG '{}' (it opens port {port} and no priority is free ahead of it)", value(rule), value(nsg)),
-        Action::AttachNsg { nic, .. } => format!("attach a network security group (Azure's default rules only) to network interface '{}'", value(nic)),
-        Action::RemoveDnatRule { firewall, rule, port, .. } => format!("remove DNAT rule '{}' (to port {port}) from Azure Firewall '{}'", value(rule), value(last_segment(firewall))),
+    }
+    for plan in plans.iter_mut() {
+        let Some(vm) = inventory.vms.iter().find(|v| {
+            v.id == plan.vm_id && v.name == plan.vm_name && v.origin.path() == plan.source
+        }) else {
+            plan.proof = Proof::NotProven("the VM is not in the environment".to_owned());
+            continue;
+        };
+        let mine: Vec<&str> = unlisted
+            .iter()
+            .filter(|(name, _)| plan.changes.iter().any(|c| c.affected_vms.contains(name)))
+            .map(|(_, d)| d.as_str())
+            .collect();
+        plan.proof = match verdict_after(&after, vm, ports) {
+            Proof::Proven if !mine.is_empty() => Proof::NotProven(format!(
+                "the changes also change what no plan lists: {}",
+                mine.join("; ")
+            )),
+            proof => proof,
+        };
+    }
+}
+
+fn verdict_after(inventory: &Inventory, vm: &Vm, ports: &[u16]) -> Proof {
+    let after = classify(evaluate_vm(inventory, vm, ports));
+    let open: Vec<String> = after
+        .ports
+        .iter()
+        .filter(|p| p.open.value || p.open.confidence == Confidence::Unknown)
+        .map(|p| p.port.to_string())
+        .collect();
+    if !open.is_empty() {
+        return Proof::NotProven(format!(
+            "port(s) {} still open or undecided: {}",
+            open.join(", "),
+            after.reason
+        ));
+    }
+    if after.internet_exposed() {
+        return Proof::NotProven(format!(
+            "still reachable from the Internet: {}",
+            after.reason
+        ));
+    }
+    match after.classification.value {
+        Classification::Healthy => Proof::Proven,
+        other => Proof::NotProven(format!(
+            "classified {} after the plan: {}",
+            other.as_str(),
+            after.reason
+        )),
     }
 }
