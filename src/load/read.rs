@@ -26,7 +26,7 @@ pub const MAX_TREE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Reads a regular file the user named on the command line (the config, `--parameters`) of
 /// at most [`MAX_FILE_BYTES`]; `display` names it in problems. Never blocks (see
-/// [`open_regular`]).
+/// `open_regular`).
 pub fn read_bounded(path: &Path, display: &str) -> Result<Vec<u8>, Box<InputProblem>> {
     read_checked(path, display, None)
 }
