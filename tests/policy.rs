@@ -8,6 +8,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "policy/remediation_cases.rs"]
+mod remediation_cases;
+
 use std::path::PathBuf;
 
 use assert_cmd::Command;
