@@ -45,6 +45,7 @@ pub fn remediation_json(plans: &[VmPlan]) -> Value {
             "finding": plan.finding,
             "changes": indices,
             "collateral": plan.collateral,
+            "notes": plan.notes,
             "proven": proven,
             "proof": detail,
         }));

@@ -162,6 +162,9 @@ pub fn summary(output: &PolicyOutput) -> String {
         for change in &plan.changes {
             let _ = writeln!(out, "- {}", describe(change, markdown));
         }
+        for note in &plan.notes {
+            let _ = writeln!(out, "- not done: {}", markdown(note));
+        }
         if !plan.collateral.is_empty() {
             out.push_str(
                 "\nWhat else these changes change (accepted by the plan; check each):\n\n",

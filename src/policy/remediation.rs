@@ -130,6 +130,8 @@ pub struct VmPlan {
     pub changes: Vec<Change>,
     /// What else the changes change (other VMs, other ports, named sources), accepted.
     pub collateral: Vec<String>,
+    /// Edits jitscan could not make, and what would make them possible.
+    pub notes: Vec<String>,
     /// Outcome of re-evaluation with every plan of the environment applied.
     pub proof: Proof,
 }
@@ -174,7 +176,7 @@ pub fn plan_environment(inventory: &Inventory, ports: &[u16]) -> Vec<VmPlan> {
     let mut plans: Vec<VmPlan> = targets
         .iter()
         .map(|(vm, finding)| {
-            let (changes, collateral) = planner.plan_vm(vm);
+            let (changes, collateral, notes) = planner.plan_vm(vm);
             VmPlan {
                 vm_id: vm.id.clone(),
                 vm_name: vm.name.clone(),
@@ -182,6 +184,7 @@ pub fn plan_environment(inventory: &Inventory, ports: &[u16]) -> Vec<VmPlan> {
                 finding,
                 changes,
                 collateral,
+                notes,
                 proof: Proof::Proven,
             }
         })
@@ -197,12 +200,13 @@ struct Planner<'p> {
 }
 
 impl Planner<'_> {
-    fn plan_vm(&mut self, vm: &Vm) -> (Vec<Change>, Vec<String>) {
+    fn plan_vm(&mut self, vm: &Vm) -> (Vec<Change>, Vec<String>, Vec<String>) {
         let mut changes = Vec::new();
         let mut collateral = Vec::new();
+        let mut notes = Vec::new();
         for _ in 0..MAX_ROUNDS {
             let result = classify(evaluate_vm(&self.working, vm, self.ports));
-            let round = self.changes_for(vm, &result);
+            let round = self.changes_for(vm, &result, &mut notes);
             if round.is_empty() {
                 break;
             }
@@ -222,11 +226,18 @@ impl Planner<'_> {
                 changes.push(change);
             }
         }
-        (changes, collateral)
+        notes.sort();
+        notes.dedup();
+        (changes, collateral, notes)
     }
 
     /// The changes of one round: for each open port, each reason it is open.
-    fn changes_for(&self, vm: &Vm, result: &VmResult) -> Vec<(Change, Vec<String>)> {
+    fn changes_for(
+        &self,
+        vm: &Vm,
+        result: &VmResult,
+        notes: &mut Vec<String>,
+    ) -> Vec<(Change, Vec<String>)> {
         let mut out: Vec<(Change, Vec<String>)> = Vec::new();
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
         for evaluation in result
@@ -257,8 +268,14 @@ impl Planner<'_> {
                 if !seen.insert((key(&entry.nsg_id), entry.rule.to_string())) {
                     continue;
                 }
-                if let Some(best) = self.close_rule(vm, &entry.nsg_id, &entry.rule) {
-                    out.push(best);
+                match self.close_rule(vm, &entry.nsg_id, &entry.rule) {
+                    Some(best) => out.push(best),
+                    None => notes.push(format!(
+                        "rule '{}' of NSG '{}' (priority {}) could not be edited: its ports are not decided by the input, and no priority is free for a deny ahead of it; renumber the rules ahead of it (or give it a higher priority number) to make room, or edit it by hand",
+                        entry.rule,
+                        entry.nsg,
+                        entry.priority.map_or_else(|| "unknown".to_owned(), |p| p.to_string())
+                    )),
                 }
             }
         }

@@ -403,3 +403,36 @@ fn applying_the_changes_to_the_export_reproduces_the_proof() {
             || !changes.iter().any(|c| c["operation"] != "delete")
     );
 }
+
+/// An allow at priority 100 whose port the input does not decide can be neither narrowed nor
+/// preceded by a deny (no priority is free ahead of 100): the plan says so, with what would
+/// make room, and is not proven.
+#[test]
+fn no_free_priority_and_undecided_ports_are_said_not_guessed() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut template: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("fixtures/arm/ssh-open-to-any-with-public-ip.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    template["parameters"]["sshPort"] = json!({"type": "int"});
+    for resource in template["resources"].as_array_mut().unwrap() {
+        if resource["type"] == "Microsoft.Network/networkSecurityGroups" {
+            resource["properties"]["securityRules"][0]["properties"]["destinationPortRange"] =
+                json!("[parameters('sshPort')]");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.json"), template.to_string()).unwrap();
+    let plans = plans(dir.path());
+    let plan = &plans[0];
+    assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+    assert!(matches!(plan.proof, Proof::NotProven(_)));
+    assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
+    assert!(
+        plan.notes[0].contains("no priority is free"),
+        "{}",
+        plan.notes[0]
+    );
+    assert!(plan.notes[0].contains("renumber"), "{}", plan.notes[0]);
+}
