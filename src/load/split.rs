@@ -332,6 +332,7 @@ fn template_outline(text: &str, members: &[(String, Member<'_>)], path: &Path) -
         has_resources: members.iter().any(|(key, _)| key == "resources"),
         item_keys: false,
         resources_members: 0,
+        terraform: members.iter().any(|(key, _)| key == "terraform_version"),
         first_keys: None,
     };
     if head.is_template(path) && serde_json::from_str::<Valid>(text).is_ok() {
@@ -356,6 +357,9 @@ struct Head {
     item_keys: bool,
     /// How many `resources` members there are.
     resources_members: usize,
+    /// A `terraform_version` member: a Terraform state or plan, whose `resources` are not a
+    /// template's (see [`super::sniff::Foreign`]).
+    terraform: bool,
     /// Where the first key of each element of `resources` lies in memory, when every
     /// element is an object whose first key is read straight from the text (see
     /// [`Head::resource_starts`]).
@@ -381,7 +385,8 @@ impl Head {
             (self.has_resources && !is_resource) || schema.contains("deploymenttemplate");
         let parameters =
             schema.contains("deploymentparameters") || super::sniff::is_parameters_name(path);
-        is_template && !parameters
+        let foreign = self.terraform || super::sniff::foreign_source(path).is_some();
+        is_template && !parameters && !foreign
     }
 
     /// Byte offsets in `text` (the text the head was read from) of the elements of its one
@@ -445,6 +450,7 @@ impl<'de> Visitor<'de> for HeadVisitor {
                 }
                 other => {
                     head.item_keys |= matches!(other, "value" | "data");
+                    head.terraform |= other == "terraform_version";
                     access.next_value::<Valid>()?;
                 }
             }
