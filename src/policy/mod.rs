@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::escape::{markdown, verbatim};
-use crate::scan::{environments, evaluate_inventory, ScanOptions};
+use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
 use document::SuggestedPolicy;
 use remediation::{describe, Proof, VmPlan};
 
@@ -30,11 +30,18 @@ pub struct PolicyOutput {
     pub policies: Vec<SuggestedPolicy>,
     /// Remediation plans, one per unhealthy VM, with their proofs.
     pub plans: Vec<VmPlan>,
+    /// Every file found, with its status and problems: the account a scan gives, for `main`
+    /// to report the same way.
+    pub inputs: Vec<InputRecord>,
 }
 
-/// Builds the policies and the proven plans for every environment under the scan paths.
+/// Builds the policies and the proven plans for every environment under the scan paths, with
+/// the account of the inputs.
 pub fn run(options: &ScanOptions) -> PolicyOutput {
-    let envs = environments(options);
+    let Environments {
+        environments: envs,
+        inputs,
+    } = environments(options);
     let per_env: Vec<(Vec<crate::classify::VmResult>, Vec<VmPlan>)> = envs
         .par_iter()
         .map(|env| {
@@ -54,6 +61,7 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
     PolicyOutput {
         policies: document::suggest(&vms, &options.config.policy),
         plans,
+        inputs,
     }
 }
 
