@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 = nothing at or above `--fail-on`; 1 = findings at or above it (`policy`: a
 //! plan not proven); 2 = usage or configuration error, an input that could not be read or
-//! parsed, no input scanned, or a report (or `policy`'s documents) that could not be written
+//! parsed, no input scanned, or a report (or `policy`'s out folder) that could not be written
 //! (the reports are still produced for everything else). `scan`, `policy` and `explain` report
 //! the inputs' problems the same way ([`report_inputs`]).
 
@@ -306,6 +306,11 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
+    // Before the scan: the out folder may lie under a scanned path.
+    if let Err(err) = policy::prepare_out_dir(&args.out, args.force) {
+        eprintln!("{}", inert(&format!("error: {err}")));
+        return ExitCode::from(2);
+    }
     let output = policy::run(&options);
     let written = policy::write(&output, &args.out);
     if let Ok(files) = &written {

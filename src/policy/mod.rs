@@ -3,17 +3,18 @@
 //!
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
 //! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
-//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
-//! the files; it never prints. The summary is Markdown (remediation.md, and what `main`
-//! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
-//! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
+//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml, `out_dir` writes
+//! the files (and only ever replaces its own). Nothing here prints. The summary is Markdown
+//! (remediation.md, and what `main` prints): every value from the input in it goes through
+//! [`escape::markdown`](crate::escape::markdown), never into a code span, so a name cannot
+//! become a link, an image, HTML, a heading or a new line.
 
 pub mod document;
+pub mod out_dir;
 pub mod remediation;
 pub mod settings;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -21,6 +22,7 @@ use serde_json::{json, Value};
 use crate::escape::{markdown, verbatim};
 use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
 use document::SuggestedPolicy;
+pub use out_dir::{prepare_out_dir, write, OutDirError};
 use remediation::{describe, Proof, VmPlan};
 
 /// Everything `jitscan policy` produces.
@@ -69,28 +71,6 @@ fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Writes the documents under `dir`; returns the files written.
-pub fn write(output: &PolicyOutput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let policies_dir = dir.join("jit-policies");
-    std::fs::create_dir_all(&policies_dir)?;
-    let mut written = Vec::new();
-    for policy in &output.policies {
-        let short: String = policy.subscription.chars().take(8).collect();
-        let stem = format!("{short}-{}", document::file_stem(policy));
-        let template = policies_dir.join(format!("{stem}.template.json"));
-        std::fs::write(&template, pretty(&document::arm_template(policy)))?;
-        let rest = policies_dir.join(format!("{stem}.rest.json"));
-        std::fs::write(&rest, pretty(&document::rest_request(policy)))?;
-        written.extend([template, rest]);
-    }
-    let plan_json = dir.join("remediation.json");
-    std::fs::write(&plan_json, pretty(&plans_json(&output.plans)))?;
-    let plan_md = dir.join("remediation.md");
-    std::fs::write(&plan_md, summary(output))?;
-    written.extend([plan_json, plan_md]);
-    Ok(written)
 }
 
 /// The plans as JSON.

@@ -1,7 +1,9 @@
-//! `jitscan policy` through the real binary: the inputs' problems reported as `scan` reports
-//! them.
+//! `jitscan policy` through the real binary: the out folder (never written into when it holds
+//! something, unless --force; then only jitscan's own files replaced; never written through a
+//! link), and the inputs' problems reported as `scan` reports them.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -24,8 +26,131 @@ fn policy(paths: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Every file under `dir` (links not followed) with its bytes, or `->target` for a link.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let relative = path.strip_prefix(dir).unwrap().to_path_buf();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).unwrap();
+                files.insert(relative, format!("->{}", target.display()).into_bytes());
+            } else if meta.is_dir() {
+                files.insert(relative, b"<dir>".to_vec());
+                pending.push(path);
+            } else {
+                files.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_folder_that_holds_anything_is_refused_without_force_and_left_untouched() {
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.path().join("remediation.md"), "an earlier plan").unwrap();
+    let before = tree(out.path());
+    let output = policy(&[&root().join(OPEN_VM)], out.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("is not empty") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    assert_eq!(tree(out.path()), before);
+}
+
+#[test]
+fn force_replaces_jitscans_stale_files_and_keeps_everything_else() {
+    let out = tempfile::tempdir().unwrap();
+    let policies = out.path().join("jit-policies");
+    std::fs::create_dir_all(out.path().join("sub")).unwrap();
+    std::fs::create_dir(&policies).unwrap();
+    let stale = [
+        "jit-policies/00000000-old-rg-westus.template.json",
+        "jit-policies/00000000-old-rg-westus.rest.json",
+    ];
+    for name in stale {
+        std::fs::write(out.path().join(name), "stale").unwrap();
+    }
+    std::fs::write(out.path().join("remediation.json"), "stale").unwrap();
+    std::fs::write(out.path().join("remediation.md"), "stale").unwrap();
+    let kept = [
+        "notes.txt",
+        "remediation.md.bak",
+        "sub/remediation.md",
+        "jit-policies/README.txt",
+        "jit-policies/policy.template.json.orig",
+    ];
+    for name in kept {
+        std::fs::write(out.path().join(name), "mine").unwrap();
+    }
+    let output = policy(&[&root().join(OPEN_VM)], out.path(), &["--force"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let after = tree(out.path());
+    for name in stale {
+        assert!(!after.contains_key(Path::new(name)), "{name} survived");
+    }
+    for name in kept {
+        assert_eq!(after.get(Path::new(name)).unwrap(), b"mine", "{name}");
+    }
+    // Markdown escapes the name's dashes; JSON keeps it verbatim.
+    for (name, vm) in [
+        ("remediation.json", "vm-ssh-open"),
+        ("remediation.md", "vm\\-ssh\\-open"),
+    ] {
+        let fresh = text(after.get(Path::new(name)).unwrap());
+        assert!(fresh.contains(vm), "{name}: {fresh}");
+    }
+    let documents = after
+        .keys()
+        .filter(|p| p.starts_with("jit-policies") && p.to_string_lossy().ends_with(".json"))
+        .count();
+    assert_eq!(documents, 2, "{:?}", after.keys());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_in_the_out_folder_is_never_written_through() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("x");
+    std::fs::write(&target, "outside").unwrap();
+    let outside_dir = outside.path().join("policies");
+    std::fs::create_dir(&outside_dir).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    symlink(&target, out.path().join("remediation.md")).unwrap();
+    symlink(&target, out.path().join("remediation.json")).unwrap();
+    symlink(&outside_dir, out.path().join("jit-policies")).unwrap();
+
+    // Without --force: refused, the links stay.
+    let before = tree(out.path());
+    let output = policy(&[&root().join(OPEN_VM)], out.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(tree(out.path()), before);
+
+    // With --force: the links are removed, not their targets, and the files written in place.
+    let output = policy(&[&root().join(OPEN_VM)], out.path(), &["--force"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "outside");
+    assert_eq!(std::fs::read_dir(&outside_dir).unwrap().count(), 0);
+    for name in ["remediation.md", "remediation.json", "jit-policies"] {
+        let meta = std::fs::symlink_metadata(out.path().join(name)).unwrap();
+        assert!(!meta.file_type().is_symlink(), "{name} is still a link");
+    }
+    assert!(std::fs::read_to_string(out.path().join("remediation.json"))
+        .unwrap()
+        .contains("vm-ssh-open"));
 }
 
 #[test]
