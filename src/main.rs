@@ -314,9 +314,10 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     let output = policy::run(&options);
     let written = policy::write(&output, &args.out);
     if let Ok(files) = &written {
-        print!("{}", inert(&policy::summary(&output)));
-        let wrote = format!("Wrote {} file(s) to {}", files.len(), args.out.display());
-        println!("{}", inert(&wrote));
+        print!(
+            "{}",
+            inert(&policy::terminal_summary(&output, &args.out, files))
+        );
     }
     let inputs_failed = report_inputs(&output.inputs);
     if let Err(err) = written {

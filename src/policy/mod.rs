@@ -4,26 +4,29 @@
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
 //! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
 //! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml, `out_dir` writes
-//! the files (and only ever replaces its own). Nothing here prints. The summary is Markdown
-//! (remediation.md, and what `main` prints): every value from the input in it goes through
-//! [`escape::markdown`](crate::escape::markdown), never into a code span, so a name cannot
-//! become a link, an image, HTML, a heading or a new line.
+//! the files (and only ever replaces its own), `terminal` builds the few lines `main` prints.
+//! Nothing here prints. The summary is Markdown (remediation.md): every value from the input
+//! in it goes through [`escape::markdown`](crate::escape::markdown), never into a code span,
+//! so a name cannot become a link, an image, HTML, a heading or a new line.
 
 pub mod document;
 pub mod out_dir;
 pub mod remediation;
 pub mod settings;
+pub mod terminal;
 
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use crate::classify::Classification;
 use crate::escape::{markdown, verbatim};
 use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
 use document::SuggestedPolicy;
 pub use out_dir::{prepare_out_dir, write, OutDirError};
 use remediation::{describe, Proof, VmPlan};
+pub use terminal::terminal_summary;
 
 /// Everything `jitscan policy` produces.
 #[derive(Debug, Clone)]
@@ -32,6 +35,9 @@ pub struct PolicyOutput {
     pub policies: Vec<SuggestedPolicy>,
     /// Remediation plans, one per unhealthy VM, with their proofs.
     pub plans: Vec<VmPlan>,
+    /// VMs and scale sets classified unhealthy (those already under a JIT policy, and scale
+    /// sets, get no plan).
+    pub unhealthy_vms: usize,
     /// Every file found, with its status and problems: the account a scan gives, for `main`
     /// to report the same way.
     pub inputs: Vec<InputRecord>,
@@ -63,6 +69,10 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
     PolicyOutput {
         policies: document::suggest(&vms, &options.config.policy),
         plans,
+        unhealthy_vms: vms
+            .iter()
+            .filter(|vm| vm.classification.value == Classification::Unhealthy)
+            .count(),
         inputs,
     }
 }

@@ -1,6 +1,7 @@
-//! `jitscan policy` through the real binary: the out folder (never written into when it holds
-//! something, unless --force; then only jitscan's own files replaced; never written through a
-//! link), and the inputs' problems reported as `scan` reports them.
+//! `jitscan policy` through the real binary: what it prints (a few lines, not the plan), the
+//! out folder (never written into when it holds something, unless --force; then only
+//! jitscan's own files replaced; never written through a link), and the inputs' problems
+//! reported as `scan` reports them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,53 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn policy_prints_a_short_summary_and_leaves_the_plan_to_remediation_md() {
+    let out = tempfile::tempdir().unwrap();
+    let output = policy(&[&root().join("fixtures/arm")], out.path(), &[]);
+    assert!(matches!(output.status.code(), Some(0 | 1)));
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() < 15, "{stdout}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with('#')),
+        "no Markdown heading on the terminal: {stdout}"
+    );
+    assert!(
+        !stdout.contains("vm-web-0"),
+        "no per-VM plan on the terminal: {stdout}"
+    );
+    // The fixtures hold VMs whose plans are proven and one whose input is incomplete.
+    let counts = lines
+        .iter()
+        .find(|l| l.contains("unhealthy VM(s)"))
+        .unwrap();
+    assert!(
+        counts.contains(" proven, ") && counts.ends_with(" not proven"),
+        "{counts}"
+    );
+    assert!(
+        stdout.contains("suggested JIT policy document(s)"),
+        "{stdout}"
+    );
+    let remediation = out.path().join("remediation.md");
+    assert!(
+        stdout.contains(&format!("Read {}", remediation.display())),
+        "{stdout}"
+    );
+    let written = tree(out.path()).values().filter(|v| *v != b"<dir>").count();
+    assert!(
+        stdout.contains(&format!(
+            "Wrote {written} file(s) to {}",
+            out.path().display()
+        )),
+        "{stdout}"
+    );
+    // The whole plan is in the file.
+    let md = std::fs::read_to_string(remediation).unwrap();
+    assert!(md.contains("### vm\\-web\\-0 (proven)"), "{md}");
 }
 
 #[test]
@@ -177,6 +225,7 @@ fn policy_reports_a_broken_input_and_still_plans_for_the_good_one() {
     );
     let md = std::fs::read_to_string(out.path().join("plan/remediation.md")).unwrap();
     assert!(md.contains("### vm\\-ssh\\-open (proven)"), "{md}");
+    assert!(text(&output.stdout).contains("1 unhealthy VM(s)"));
 }
 
 #[test]
