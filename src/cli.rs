@@ -38,9 +38,14 @@ pub struct PolicyArgs {
     /// Files and directories to scan.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Directory to write the documents to (created if missing).
+    /// Directory to write the documents to (created if missing; must be empty unless --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a non-empty --out directory: first remove jitscan's own files there
+    /// (remediation.md, remediation.json, jit-policies/*.template.json and *.rest.json), and
+    /// nothing else.
+    #[arg(long)]
+    pub force: bool,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,

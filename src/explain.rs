@@ -1,7 +1,9 @@
 //! EXPLAIN: `jitscan explain RULE` prints a rule's help; `jitscan explain PATH --vm NAME`
 //! prints how each management port of one VM is decided: every NSG on the path (subnet, then
 //! NIC) with its rules in priority order and why each did or did not match, the paths in, and
-//! the classification. Builds text only; printing is `main`'s job. Every value from the input
+//! the classification. Builds text only; printing is `main`'s job, the inputs' problems
+//! included: the inputs are loaded and accounted for as a scan does ([`crate::scan::environments`]),
+//! so a broken input is reported, not silently missing from the trace. Every value from the input
 //! or the command line (names, ids, paths, reasons, the trace's labels) goes through
 //! [`escape::terminal`](crate::escape::terminal) where it is inserted: each stays on its own line of the explanation.
 
@@ -15,7 +17,7 @@ use crate::eval::nsg::Source;
 use crate::eval::trace::{trace_port, ConfigTrace};
 use crate::model::{key, Vm};
 use crate::rules::{find_rule, Rule, REGISTRY};
-use crate::scan::{environments, ScanOptions};
+use crate::scan::{environments, Environment, Environments, InputRecord, ScanOptions};
 
 /// The help of a rule, as plain text.
 pub fn rule_help(rule: &Rule) -> String {
@@ -44,18 +46,46 @@ pub fn explain_rule(id: &str) -> Option<String> {
     find_rule(id).map(rule_help)
 }
 
+/// What `jitscan explain PATH --vm NAME` produces: the trace, and the account of the inputs
+/// (a VM missing from the trace may be declared in an input that failed, so `main` reports
+/// their problems as `scan` does).
+#[derive(Debug)]
+pub struct VmExplanation {
+    /// The trace of every VM of that name or id, or why there is none.
+    pub text: Result<String, String>,
+    /// Every file found, with its status and problems.
+    pub inputs: Vec<InputRecord>,
+}
+
 /// Explains how the ports of the VM named (or with id) `vm` are decided.
 pub fn explain_vm(
     options: &ScanOptions,
     vm: &str,
     port: Option<u16>,
     source: Option<IpAddr>,
+) -> VmExplanation {
+    let Environments {
+        environments,
+        inputs,
+    } = environments(options);
+    VmExplanation {
+        text: trace_vm(&environments, options, vm, port, source),
+        inputs,
+    }
+}
+
+/// The trace of every VM named (or with id) `vm` in `environments`.
+fn trace_vm(
+    environments: &[Environment],
+    options: &ScanOptions,
+    vm: &str,
+    port: Option<u16>,
+    source: Option<IpAddr>,
 ) -> Result<String, String> {
-    let environments = environments(options);
     let wanted = key(vm);
     let mut out = String::new();
     let mut found = 0;
-    for env in &environments {
+    for env in environments {
         let inventory = &env.inventory;
         for candidate in inventory
             .vms

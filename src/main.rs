@@ -1,8 +1,10 @@
 //! jitscan binary: parse the command line, run the library, print, return the exit code.
 //!
-//! Exit codes: 0 = nothing at or above `--fail-on`; 1 = findings at or above it;
-//! 2 = usage or configuration error, an input that could not be read or parsed, or a report
-//! that could not be written (the reports are still produced for everything else).
+//! Exit codes: 0 = nothing at or above `--fail-on`; 1 = findings at or above it (`policy`: a
+//! plan not proven); 2 = usage or configuration error, an input that could not be read or
+//! parsed, no input scanned, or a report (or `policy`'s out folder) that could not be written
+//! (the reports are still produced for everything else). `scan`, `policy` and `explain` report
+//! the inputs' problems the same way ([`report_inputs`]).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -17,7 +19,9 @@ use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
 use jitscan::escape::terminal as printable;
 use jitscan::report::{html, json, sarif, table};
-use jitscan::scan::{scan, ScanOptions, ScanResult};
+use jitscan::scan::{
+    any_input_failed, nothing_scanned, scan, InputRecord, InputStatus, ScanOptions, ScanResult,
+};
 use jitscan::{config, explain, policy};
 
 /// mimalloc instead of the system allocator: see Cargo.toml for the measurement behind it.
@@ -180,27 +184,12 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
             }
         }
     }
-    let problems: Vec<InputProblem> = result
-        .inputs
-        .iter()
-        .flat_map(|i| i.problems.iter().cloned())
-        .collect();
     stages.done("reports");
     for stage in result.stages.iter().chain(&stages.finish()) {
         eprintln!("jitscan: {stage}");
     }
-    print_problems(&problems);
-    print_not_scanned_sources(&result);
-    let nothing = result.nothing_scanned();
-    if nothing {
-        eprintln!(
-            "error: no input was scanned ({} found: {} skipped, {} failed); a scan that checked nothing does not pass. Give the folder of the ARM templates or exports, or `-` to read one from standard input",
-            result.inputs.len(),
-            result.counts().inputs_skipped,
-            result.counts().inputs_failed,
-        );
-    }
-    let code = if failed || nothing || result.any_input_failed() {
+    let inputs_failed = report_inputs(&result.inputs);
+    let code = if failed || inputs_failed {
         ExitCode::from(2)
     } else if findings_reach(&result, args.fail_on) {
         ExitCode::from(1)
@@ -292,20 +281,23 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
-    match explain::explain_vm(
+    let explanation = explain::explain_vm(
         &options,
         args.vm.as_deref().unwrap_or_default(),
         args.port,
         args.source,
-    ) {
-        Ok(text) => {
-            print!("{}", inert(&text));
-            ExitCode::SUCCESS
-        }
+    );
+    if let Ok(text) = &explanation.text {
+        print!("{}", inert(text));
+    }
+    let inputs_failed = report_inputs(&explanation.inputs);
+    match explanation.text {
         Err(message) => {
             eprintln!("{}", inert(&format!("error: {message}")));
             ExitCode::from(2)
         }
+        Ok(_) if inputs_failed => ExitCode::from(2),
+        Ok(_) => ExitCode::SUCCESS,
     }
 }
 
@@ -314,20 +306,32 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let output = policy::run(&options);
-    match policy::write(&output, &args.out) {
-        Ok(files) => {
-            print!("{}", inert(&policy::summary(&output)));
-            let wrote = format!("Wrote {} file(s) to {}", files.len(), args.out.display());
-            println!("{}", inert(&wrote));
-        }
-        Err(err) => {
-            let error = format!("error: cannot write to {}: {err}", args.out.display());
-            eprintln!("{}", inert(&error));
-            return ExitCode::from(2);
-        }
+    // Before the scan: the out folder may lie under a scanned path.
+    if let Err(err) = policy::prepare_out_dir(&args.out, args.force) {
+        eprintln!("{}", inert(&format!("error: {err}")));
+        return ExitCode::from(2);
     }
-    if output
+    let output = policy::run(&options);
+    let written = policy::write(&output, &args.out);
+    if let Ok(files) = &written {
+        print!(
+            "{}",
+            inert(&policy::terminal_summary(&output, &args.out, files))
+        );
+    }
+    let inputs_failed = report_inputs(&output.inputs);
+    if let Err(err) = written {
+        let error = format!(
+            "error: cannot write to {}: {}",
+            printable(&args.out.display().to_string()),
+            printable(&err.to_string())
+        );
+        eprintln!("{}", inert(&error));
+        return ExitCode::from(2);
+    }
+    if inputs_failed {
+        ExitCode::from(2)
+    } else if output
         .plans
         .iter()
         .all(|p| p.proof == policy::remediation::Proof::Proven)
@@ -338,11 +342,34 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     }
 }
 
+/// Reports the account of the inputs on stderr, the same for every command that reads them
+/// (scan, policy, explain): their diagnostics, the sources found but not scanned, and an
+/// error when nothing was scanned. True when the run must exit 2: an input failed, or none
+/// was scanned.
+fn report_inputs(inputs: &[InputRecord]) -> bool {
+    let problems: Vec<InputProblem> = inputs
+        .iter()
+        .flat_map(|i| i.problems.iter().cloned())
+        .collect();
+    print_problems(&problems);
+    print_not_scanned_sources(inputs);
+    let nothing = nothing_scanned(inputs);
+    if nothing {
+        let count = |status: InputStatus| inputs.iter().filter(|i| i.status == status).count();
+        eprintln!(
+            "error: no input was scanned ({} found: {} skipped, {} failed); a scan that checked nothing does not pass. Give the folder of the ARM templates or exports, or `-` to read one from standard input",
+            inputs.len(),
+            count(InputStatus::Skipped),
+            count(InputStatus::Failed),
+        );
+    }
+    nothing || any_input_failed(inputs)
+}
+
 /// Names on stderr the Bicep and Terraform sources that were found but not scanned, with how
 /// to scan what they describe: a CI log must show it, not only the JSON report.
-fn print_not_scanned_sources(result: &ScanResult) {
-    let foreign: Vec<&jitscan::scan::InputRecord> = result
-        .inputs
+fn print_not_scanned_sources(inputs: &[InputRecord]) {
+    let foreign: Vec<&InputRecord> = inputs
         .iter()
         .filter(|i| matches!(i.kind.as_str(), "bicep" | "terraform"))
         .collect();

@@ -168,3 +168,59 @@ fn schema_command_prints_the_schema() {
         .code(0)
         .stdout(predicate::str::contains("\"schemaVersion\""));
 }
+
+/// `explain` reads its inputs as `scan` does and reports their problems the same way: a
+/// broken file beside the VM's template is shown (and fails the run) while the VM is still
+/// explained; a folder with nothing to scan is an error, not an empty answer.
+#[test]
+fn explain_reports_a_broken_input_and_still_explains_the_vm() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "fixtures/arm/ssh-open-to-any-with-public-ip.json",
+        dir.path().join("good.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\n  \"resources\": [\n    {\"type\": \"x\",,}\n  ]\n}\n",
+    )
+    .unwrap();
+    let assert = jitscan()
+        .arg("explain")
+        .arg(dir.path())
+        .args(["--vm", "vm-ssh-open"])
+        .assert()
+        .code(2);
+    let output = assert.get_output();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("VM vm-ssh-open ("), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("jitscan::input::malformed-json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("broken.json:3:18"), "{stderr}");
+    assert!(
+        stderr.contains("1 error(s), 0 warning(s) in the inputs"),
+        "{stderr}"
+    );
+
+    // Without the broken file: the same explanation, and success.
+    std::fs::remove_file(dir.path().join("broken.json")).unwrap();
+    jitscan()
+        .arg("explain")
+        .arg(dir.path())
+        .args(["--vm", "vm-ssh-open"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+
+    let empty = tempfile::tempdir().unwrap();
+    jitscan()
+        .arg("explain")
+        .arg(empty.path())
+        .args(["--vm", "vm-ssh-open"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error: no input was scanned"));
+}

@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "policy/cli.rs"]
+mod cli;
 #[path = "policy/remediation_cases.rs"]
 mod remediation_cases;
 
@@ -134,7 +136,7 @@ fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
         paths: vec![root().join("fixtures/arm/ssh-open-to-any-with-public-ip.json")],
         ..ScanOptions::default()
     };
-    let envs = environments(&options);
+    let envs = environments(&options).environments;
     let inventory = &envs[0].inventory;
     let vm = &inventory.vms[0];
     let nsg_key = inventory.nsgs.keys().next().unwrap().clone();

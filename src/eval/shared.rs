@@ -212,7 +212,8 @@ mod tests {
         let envs = environments(&ScanOptions {
             paths,
             ..ScanOptions::default()
-        });
+        })
+        .environments;
         let (mut vms, mut shared_count) = (0, 0);
         for env in &envs {
             let shared = SharedDecisions::new(&env.inventory, &DEFAULT_PORTS);
@@ -245,7 +246,8 @@ mod tests {
             paths: vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("fixtures/arm/destination-cidr-vs-static-ip.json")],
             ..ScanOptions::default()
-        });
+        })
+        .environments;
         let inventory = &envs.first().unwrap().inventory;
         let shared = SharedDecisions::new(inventory, &DEFAULT_PORTS);
         let sensitive = inventory

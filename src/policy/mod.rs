@@ -3,29 +3,34 @@
 //!
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
 //! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
-//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
-//! the files; it never prints. The summary is Markdown (remediation.md, and what `main`
-//! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
-//! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
+//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml, `out_dir` writes
+//! the files (and only ever replaces its own), `terminal` builds the few lines `main` prints.
+//! Nothing here prints. The summary is Markdown (remediation.md): every value from the input
+//! in it goes through [`escape::markdown`](crate::escape::markdown), never into a code span,
+//! so a name cannot become a link, an image, HTML, a heading or a new line.
 
 pub mod changes;
 mod collateral;
 pub mod document;
+pub mod out_dir;
 pub mod remediation;
 mod rule_body;
 pub mod settings;
+pub mod terminal;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::classify::Classification;
 use crate::escape::markdown;
-use crate::scan::{environments, evaluate_inventory, ScanOptions};
+use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
 use changes::describe;
 use document::SuggestedPolicy;
+pub use out_dir::{prepare_out_dir, write, OutDirError};
 use remediation::{Proof, VmPlan};
+pub use terminal::terminal_summary;
 
 /// Everything `jitscan policy` produces.
 #[derive(Debug, Clone)]
@@ -34,11 +39,21 @@ pub struct PolicyOutput {
     pub policies: Vec<SuggestedPolicy>,
     /// Remediation plans, one per unhealthy VM, with their proofs.
     pub plans: Vec<VmPlan>,
+    /// VMs and scale sets classified unhealthy (those already under a JIT policy, and scale
+    /// sets, get no plan).
+    pub unhealthy_vms: usize,
+    /// Every file found, with its status and problems: the account a scan gives, for `main`
+    /// to report the same way.
+    pub inputs: Vec<InputRecord>,
 }
 
-/// Builds the policies and the proven plans for every environment under the scan paths.
+/// Builds the policies and the proven plans for every environment under the scan paths, with
+/// the account of the inputs.
 pub fn run(options: &ScanOptions) -> PolicyOutput {
-    let envs = environments(options);
+    let Environments {
+        environments: envs,
+        inputs,
+    } = environments(options);
     let per_env: Vec<(Vec<crate::classify::VmResult>, Vec<VmPlan>)> = envs
         .par_iter()
         .map(|env| {
@@ -58,6 +73,11 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
     PolicyOutput {
         policies: document::suggest(&vms, &options.config.policy),
         plans,
+        unhealthy_vms: vms
+            .iter()
+            .filter(|vm| vm.classification.value == Classification::Unhealthy)
+            .count(),
+        inputs,
     }
 }
 
@@ -65,44 +85,6 @@ fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Writes the documents under `dir`; returns the files written.
-pub fn write(output: &PolicyOutput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let policies_dir = dir.join("jit-policies");
-    std::fs::create_dir_all(&policies_dir)?;
-    let mut written = Vec::new();
-    for policy in &output.policies {
-        let short: String = policy.subscription.chars().take(8).collect();
-        let stem = format!("{short}-{}", document::file_stem(policy));
-        let template = policies_dir.join(format!("{stem}.template.json"));
-        std::fs::write(&template, pretty(&document::arm_template(policy)))?;
-        let rest = policies_dir.join(format!("{stem}.rest.json"));
-        std::fs::write(&rest, pretty(&document::rest_request(policy)))?;
-        written.extend([template, rest]);
-    }
-    let plan_json = dir.join("remediation.json");
-    std::fs::write(&plan_json, pretty(&plans_json(&output.plans)))?;
-    let plan_md = dir.join("remediation.md");
-    std::fs::write(&plan_md, summary(output))?;
-    written.extend([plan_json, plan_md]);
-    let templates = changes::arm_templates(&output.plans);
-    if !templates.is_empty() {
-        let nsg_dir = dir.join("nsg-changes");
-        std::fs::create_dir_all(&nsg_dir)?;
-        for (group, template) in templates {
-            let path = nsg_dir.join(format!(
-                "{}.template.json",
-                document::safe_file_stem(&group)
-            ));
-            std::fs::write(&path, pretty(&template))?;
-            written.push(path);
-        }
-    }
-    let script = dir.join("nsg-changes.sh");
-    std::fs::write(&script, changes::az_script(&output.plans))?;
-    written.push(script);
-    Ok(written)
 }
 
 /// The plans as JSON (`remediation.json`).

@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::environment::Environment;
 use super::ScanOptions;
-use crate::classify::VmResult;
 use crate::diagnostic::InputProblem;
 use crate::export::ExportShape;
 use crate::load::{self, sniff::is_parameters_name, Document, DocumentKind, Loaded, LoadedFile};
@@ -55,6 +53,17 @@ pub struct InputRecord {
     pub problems: Vec<InputProblem>,
     /// VMs and scale sets it declares.
     pub vm_count: usize,
+}
+
+/// True when some input failed: every command exits 2 then, after its output for the rest.
+pub fn any_input_failed(inputs: &[InputRecord]) -> bool {
+    inputs.iter().any(|i| i.status == InputStatus::Failed)
+}
+
+/// True when no input was scanned: a gate pointed at the wrong folder, at Bicep or Terraform
+/// sources only, or at an empty standard input checked nothing and must not pass.
+pub fn nothing_scanned(inputs: &[InputRecord]) -> bool {
+    !inputs.iter().any(|i| i.status == InputStatus::Scanned)
 }
 
 /// Every file loaded, with the pairing of templates and parameters.
@@ -166,11 +175,14 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
     }
 }
 
-/// The final account: every file with its status, problems and VM count.
+/// The final account: every file with its status, problems and VM count. Takes each
+/// environment's owner (its template, None for the exports) with the problems found building
+/// it, and the file of every VM: a scan gives its evaluated results, `policy` and `explain`
+/// their environments' VMs (see [`super::environments`]).
 pub(crate) fn account<'a>(
     loaded: LoadedInputs,
-    envs: Vec<Environment>,
-    vms: impl IntoIterator<Item = &'a VmResult>,
+    env_problems: impl IntoIterator<Item = (Option<String>, Vec<InputProblem>)>,
+    vm_files: impl IntoIterator<Item = &'a str>,
 ) -> Vec<InputRecord> {
     let known: std::collections::HashSet<&str> = loaded
         .files
@@ -178,9 +190,9 @@ pub(crate) fn account<'a>(
         .map(|f| f.found.display.as_str())
         .collect();
     let mut problems_by_path: HashMap<String, Vec<InputProblem>> = HashMap::new();
-    for env in envs {
-        for problem in env.problems {
-            let owner = match &env.owner {
+    for (env_owner, problems) in env_problems {
+        for problem in problems {
+            let owner = match &env_owner {
                 Some(owner) if !known.contains(problem.path.as_str()) => owner.clone(),
                 _ => problem.path.clone(),
             };
@@ -188,8 +200,8 @@ pub(crate) fn account<'a>(
         }
     }
     let mut vm_counts: crate::model::Map<&str, usize> = crate::model::Map::default();
-    for vm in vms {
-        *vm_counts.entry(vm.origin.path()).or_default() += 1;
+    for file in vm_files {
+        *vm_counts.entry(file).or_default() += 1;
     }
     let mut records = loaded.early;
     for file in &loaded.files {

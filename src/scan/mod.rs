@@ -20,8 +20,8 @@ use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
 use crate::timings::{Stage, Stages};
-pub use environment::{environments, Environment};
-pub use inputs::{InputRecord, InputStatus};
+pub use environment::{environments, Environment, Environments};
+pub use inputs::{any_input_failed, nothing_scanned, InputRecord, InputStatus};
 
 /// The default management ports: SSH, RDP, WinRM over HTTP and HTTPS.
 pub const DEFAULT_PORTS: [u16; 4] = [22, 3389, 5985, 5986];
@@ -163,16 +163,14 @@ impl ScanResult {
         }
     }
 
-    /// True when some input failed.
+    /// True when some input failed (see [`any_input_failed`]).
     pub fn any_input_failed(&self) -> bool {
-        self.inputs.iter().any(|i| i.status == InputStatus::Failed)
+        any_input_failed(&self.inputs)
     }
 
-    /// True when no input was scanned: a gate pointed at the wrong folder, at Bicep or
-    /// Terraform sources only, or at an empty standard input checked nothing and must not
-    /// pass.
+    /// True when no input was scanned (see [`nothing_scanned`]).
     pub fn nothing_scanned(&self) -> bool {
-        !self.inputs.iter().any(|i| i.status == InputStatus::Scanned)
+        nothing_scanned(&self.inputs)
     }
 }
 
@@ -243,7 +241,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     );
     stages.done("evaluate");
     let (groups, envs): (Vec<Vec<VmResult>>, Vec<Environment>) = evaluated.into_iter().unzip();
-    let records = inputs::account(loaded, envs, groups.iter().flatten());
+    let records = inputs::account(
+        loaded,
+        envs.into_iter().map(|env| (env.owner, env.problems)),
+        groups.iter().flatten().map(|vm| vm.origin.path()),
+    );
     let vms = sorted(groups);
     stages.done("account and sort");
     let mut findings = rules::findings(&vms);

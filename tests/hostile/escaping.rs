@@ -113,7 +113,9 @@ fn hostile_folder() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let file = sub.join("hostile.json");
     let text = serde_json::to_string_pretty(&template()).unwrap();
     std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("policy-out");
+    let out = dir
+        .path()
+        .join("policy-out\u{1b}[2J\n::error::out\n##[warning]x");
     (dir, file, out)
 }
 
@@ -331,7 +333,16 @@ fn policy_summary_and_remediation_md_are_inert_markdown() {
             "{line}"
         );
     }
-    assert!(p.stdout.contains("### vm\\u{1b}\\]0;pwned"), "{}", p.stdout);
+    // The terminal gets a few lines of counts, no plan and no name from the input; the out
+    // folder's path (hostile too) is printed escaped.
+    assert!(p.stdout.lines().count() < 15, "{}", p.stdout);
+    assert!(!p.stdout.contains("pwned"), "{}", p.stdout);
+    assert!(
+        p.stdout
+            .contains("policy-out\\u{1b}[2J\\u{a}::error::out\\u{a}#\\u{23}[warning]x"),
+        "{}",
+        p.stdout
+    );
 }
 
 /// JSON and HTML printed to standard output (a CI log) are guarded line by line too, and the
