@@ -2,15 +2,18 @@
 //! management ports, for `jitscan policy PATH... --out DIR`.
 //!
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
-//! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
-//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
+//! (ARM template and REST forms) of the VMs `suggest` picks, each merged by `merge` with the
+//! policy the input already has for its scope (a PUT replaces the whole VM list);
+//! `remediation` plans the NSG/firewall changes and proves them by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml. This module writes
 //! the files; it never prints. The summary is Markdown (remediation.md, and what `main`
 //! prints): every value from the input in it goes through [`escape::markdown`](crate::escape::markdown), never into a
 //! code span, so a name cannot become a link, an image, HTML, a heading or a new line.
 
 pub mod document;
+pub mod merge;
 pub mod remediation;
 pub mod settings;
+pub mod suggest;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +22,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::escape::{markdown, verbatim};
+use crate::model::JitPolicy;
 use crate::scan::{environments, evaluate_inventory, ScanOptions};
 use document::SuggestedPolicy;
 use remediation::{describe, Proof, VmPlan};
@@ -51,8 +55,14 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
         plans.extend(p);
     }
     plans.sort_by(|a, b| (&a.vm_name, &a.source, &a.vm_id).cmp(&(&b.vm_name, &b.source, &b.vm_id)));
+    // Every environment's policies: a VM declared in one template may be listed by the
+    // policy another input holds for its resource group, and the document replaces that one.
+    let existing: Vec<JitPolicy> = envs
+        .iter()
+        .flat_map(|env| env.inventory.jit_policies.iter().cloned())
+        .collect();
     PolicyOutput {
-        policies: document::suggest(&vms, &options.config.policy),
+        policies: document::suggest(&vms, &existing, &options.config.policy),
         plans,
     }
 }
@@ -68,9 +78,18 @@ pub fn write(output: &PolicyOutput, dir: &Path) -> std::io::Result<Vec<PathBuf>>
     let policies_dir = dir.join("jit-policies");
     std::fs::create_dir_all(&policies_dir)?;
     let mut written = Vec::new();
+    // Two scopes can share a stem (names differing only in characters the stem replaces,
+    // or in case): the later one gets a counter instead of overwriting the first.
+    let mut stems = std::collections::HashSet::new();
     for policy in &output.policies {
         let short: String = policy.subscription.chars().take(8).collect();
-        let stem = format!("{short}-{}", document::file_stem(policy));
+        let base = format!("{short}-{}", document::file_stem(policy));
+        let mut stem = base.clone();
+        let mut counter = 1;
+        while !stems.insert(stem.to_ascii_lowercase()) {
+            counter += 1;
+            stem = format!("{base}-{counter}");
+        }
         let template = policies_dir.join(format!("{stem}.template.json"));
         std::fs::write(&template, pretty(&document::arm_template(policy)))?;
         let rest = policies_dir.join(format!("{stem}.rest.json"));
