@@ -22,6 +22,10 @@
 //! - [`sarif_text`]: SARIF 2.1.0 §3.11.6 reads `[text](target)` in a plain-text message as an
 //!   embedded link, so the brackets (and the backslash that escapes them) of a value are
 //!   escaped.
+//! - [`url_path_segment`], [`shell_word`], [`arm_expression_string`] and [`arm_literal`]: the
+//!   suggested JIT policy documents put names from the input into a REST request path, an
+//!   `az` command line and ARM template strings, where a `/`, `?`, `'` or leading `[` would
+//!   change the request, the command or the expression.
 //!
 //! Escape a value where it is inserted, not the sentence around it: jitscan's own words may
 //! use the markup (a Markdown heading, a SARIF embedded link) the values must not. Finding
@@ -224,6 +228,59 @@ pub fn sarif_text(value: &str) -> Cow<'_, str> {
         out.push(c);
     }
     Cow::Owned(out)
+}
+
+/// `value` as one segment of a URL path (RFC 3986 §2): every byte but the unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`) percent-encoded, so `/`, `?`, `#` and `%` in a name can
+/// neither add a segment, start the query or fragment, nor decode to something else.
+pub fn url_path_segment(value: &str) -> Cow<'_, str> {
+    // A bare `.` or `..` segment is resolved away by clients: its dots are encoded too.
+    let dot_segment = value == "." || value == "..";
+    let kept = |b: u8| {
+        (b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'.'))
+            && !(dot_segment && b == b'.')
+    };
+    if value.bytes().all(kept) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        if kept(b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `value` as one word of a POSIX shell command line: always in single quotes, where the
+/// shell reads every character literally, a `'` written as `'\''` (close, escaped quote,
+/// reopen). The word is the value exactly, controls included; a document that shows the
+/// command escapes those for its own kind (JSON does).
+pub fn shell_word(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+/// `value` as the text of a string literal inside an ARM template expression (`'...'`):
+/// each `'` doubled.
+pub fn arm_expression_string(value: &str) -> Cow<'_, str> {
+    if value.contains('\'') {
+        Cow::Owned(value.replace('\'', "''"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// `value` as a literal JSON string value of an ARM template: ARM evaluates a string that
+/// starts with `[` and ends with `]` as an expression, and reads `[[` at the start of such a
+/// string as a literal `[`, so that value gets one more `[` (any other is read as written).
+pub fn arm_literal(value: &str) -> Cow<'_, str> {
+    if value.starts_with('[') && value.ends_with(']') {
+        Cow::Owned(format!("[{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 /// `value` unchanged, for text whose serializer does the escaping (a JSON string), where a

@@ -137,3 +137,57 @@ fn sarif_text_escapes_embedded_links() {
     assert_eq!(sarif_text("a\\[b]"), "a\\\\\\[b\\]");
     assert!(matches!(sarif_text("vm-1 (x)"), Cow::Borrowed(_)));
 }
+
+#[test]
+fn url_path_segments_cannot_change_the_path() {
+    // ? = %3F, = = %3D, # = %23, / = %2F (RFC 3986 reserved characters, ASCII codes).
+    assert_eq!(
+        url_path_segment("rg?x=1#frag/../.."),
+        "rg%3Fx%3D1%23frag%2F..%2F.."
+    );
+    assert_eq!(url_path_segment("100%"), "100%25");
+    assert_eq!(url_path_segment("a b"), "a%20b");
+    assert_eq!(url_path_segment("é"), "%C3%A9");
+    assert_eq!(url_path_segment(".."), "%2E%2E");
+    assert_eq!(url_path_segment("."), "%2E");
+    assert!(matches!(url_path_segment("Rg-ok_1.a~"), Cow::Borrowed(_)));
+}
+
+#[test]
+fn shell_words_are_single_quoted_whatever_they_hold() {
+    assert_eq!(shell_word("rg"), "'rg'");
+    assert_eq!(shell_word("it's"), "'it'\\''s'");
+    assert_eq!(shell_word("$(id)`id`;x"), "'$(id)`id`;x'");
+}
+
+/// The shell itself reads each quoted word back as the value, one argument.
+#[cfg(unix)]
+#[test]
+fn the_shell_reads_a_quoted_word_as_the_value() {
+    let values = [
+        "it's",
+        "'; echo pwned; '",
+        "$(id) `id` $HOME \\ \" *",
+        "a\nb",
+        "''",
+        "",
+    ];
+    for value in values {
+        let script = format!("printf '%s|' {}", shell_word(value));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{value}|"));
+    }
+}
+
+#[test]
+fn arm_strings_stay_literal() {
+    assert_eq!(arm_expression_string("it's"), "it''s");
+    assert!(matches!(arm_expression_string("vm-1"), Cow::Borrowed(_)));
+    assert_eq!(arm_literal("[concat('a')]"), "[[concat('a')]");
+    assert!(matches!(arm_literal("[a"), Cow::Borrowed(_)));
+    assert!(matches!(arm_literal("a]"), Cow::Borrowed(_)));
+}

@@ -22,25 +22,12 @@ use jitscan::policy::settings::iso8601_seconds;
 use jitscan::scan::{environments, ScanOptions};
 use serde_json::Value;
 
+#[path = "policy/schema.rs"]
+mod schema;
+use schema::strict_validator;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The schema excerpt, made strict: every object definition closed with additionalProperties.
-fn strict_validator() -> jsonschema::Validator {
-    let mut schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/policy/jit-policy.schema.json")).unwrap(),
-    )
-    .unwrap();
-    for name in [
-        "JitNetworkAccessPolicy",
-        "JitNetworkAccessPolicyProperties",
-        "JitNetworkAccessPolicyVirtualMachine",
-        "JitNetworkAccessPortRule",
-    ] {
-        schema["definitions"][name]["additionalProperties"] = Value::Bool(false);
-    }
-    jsonschema::validator_for(&schema).unwrap()
 }
 
 fn run_policy(paths: &[&str], extra: &[&str]) -> (tempfile::TempDir, std::process::Output) {

@@ -4,7 +4,7 @@ use crate::model::node::{Node, NULL};
 
 use super::access::{get_ci, items, props, reference_id, text};
 use super::network::ip_config;
-use super::types::{key, Decided, JitPolicy, Nic, Origin, OsType, Vm, VmKind};
+use super::types::{Decided, JitPolicy, JitPolicyVm, Nic, Origin, OsType, Vm, VmKind};
 
 /// What the builder needs to know about a resource besides its JSON.
 pub struct Declared<'a> {
@@ -202,17 +202,59 @@ fn power_state(value: &Node) -> Option<String> {
     })
 }
 
-/// Builds a JIT network access policy.
+/// Builds a JIT network access policy, keeping its `virtualMachines` entries as written
+/// (entries without a string `id` cover no VM and are left out).
 pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
-    let vm_keys = items(props(d.value), "virtualMachines")
+    let p = props(d.value);
+    let virtual_machines = items(p, "virtualMachines")
         .iter()
-        .filter_map(|v| get_ci(v, "id").and_then(Node::as_str))
-        .map(key)
+        .filter_map(|v| {
+            let id = get_ci(v, "id").and_then(Node::as_str)?;
+            Some(JitPolicyVm {
+                id: id.to_owned(),
+                ports: items(v, "ports").iter().map(without_nulls).collect(),
+                public_ip_address: get_ci(v, "publicIpAddress")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+            })
+        })
         .collect();
     JitPolicy {
         id: d.id.to_owned(),
         name: d.name.to_owned(),
-        vm_keys,
+        location: jit_location(d),
+        kind: get_ci(d.value, "kind")
+            .and_then(Node::as_str)
+            .map(str::to_owned),
+        virtual_machines,
+        from_template: d.from_template,
         origin: d.origin.clone(),
+    }
+}
+
+/// The policy's region: the id's segment after `locations`, else the first segment of a
+/// template name (`westeurope/default`), else its `location`.
+fn jit_location(d: &Declared<'_>) -> Option<String> {
+    let mut segments = d.id.split('/');
+    let from_id = segments
+        .by_ref()
+        .position(|s| s.eq_ignore_ascii_case("locations"))
+        .and_then(|_| segments.next());
+    let from_name = d.name.split_once('/').map(|(location, _)| location);
+    from_id
+        .or(from_name)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .or_else(|| super::location_of(d.value))
+}
+
+/// A port rule object as a `Value`, its `null` members left out.
+fn without_nulls(port: &Node) -> serde_json::Value {
+    match port.to_value() {
+        serde_json::Value::Object(mut map) => {
+            map.retain(|_, v| !v.is_null());
+            serde_json::Value::Object(map)
+        }
+        other => other,
     }
 }

@@ -279,8 +279,8 @@ impl Inventory {
                 sort_rules(&mut view.nsg);
             }
             for (i, policy) in jit_policies.iter().enumerate() {
-                for vm in &policy.vm_keys {
-                    jit_by_vm.entry(vm.clone()).or_insert(i);
+                for vm in &policy.virtual_machines {
+                    jit_by_vm.entry(key(&vm.id)).or_insert(i);
                 }
             }
         };

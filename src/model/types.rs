@@ -397,17 +397,38 @@ pub struct RouteTable {
     pub routes: Vec<Route>,
 }
 
-/// A JIT network access policy.
+/// A JIT network access policy. Besides the VMs it covers (for the verdict), it keeps its
+/// `virtualMachines` entries as the input has them: a suggested policy is PUT over the live
+/// one, which replaces the whole list, so what is there must be written back unchanged.
 #[derive(Debug, Clone)]
 pub struct JitPolicy {
     /// Resource id.
     pub id: String,
-    /// Name.
+    /// Name (as resolved: `westeurope/default` in a template, `default` in an export).
     pub name: String,
-    /// Keys of the VMs it covers.
-    pub vm_keys: Vec<String>,
+    /// Region: the id's segment after `locations`, else the name's first segment, else the
+    /// resource's `location`.
+    pub location: Option<String>,
+    /// `kind` (`Basic`), when the input has it.
+    pub kind: Option<String>,
+    /// The `virtualMachines` entries, in input order.
+    pub virtual_machines: Vec<JitPolicyVm>,
+    /// True when declared in an ARM template (ids then hold deployment placeholders).
+    pub from_template: bool,
     /// Declaration.
     pub origin: Origin,
+}
+
+/// One `virtualMachines` entry of a JIT policy, as the input has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JitPolicyVm {
+    /// VM resource id as written.
+    pub id: String,
+    /// Port rule objects as written, except that members whose value is `null` (az CLI writes
+    /// `"allowedSourceAddressPrefixes": null`) are left out: Azure reads null as absent.
+    pub ports: Vec<serde_json::Value>,
+    /// `publicIpAddress` (of an Azure Firewall), when set.
+    pub public_ip_address: Option<String>,
 }
 
 /// VM or scale set.

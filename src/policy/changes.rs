@@ -172,13 +172,8 @@ pub fn arm_templates(plans: &[VmPlan]) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// A string as an ARM literal: a leading `[` would make it an expression.
 fn arm_literal_str(text: &str) -> String {
-    if text.starts_with('[') {
-        format!("[{text}")
-    } else {
-        text.to_owned()
-    }
+    escape::arm_literal(text).into_owned()
 }
 
 fn arm_literal(value: &mut Value) {
@@ -266,9 +261,8 @@ fn list_args(value: &Value) -> String {
     }
 }
 
-/// `text` as one single-quoted shell word (a `'` inside written `'\''`).
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
+fn shell_quote(text: &str) -> String {
+    escape::shell_word(text)
 }
 
 #[cfg(test)]

@@ -2,20 +2,25 @@
 //! management ports, for `jitscan policy PATH... --out DIR`.
 //!
 //! `document` builds the `Microsoft.Security/locations/jitNetworkAccessPolicies` documents
-//! (ARM template and REST forms), `remediation` plans the NSG/firewall changes and proves them
-//! by re-evaluation, `settings` reads the `policy:` section of jitscan.yaml, `out_dir` writes
-//! the files (and only ever replaces its own), `terminal` builds the few lines `main` prints.
-//! Nothing here prints. The summary is Markdown (remediation.md): every value from the input
-//! in it goes through [`escape::markdown`](crate::escape::markdown), never into a code span,
-//! so a name cannot become a link, an image, HTML, a heading or a new line.
+//! (ARM template and REST forms) of the VMs `suggest` picks, each merged by `merge` with the
+//! policy the input already has for its scope (a PUT replaces the whole VM list);
+//! `remediation` plans the NSG/firewall changes and proves them by re-evaluation (`changes`
+//! gives them their reviewable and deployable forms), `settings` reads the `policy:` section
+//! of jitscan.yaml, `out_dir` writes the files (and only ever replaces its own), `terminal`
+//! builds the few lines `main` prints. Nothing here prints. The summary is Markdown
+//! (remediation.md): every value from the input in it goes through
+//! [`escape::markdown`](crate::escape::markdown), never into a code span, so a name cannot
+//! become a link, an image, HTML, a heading or a new line.
 
 pub mod changes;
 mod collateral;
 pub mod document;
+pub mod merge;
 pub mod out_dir;
 pub mod remediation;
 mod rule_body;
 pub mod settings;
+pub mod suggest;
 pub mod terminal;
 
 use std::fmt::Write as _;
@@ -25,6 +30,7 @@ use serde_json::Value;
 
 use crate::classify::Classification;
 use crate::escape::markdown;
+use crate::model::JitPolicy;
 use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
 use changes::describe;
 use document::SuggestedPolicy;
@@ -70,8 +76,14 @@ pub fn run(options: &ScanOptions) -> PolicyOutput {
         plans.extend(p);
     }
     plans.sort_by(|a, b| (&a.vm_name, &a.source, &a.vm_id).cmp(&(&b.vm_name, &b.source, &b.vm_id)));
+    // Every environment's policies: a VM declared in one template may be listed by the
+    // policy another input holds for its resource group, and the document replaces that one.
+    let existing: Vec<JitPolicy> = envs
+        .iter()
+        .flat_map(|env| env.inventory.jit_policies.iter().cloned())
+        .collect();
     PolicyOutput {
-        policies: document::suggest(&vms, &options.config.policy),
+        policies: document::suggest(&vms, &existing, &options.config.policy),
         plans,
         unhealthy_vms: vms
             .iter()
@@ -105,12 +117,13 @@ pub fn summary(output: &PolicyOutput) -> String {
         .filter(|p| p.proof == Proof::Proven)
         .count();
     let _ = writeln!(out, "{} VM(s) to remediate; the plan is proven for {proven} of them (every change applied to the model and every VM re-evaluated: no management port open, and nothing else changed that the plan does not list).\n", output.plans.len());
-    out.push_str("## Suggested JIT policies\n\n");
+    out.push_str("## Suggested JIT policies\n\nA PUT of a JIT policy replaces its whole list of VMs: read each note before deploying.\n\n");
     for policy in &output.policies {
         let _ = writeln!(
             out,
-            "- PUT {}: {} VM(s): {}",
+            "- PUT {}: {} VM(s) in the document, {} added: {}\n  - {}",
             document::rest_path_escaped(policy, markdown),
+            policy.entries.len(),
             policy.vms.len(),
             policy
                 .vms
@@ -125,7 +138,8 @@ pub fn summary(output: &PolicyOutput) -> String {
                         .join(", ")
                 ))
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
+            markdown(&merge::note(policy))
         );
     }
     out.push_str("\n## NSG and firewall changes, per VM\n\n");
