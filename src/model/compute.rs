@@ -212,7 +212,11 @@ pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
             let id = get_ci(v, "id").and_then(Node::as_str)?;
             Some(JitPolicyVm {
                 id: id.to_owned(),
-                ports: items(v, "ports").iter().map(without_nulls).collect(),
+                ports_json: serde_json::Value::Array(
+                    items(v, "ports").iter().map(without_nulls).collect(),
+                )
+                .to_string()
+                .into_boxed_str(),
                 public_ip_address: get_ci(v, "publicIpAddress")
                     .and_then(Node::as_str)
                     .map(str::to_owned),

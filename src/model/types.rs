@@ -424,11 +424,20 @@ pub struct JitPolicy {
 pub struct JitPolicyVm {
     /// VM resource id as written.
     pub id: String,
-    /// Port rule objects as written, except that members whose value is `null` (az CLI writes
-    /// `"allowedSourceAddressPrefixes": null`) are left out: Azure reads null as absent.
-    pub ports: Vec<serde_json::Value>,
+    /// Port rule objects as written, as one compact JSON array (see [`JitPolicyVm::ports`]),
+    /// except that members whose value is `null` (az CLI writes
+    /// `"allowedSourceAddressPrefixes": null`) are left out: Azure reads null as absent. Kept
+    /// as text: only `jitscan policy` reads them, and a big export lists thousands.
+    pub ports_json: Box<str>,
     /// `publicIpAddress` (of an Azure Firewall), when set.
     pub public_ip_address: Option<String>,
+}
+
+impl JitPolicyVm {
+    /// The port rule objects.
+    pub fn ports(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ports_json).unwrap_or_default()
+    }
 }
 
 /// VM or scale set.

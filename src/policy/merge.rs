@@ -90,7 +90,7 @@ impl Merge {
         };
         for policy in copies {
             for vm in &policy.virtual_machines {
-                let ports = vm.ports.iter().cloned();
+                let ports = vm.ports().into_iter();
                 if let Some((entry, _, duplicated)) = merge.listed(&vm.id) {
                     duplicated.extend(add_missing(&mut entry.ports, ports));
                     continue;

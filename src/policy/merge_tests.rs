@@ -39,7 +39,7 @@ fn policy(name: &str, file: &str, vms: Vec<JitPolicyVm>) -> JitPolicy {
 fn listed(name: &str, ports: Vec<Value>) -> JitPolicyVm {
     JitPolicyVm {
         id: vm_id(name),
-        ports,
+        ports_json: Value::Array(ports).to_string().into_boxed_str(),
         public_ip_address: None,
     }
 }
