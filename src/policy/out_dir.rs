@@ -98,7 +98,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutDirError + '_ {
     }
 }
 
-/// Makes `dir` ready for [`write`]: a missing or empty folder is fine; a folder holding
+/// Makes `dir` ready for [`write()`]: a missing or empty folder is fine; a folder holding
 /// anything is refused unless `force`, and then loses jitscan's own files (see [`OWN_FILES`])
 /// and nothing else. Call it before scanning: the out folder may lie under a scanned path,
 /// and a stale policy there must not be read as input.
