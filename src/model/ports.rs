@@ -168,13 +168,13 @@ impl PortSet {
     }
 }
 
-impl std::fmt::Display for PortSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl PortSet {
+    /// The items as Azure writes them in a rule: `*`, `22`, `20-21`.
+    pub fn items(&self) -> Vec<String> {
         if self.is_all() {
-            return f.write_str("*");
+            return vec!["*".to_owned()];
         }
-        let parts: Vec<String> = self
-            .ranges
+        self.ranges
             .iter()
             .map(|&(a, b)| {
                 if a == b {
@@ -183,8 +183,13 @@ impl std::fmt::Display for PortSet {
                     format!("{a}-{b}")
                 }
             })
-            .collect();
-        f.write_str(&parts.join(","))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for PortSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.items().join(","))
     }
 }
 

@@ -161,19 +161,7 @@ pub fn set_port_ranges(props: &mut Map<String, Value>, side: &str, set: &PortSet
 
 /// Port items as Azure writes them: `*`, `22`, `20-21`.
 pub fn port_items(set: &PortSet) -> Vec<String> {
-    if set.is_all() {
-        return vec!["*".to_owned()];
-    }
-    set.ranges()
-        .iter()
-        .map(|&(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect()
+    set.items()
 }
 
 fn insert_addresses(props: &mut Map<String, Value>, side: &str, items: &Decided<Vec<AddressItem>>) {
