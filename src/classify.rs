@@ -8,7 +8,8 @@
 use crate::eval::nsg::Level;
 use crate::eval::vm::{judge, ModeFacts, PortEvaluation};
 use crate::eval::{ClassificationInput, Confidence, Judged, NsgVerdict};
-use crate::model::{Origin, OsType, VmKind};
+use crate::model::{OsType, VmKind};
+use crate::source::Origin;
 
 /// The three classifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -12,6 +12,11 @@ use serde_yaml::Value;
 use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span};
 use crate::rules::find_rule;
 
+pub mod glob;
+pub mod policy;
+
+pub use glob::glob_match;
+
 /// File name looked for in the scan roots when `--config` is not given.
 pub const CONFIG_FILE_NAME: &str = "jitscan.yaml";
 
@@ -102,7 +107,7 @@ pub struct Config {
     /// Suppressions, in file order.
     pub suppressions: Vec<SuppressionEntry>,
     /// Settings of suggested JIT policies.
-    pub policy: crate::policy::settings::PolicySettings,
+    pub policy: policy::PolicySettings,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -227,7 +232,7 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
         }
     };
     if let Some(policy) = map.get("policy") {
-        match crate::policy::settings::parse(policy, text) {
+        match policy::parse(policy, text) {
             Ok(settings) => config.policy = settings,
             Err(found) => problems.extend(
                 found

@@ -7,7 +7,7 @@
 //! applies and the finding says so. Pure: no I/O.
 
 use crate::classify::VmResult;
-use crate::config::{Config, Date};
+use crate::config::{glob_match, Config, Date};
 use crate::rules::{Finding, Suppression};
 
 /// The tag that suppresses rules on a resource: `jitscan-ignore: "JIT001, JIT003: why"` (or
@@ -21,7 +21,7 @@ pub fn apply(findings: &mut [Finding], vms: &[VmResult], config: &Config, today:
         |p| crate::load::display_path(p),
     );
     // Indexed: a lookup per finding over every VM would be quadratic on a big export.
-    let by_vm: crate::model::Map<(&str, &str), &VmResult> = vms
+    let by_vm: crate::map::Map<(&str, &str), &VmResult> = vms
         .iter()
         .rev()
         .map(|v| ((v.id.as_str(), v.name.as_str()), v))
@@ -99,52 +99,10 @@ fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Result<Suppressio
     })
 }
 
-/// Case-insensitive glob with `*` (any run) and `?` (one character); linear time.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*/virtualMachines/jump-*", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/Jump-01"));
-        assert!(glob_match("vm-?", "VM-1"));
-        assert!(!glob_match("vm-?", "vm-10"));
-        assert!(glob_match("vm-web", "vm-web"));
-        assert!(!glob_match("vm-web", "vm-web-0"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("a*b*c", "aXXbYYc"));
-        assert!(!glob_match("a*b*c", "aXXbYY"));
-    }
 
     #[test]
     fn dates_parse_and_compare() {

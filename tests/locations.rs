@@ -42,7 +42,7 @@ fn reports_cite_only_locations_resolved_before_the_texts_were_freed() {
     let table = table::render(&result, false);
     assert!(!json.is_empty() && !sarif.is_empty() && !html.is_empty() && !table.is_empty());
     assert_eq!(
-        jitscan::load::rereads(),
+        jitscan::source::late_lookups(),
         0,
         "a report asked for a location that was not resolved before the texts were freed"
     );

@@ -16,9 +16,9 @@ mod remediation_cases;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
+use jitscan::config::policy::iso8601_seconds;
 use jitscan::model::{key, Access, Decided};
 use jitscan::policy::remediation::{self, Proof};
-use jitscan::policy::settings::iso8601_seconds;
 use jitscan::scan::{environments, ScanOptions};
 use serde_json::Value;
 

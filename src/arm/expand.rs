@@ -28,9 +28,9 @@ use super::references;
 use super::scope::TemplateScope;
 use super::unknown::{strip_runtime_marks, unknown_reason};
 use crate::diagnostic::{InputProblem, ProblemCode};
-use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
+use crate::json::Node;
 use crate::load::{Document, Roots};
-use crate::model::Node;
+use crate::source::{child_pointer, escape_pointer_token, index_pointer};
 
 /// Most resources one template may expand to (copy loops multiply: 800 x 800 ...).
 const MAX_RESOURCES: usize = 100_000;

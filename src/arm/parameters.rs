@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use super::problems::{to_input_problem, PendingProblem};
 use crate::diagnostic::{InputProblem, ProblemCode};
-use crate::load::{locate::escape_pointer_token, Document};
+use crate::load::Document;
+use crate::source::escape_pointer_token;
 
 /// `{"parameters": {"x": {"value": ..}}}` or the bare `{"x": {"value": ..}}` form.
 pub(crate) fn values(json: &Value) -> HashMap<String, Value> {

@@ -6,7 +6,7 @@
 //! Repeats (the same problem in every iteration of a copy loop) are kept once, and a template
 //! cannot make the list grow without bound. This module never evaluates anything.
 
-use crate::model::ids::Set;
+use crate::map::Set;
 
 use super::expr::{ExprError, ExprErrorCode};
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};

@@ -11,14 +11,14 @@ use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::model::ids::Set;
+use crate::map::Set;
 
 use super::expand::ArmResource;
 use super::problems::{to_input_problem, PendingProblem};
 use crate::diagnostic::{InputProblem, ProblemCode};
-use crate::load::locate::{child_pointer, index_pointer};
+use crate::json::Node;
 use crate::model::access::entry_ci;
-use crate::model::Node;
+use crate::source::{child_pointer, index_pointer};
 
 /// Most dangling references reported per template; the rest are counted in one more.
 const MAX_REPORTED: usize = 200;

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::model::ids::{Map, Set};
+use crate::map::{Map, Set};
 
 use super::budget::{Budget, NODE_WEIGHT};
 use super::context::DeploymentContext;
@@ -26,7 +26,7 @@ use super::expr::{self, Scope, MAX_TOTAL_DEPTH};
 use super::problems::{PendingProblem, ProblemLog};
 use super::unknown::unknown;
 use crate::diagnostic::ProblemCode;
-use crate::load::locate::{child_pointer, escape_pointer_token, index_pointer};
+use crate::source::{child_pointer, escape_pointer_token, index_pointer};
 
 /// Deepest JSON nesting evaluated (the loader refuses deeper documents anyway).
 const MAX_TREE_DEPTH: usize = 128;

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::Node;
+use crate::json::Node;
 
 /// The marker key. Private on purpose: use [`unknown`] and [`unknown_reason`].
 const UNKNOWN_KEY: &str = "\u{0}jitscan-unknown";
@@ -189,7 +189,7 @@ mod tests {
         assert!(view
             .as_object()
             .is_some_and(|map| missing_runtime_property(map, "zz").is_some()));
-        let mut resource = crate::model::Node::from_owned(
+        let mut resource = crate::json::Node::from_owned(
             json!({"id": "r", "properties": {"copy": view, "list": [view.clone(), 3]}}),
         );
         strip_runtime_marks(&mut resource);

@@ -14,7 +14,8 @@ pub mod vm;
 pub use shared::SharedDecisions;
 pub use vm::{evaluate_vm, evaluate_vm_with, ClassificationInput, Confidence, Judged};
 
-use crate::model::{Access, Origin};
+use crate::model::Access;
+use crate::source::Origin;
 
 /// NSG verdict for one port, for a generic Internet source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

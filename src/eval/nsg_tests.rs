@@ -11,11 +11,12 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::{decide, Destination, Flow, Level, Match, Mode, Source};
-use crate::load::{locate::LineIndex, Source as Text};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
-use crate::model::{Access, Decided, Direction, Nsg, Origin, SecurityRule};
+use crate::model::{Access, Decided, Direction, Nsg, SecurityRule};
+use crate::source::Origin;
+use crate::source::{LineIndex, Source as Text};
 
 fn origin() -> Origin {
     let text: crate::load::Text = Arc::new("{}".to_owned());

@@ -15,9 +15,8 @@ use std::sync::Arc;
 
 use crate::model::access::{parent_key, parent_of_key};
 use crate::model::address::AddressItem;
-use crate::model::{
-    Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, Origin, TranslatedAddress,
-};
+use crate::model::{Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, TranslatedAddress};
+use crate::source::Origin;
 
 /// Kind of path in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

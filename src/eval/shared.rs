@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::Map;
+use crate::map::Map;
 use std::net::IpAddr;
 
 use rayon::prelude::*;

@@ -8,7 +8,8 @@ use super::nsg::{rule_matches, rule_mismatch, Destination, Flow, Level, Match, M
 use super::paths::{paths_to, PathIn};
 use super::vm::{targets_of, Slot};
 use super::NsgLevel;
-use crate::model::{Access, Decided, Inventory, Origin, SecurityRule, Vm};
+use crate::model::{Access, Decided, Inventory, SecurityRule, Vm};
+use crate::source::Origin;
 
 /// One rule considered.
 #[derive(Debug, Clone)]

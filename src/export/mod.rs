@@ -16,13 +16,18 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
+use crate::json::node::NULL;
+use crate::json::Node;
+use crate::json::Scratch;
+pub use crate::load::shape::ExportShape;
 use crate::load::Document;
+use crate::map::Map;
 use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
-use crate::model::node::NULL;
-use crate::model::{key, Decided, EffectiveNsg, Inventory, Map, Node, Nsg, Origin, Scratch};
-pub use shape::{ExportItem, ExportShape};
+use crate::model::{key, Decided, EffectiveNsg, Inventory, Nsg};
+use crate::source::Origin;
+pub use shape::ExportItem;
 
 /// Keys that differ between copies of one resource without meaning a different configuration.
 const VOLATILE: [&str; 5] = [

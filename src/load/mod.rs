@@ -7,10 +7,9 @@
 pub mod confine;
 pub mod decode;
 pub mod discover;
-pub mod locate;
-mod pointer;
 mod problems;
 pub mod read;
+pub mod shape;
 pub mod sniff;
 mod split;
 
@@ -23,11 +22,11 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::InputProblem;
 pub use crate::diagnostic::Text;
-use crate::diagnostic::{InputProblem, Span};
+use crate::source::{LineIndex, Source};
 pub use confine::Roots;
 pub use discover::{display_path, find_files, FoundFile, Walked, STDIN_DISPLAY};
-use locate::LineIndex;
 pub use read::{read_bounded, read_confined, MAX_FILE_BYTES, MAX_TREE_BYTES};
 pub use sniff::DocumentKind;
 use split::Outline;
@@ -91,133 +90,6 @@ impl std::ops::Deref for Document {
 
     fn deref(&self) -> &Source {
         &self.source
-    }
-}
-
-/// How many times a released text was read again (see [`Source::text`]); a scan and its
-/// reports never need to, and a test checks they do not.
-pub fn rereads() -> usize {
-    REREADS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-static REREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// The text of one input file and what turns a JSON pointer into a line and column.
-///
-/// A scan needs the text only until every location it will report is known: it resolves the
-/// location of everything in the model once the model is built (see
-/// [`crate::model::Inventory::resolve_places`]), then releases the text, which is as big as the
-/// input. A location asked for after that comes from what was resolved; one that was not (no
-/// scan asks for one) has the file read again.
-#[derive(Debug)]
-pub struct Source {
-    /// Path used to open the file.
-    pub path: PathBuf,
-    /// Path as shown in reports.
-    pub display: String,
-    /// Decoded text, comments blanked (offsets match the file); None once released.
-    text: std::sync::RwLock<Option<Text>>,
-    /// Length in bytes of the text, kept when it is released.
-    len: usize,
-    /// Line starts of the text and location caches.
-    pub lines: Arc<LineIndex>,
-}
-
-impl Source {
-    /// A source of `text` (decoded, comments blanked) with its line index.
-    pub fn new(path: PathBuf, display: String, text: Text, lines: Arc<LineIndex>) -> Self {
-        Self {
-            path,
-            display,
-            len: text.len(),
-            text: std::sync::RwLock::new(Some(text)),
-            lines,
-        }
-    }
-
-    /// The decoded text (comments blanked). After [`Source::release_text`] the file is read
-    /// and decoded again; should it no longer be the text that was scanned (its length
-    /// differs), the text is empty and locations point at its start.
-    pub fn text(&self) -> Text {
-        if let Some(text) = self.text.read().ok().and_then(|t| t.clone()) {
-            return text;
-        }
-        REREADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let reread: Text = Arc::new(
-            read_bounded(&self.path, &self.display)
-                .ok()
-                .and_then(|bytes| decode::decode_owned(bytes).ok())
-                .map(decode::blank_comments)
-                .filter(|text| text.len() == self.len)
-                .unwrap_or_default(),
-        );
-        if let Ok(mut slot) = self.text.write() {
-            *slot = Some(Arc::clone(&reread));
-        }
-        reread
-    }
-
-    /// Frees the text (the places resolved so far stay known).
-    pub fn release_text(&self) {
-        if let Ok(mut slot) = self.text.write() {
-            *slot = None;
-        }
-    }
-
-    /// Length in bytes of the text.
-    pub fn text_len(&self) -> usize {
-        self.len
-    }
-
-    /// Line and column of a JSON pointer inside this document.
-    pub fn line_col(&self, pointer: &str) -> (usize, usize) {
-        if let Some(place) = self.lines.known_place(pointer) {
-            return place;
-        }
-        self.lines.pointer_line_col(&self.text(), pointer)
-    }
-
-    /// A span at the value a pointer designates, `extra` bytes into its text, `len` long.
-    pub fn span_at(&self, pointer: &str, extra: usize, len: usize) -> Span {
-        let offset = self.lines.pointer_offset(&self.text(), pointer);
-        self.span_of_bytes(offset.saturating_add(extra), len)
-    }
-
-    /// A span over the value at `pointer`: the whole of a scalar (up to 200 bytes), the
-    /// opening bracket of an object or array.
-    pub fn span_of_value(&self, pointer: &str) -> Span {
-        let text = self.text();
-        let offset = self.lines.pointer_offset(&text, pointer);
-        self.span_of_bytes(offset, pointer::scalar_len(&text, offset, 200))
-    }
-
-    /// A span over bytes `start..end` of the *decoded* value of the JSON string at `pointer`
-    /// (an ARM expression's own offsets), mapped back through the string's escapes (`\"`,
-    /// `\u0041`) to the characters in the file. A value that is not a string gets a span at
-    /// its start.
-    pub fn span_in_string(&self, pointer: &str, start: usize, end: usize) -> Span {
-        let text = self.text();
-        let quote = self.lines.pointer_offset(&text, pointer);
-        if text.as_bytes().get(quote) != Some(&b'"') {
-            return self.span_of_bytes(quote, 1);
-        }
-        let from = pointer::raw_offset_in_string(&text, quote, start);
-        let to = pointer::raw_offset_in_string(&text, quote, end.max(start));
-        self.span_of_bytes(from, to.saturating_sub(from).max(1))
-    }
-
-    /// A span of `len` bytes at byte `offset` of the text, clamped to the text.
-    fn span_of_bytes(&self, offset: usize, len: usize) -> Span {
-        let text = self.text();
-        let offset = offset.min(text.len());
-        let len = len.min(text.len() - offset);
-        let (line, column) = self.lines.line_col(&text, offset);
-        Span {
-            offset,
-            len,
-            line,
-            column,
-        }
     }
 }
 
@@ -478,7 +350,7 @@ fn parse_text(
 /// True when the previewed document is an export listing its items in the deferred array:
 /// then its items are read from there, element by element. Anything else is parsed whole.
 fn deferrable(preview: &Value, deferred: &Deferred) -> bool {
-    use crate::export::ExportShape as S;
+    use crate::load::shape::ExportShape as S;
     let shape = match sniff::sniff(preview, Path::new("")) {
         DocumentKind::Export(shape) => shape,
         _ => return false,
@@ -508,17 +380,13 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
-    /// A released text is read again for a location not resolved before; a file changed in
-    /// between (another length) is not taken for the text that was scanned.
-    #[test]
-    fn a_released_text_is_read_again_only_when_still_the_same() {
-        let dir = tempfile::tempdir().unwrap();
+    fn loaded_export(dir: &tempfile::TempDir) -> Arc<Document> {
         let path = dir.path().join("export.json");
         let text = "{\n  \"value\": [\n    {\n      \"id\": \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/publicIPAddresses/p\",\n      \"name\": \"p\"\n    }\n  ]\n}\n";
         std::fs::write(&path, text).unwrap();
         let file = load_file(
             FoundFile {
-                path: path.clone(),
+                path,
                 display: "export.json".to_owned(),
             },
             &Roots::new(&[dir.path().to_path_buf()]),
@@ -526,14 +394,28 @@ mod tests {
         let Loaded::Parsed(doc, _) = file.loaded else {
             panic!("parsed")
         };
+        doc
+    }
+
+    /// A location resolved before the text is released stays known after.
+    #[test]
+    fn a_released_text_keeps_the_places_resolved_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = loaded_export(&dir);
         assert_eq!(doc.line_col("/value/0"), (3, 5));
         doc.release_text();
         assert_eq!(doc.line_col("/value/0"), (3, 5), "resolved before");
-        assert_eq!(doc.line_col("/value/0/id"), (4, 13), "read again");
+    }
 
-        std::fs::write(&path, text.replace("\"p\"", "\"pp\"")).unwrap();
+    /// A location not resolved before the release is a bug: the file is never read again.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "after its release")]
+    fn a_location_asked_for_after_the_release_is_a_bug() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = loaded_export(&dir);
         doc.release_text();
-        assert_eq!(doc.line_col("/value/0/name"), (1, 1), "changed: not used");
-        assert_eq!(doc.line_col("/value/0/id"), (4, 13), "resolved before");
+        std::fs::remove_file(dir.path().join("export.json")).unwrap();
+        let _ = doc.line_col("/value/0/id");
     }
 }

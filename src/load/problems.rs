@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use super::decode::{self, DecodeError};
-use super::locate::LineIndex;
 use crate::diagnostic::{InputProblem, ProblemCode, Severity, Span, Text};
+use crate::source::LineIndex;
 
 /// JSON nesting serde_json accepts (its recursion limit); deeper input is refused, not parsed.
 pub(crate) const MAX_JSON_DEPTH: usize = 128;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::export::ExportShape;
+use super::shape::{self, ExportShape};
 
 /// What a document is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub fn sniff(json: &Value, path: &Path) -> DocumentKind {
             .and_then(Value::as_str)
             .is_some_and(|s| s.to_ascii_lowercase().contains("deploymenttemplate"));
     if !is_template {
-        if let Some(shape) = crate::export::shape::sniff(json) {
+        if let Some(shape) = shape::sniff(json) {
             return DocumentKind::Export(shape);
         }
     }

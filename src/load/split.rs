@@ -1069,7 +1069,7 @@ mod tests {
             }
         };
         assert_eq!(starts.len(), 1_500);
-        let walk = crate::load::locate::LineIndex::new(&template);
+        let walk = crate::source::LineIndex::new(&template);
         for (i, &start) in starts.iter().enumerate() {
             let pointer = format!("/resources/{i}");
             assert_eq!(start, walk.pointer_offset(&template, &pointer));

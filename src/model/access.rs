@@ -5,8 +5,8 @@
 //! look keys up exactly first, then case-insensitively, and turn unknown markers into
 //! [`Decided::Unknown`].
 
-use super::node::{Node, NULL};
 use super::types::Decided;
+use crate::json::node::{Node, NULL};
 
 /// `value[key]`, exact match first, then the first key equal ignoring ASCII case (one pass
 /// over the entries; a repeated key reads as its last entry, as serde_json keeps the last).

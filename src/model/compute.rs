@@ -1,10 +1,11 @@
 //! MODEL: build VMs, scale sets and JIT policies from evaluated resources.
 
-use crate::model::node::{Node, NULL};
+use crate::json::node::{Node, NULL};
 
 use super::access::{get_ci, items, props, reference_id, text};
 use super::network::ip_config;
-use super::types::{Decided, JitPolicy, JitPolicyVm, Nic, Origin, OsType, Vm, VmKind};
+use super::types::{Decided, JitPolicy, JitPolicyVm, Nic, OsType, Vm, VmKind};
+use crate::source::Origin;
 
 /// What the builder needs to know about a resource besides its JSON.
 pub struct Declared<'a> {

@@ -3,15 +3,15 @@
 
 use std::net::IpAddr;
 
-use crate::model::node::Node;
+use crate::json::node::Node;
 
 use super::access::{get_ci, items, props, reference_id, string_list, text};
 use super::address::AddressItem;
 use super::network::props_pointer;
 use super::types::{
-    key, Decided, DnatRule, Firewall, Frontend, LbNat, LbRule, LoadBalancer, Origin,
-    TranslatedAddress,
+    key, Decided, DnatRule, Firewall, Frontend, LbNat, LbRule, LoadBalancer, TranslatedAddress,
 };
+use crate::source::Origin;
 
 fn sub_id(parent_id: &str, collection: &str, value: &Node) -> String {
     let name = get_ci(value, "name")

@@ -10,10 +10,9 @@ pub mod access;
 pub mod address;
 pub mod compute;
 pub mod edge;
-pub mod ids;
+
 mod merge;
 pub mod network;
-pub mod node;
 pub mod ports;
 pub mod types;
 
@@ -23,10 +22,12 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::diagnostic::{InputProblem, ProblemCode};
+use crate::json::Node;
+use crate::map::{Map, Set};
+use crate::source::Origin;
 use access::{get_ci, parent_key, props};
 use compute::Declared;
-pub use ids::{Map, Set};
-pub use node::{Node, Scratch};
+
 pub use types::*;
 
 /// Everything one environment deploys, linked by lower-case id.

@@ -7,16 +7,17 @@ mod fields;
 
 use std::net::IpAddr;
 
-use crate::model::node::Node;
+use crate::json::node::Node;
 
 use super::access::{get_ci, items, props, reference_id, reference_keys, text};
 use super::address::AddressItem;
 use super::ports::PortSet;
 use super::types::{
-    key, Access, Decided, Direction, IpConfig, Nic, Nsg, Origin, PrivateIp, PublicIp, Route,
-    RouteTable, SecurityRule, Subnet,
+    key, Access, Decided, Direction, IpConfig, Nic, Nsg, PrivateIp, PublicIp, Route, RouteTable,
+    SecurityRule, Subnet,
 };
 use crate::diagnostic::{InputProblem, ProblemCode, Severity};
+use crate::source::Origin;
 pub use fields::push_unique;
 
 /// Problems found while building, collected by the caller.

@@ -11,7 +11,7 @@ use ipnet::IpNet;
 
 use super::address::AddressItem;
 use super::ports::PortSet;
-use crate::load::Source;
+use crate::source::Origin;
 
 /// A value that is either known or undecidable offline (with the reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,35 +28,6 @@ impl<T> Decided<T> {
         match self {
             Self::Known(v) => Some(v),
             Self::Unknown(_) => None,
-        }
-    }
-}
-
-/// Where a resource (or a part of it) is declared.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// The file.
-    pub document: Arc<Source>,
-    /// JSON pointer into it (shared: an origin is copied into every piece of evidence).
-    pub pointer: Arc<str>,
-}
-
-impl Origin {
-    /// The display path of the file.
-    pub fn path(&self) -> &str {
-        &self.document.display
-    }
-
-    /// 1-based line and column.
-    pub fn line_col(&self) -> (usize, usize) {
-        self.document.line_col(&self.pointer)
-    }
-
-    /// An origin for a part of this one.
-    pub fn child(&self, suffix: &str) -> Self {
-        Self {
-            document: Arc::clone(&self.document),
-            pointer: format!("{}{suffix}", self.pointer).into(),
         }
     }
 }

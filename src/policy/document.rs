@@ -16,8 +16,8 @@ use std::borrow::Cow;
 use serde_json::{json, Value};
 
 use super::merge;
-use super::settings::AllowedSources;
 pub use super::suggest::{default_ports, scope_of, suggest};
+use crate::config::policy::AllowedSources;
 use crate::escape;
 
 /// The API version of the documents.

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::*;
-use crate::load::locate::LineIndex;
-use crate::load::Source;
-use crate::model::{JitPolicyVm, Origin};
+use crate::config::policy::AllowedSources;
+use crate::model::JitPolicyVm;
 use crate::policy::document::PortRule;
-use crate::policy::settings::AllowedSources;
+use crate::source::LineIndex;
+use crate::source::Origin;
+use crate::source::Source;
 
 const SCOPE: &str = "/subscriptions/s/resourceGroups/rg";
 

@@ -19,7 +19,6 @@ pub mod merge;
 pub mod out_dir;
 pub mod remediation;
 mod rule_body;
-pub mod settings;
 pub mod suggest;
 pub mod terminal;
 

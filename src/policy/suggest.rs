@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::document::{PolicyVm, PortRule, SuggestedPolicy};
 use super::merge;
-use super::settings::PolicySettings;
 use crate::classify::{Classification, VmResult};
+use crate::config::policy::PolicySettings;
 use crate::model::{key, JitPolicy, OsType, VmKind};
 
 fn os_default_ports(os: Option<OsType>) -> &'static [u16] {

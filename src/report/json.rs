@@ -7,11 +7,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::pretty::Pretty;
 use crate::classify::{port_name, VmResult};
 use crate::diagnostic::{InputProblem, Severity};
 use crate::eval::vm::PortEvaluation;
 use crate::eval::NsgEvidence;
+use crate::json::pretty::Pretty;
 use crate::model::{OsType, VmKind};
 use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
@@ -429,7 +429,7 @@ fn diagnostic(problem: &InputProblem) -> Diagnostic {
     }
 }
 
-fn source_of(origin: &crate::model::Origin) -> Source<'_> {
+fn source_of(origin: &crate::source::Origin) -> Source<'_> {
     let (line, column) = origin.line_col();
     Source {
         path: origin.path(),

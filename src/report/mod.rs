@@ -5,6 +5,5 @@
 
 pub mod html;
 pub mod json;
-mod pretty;
 pub mod sarif;
 pub mod table;

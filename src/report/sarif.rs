@@ -27,9 +27,9 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{InputProblem, Severity};
 use crate::escape;
-use crate::model::Origin;
 use crate::rules::{Finding, Level, Rule, REGISTRY};
 use crate::scan::ScanResult;
+use crate::source::Origin;
 
 /// The schema the log declares (the one GitHub code scanning documents).
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -63,13 +63,13 @@ pub fn render(result: &ScanResult, colour: bool) -> String {
 /// What suppressions did to each VM's findings, for the marks beside its classification: a
 /// reader must see why an unhealthy VM does not fail the gate.
 struct GateMarks<'a> {
-    by_vm: crate::model::Map<(&'a str, &'a str), (usize, usize, Vec<&'a str>)>,
+    by_vm: crate::map::Map<(&'a str, &'a str), (usize, usize, Vec<&'a str>)>,
 }
 
 impl<'a> GateMarks<'a> {
     fn of(result: &'a ScanResult) -> Self {
-        let mut by_vm: crate::model::Map<(&str, &str), (usize, usize, Vec<&str>)> =
-            crate::model::Map::default();
+        let mut by_vm: crate::map::Map<(&str, &str), (usize, usize, Vec<&str>)> =
+            crate::map::Map::default();
         for f in &result.findings {
             let entry = by_vm
                 .entry((f.vm_id.as_str(), f.vm_name.as_str()))

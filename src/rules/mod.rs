@@ -21,7 +21,7 @@ use crate::classify::{port_name, VmResult};
 use crate::eval::paths::PathKind;
 use crate::eval::vm::PortEvaluation;
 use crate::eval::Confidence;
-use crate::model::Origin;
+use crate::source::Origin;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,7 +14,8 @@ use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded, Roots};
 use crate::model::compute::Declared;
-use crate::model::{Inventory, Origin};
+use crate::model::Inventory;
+use crate::source::Origin;
 
 /// Resources evaluated together, with the problems found building them.
 #[derive(Debug)]
@@ -36,7 +37,7 @@ pub struct Environment {
 /// environment is built (its file keeps a tree-less document for the account), so a scan of
 /// many templates does not hold every tree at once. With `release`, the locations each
 /// environment's results can cite are resolved as soon as it is built, and the texts of its
-/// template or exports freed (see [`crate::load::Source`]); the other inputs' texts
+/// template or exports freed (see [`crate::source::Source`]); the other inputs' texts
 /// (parameters files) are the caller's to free.
 pub(crate) fn build(
     loaded: &mut LoadedInputs,

@@ -114,7 +114,7 @@ impl LoadedInputs {
         });
     }
 
-    /// Frees the text of every input (see [`crate::load::Source`]): only once every location
+    /// Frees the text of every input (see [`crate::source::Source`]): only once every location
     /// the reports may need has been resolved.
     pub fn release_texts(&self) {
         if let Some(doc) = &self.override_params {
@@ -199,7 +199,7 @@ pub(crate) fn account<'a>(
             problems_by_path.entry(owner).or_default().push(problem);
         }
     }
-    let mut vm_counts: crate::model::Map<&str, usize> = crate::model::Map::default();
+    let mut vm_counts: crate::map::Map<&str, usize> = crate::map::Map::default();
     for file in vm_files {
         *vm_counts.entry(file).or_default() += 1;
     }

@@ -24,9 +24,9 @@ use crate::arm::ids::resource_id;
 use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
 use crate::diagnostic::InputProblem;
-use crate::load::locate::{child_pointer, index_pointer};
+use crate::json::Node;
 use crate::load::{Document, Roots};
-use crate::model::Node;
+use crate::source::{child_pointer, index_pointer};
 
 /// [`expand_template`] of `doc`, whose text is `text`, for a caller that gives `doc` away:
 /// when `doc` kept no tree, its declarations are evaluated in place (see the module
@@ -197,8 +197,8 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::{read_declarations, Read};
+    use crate::json::Node;
     use crate::load::{parse_document, Document};
-    use crate::model::Node;
 
     /// A document of `json` that kept no tree, as a big template does.
     fn doc(json: &Value) -> Arc<Document> {

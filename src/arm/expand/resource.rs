@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use super::Place;
 use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
-use crate::load::locate::child_pointer;
-use crate::model::Node;
+use crate::json::Node;
+use crate::source::child_pointer;
 
 /// A declaration's full type, full name and declared name (children are relative to their
 /// parent), and its `type` and `name` as evaluated, which [`evaluate_resource`] reuses so that

@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::{At, TemplateScope, NODE_WEIGHT};
-use crate::model::Node;
+use crate::json::Node;
 
 impl TemplateScope<'_> {
     /// [`TemplateScope::evaluate_tree`] of a tree that is moved into the result. Its objects

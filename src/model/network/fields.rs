@@ -5,15 +5,16 @@
 //! a list, when it is one), and the field becomes unknown rather than guessed. The same
 //! problem met again at the same place (every instance of a copy loop) is kept once.
 
-use crate::model::node::Node;
+use crate::json::node::Node;
 use ipnet::IpNet;
 
 use super::super::access::{decided_text, string_list};
 use super::super::address::AddressItem;
 use super::super::ports::PortSet;
-use super::super::types::{Decided, Origin};
+use super::super::types::Decided;
 use super::{located, props_pointer, Problems};
 use crate::diagnostic::{InputProblem, ProblemCode};
+use crate::source::Origin;
 
 /// How far back [`push_unique`] looks for the same problem.
 const RECENT_PROBLEMS: usize = 256;
@@ -116,11 +117,10 @@ impl Place<'_> {
     /// `/key` or `/key/index`.
     fn suffix(self) -> String {
         match self {
-            Place::Field(key) => crate::load::locate::child_pointer("", key),
-            Place::Element(key, index) => crate::load::locate::index_pointer(
-                &crate::load::locate::child_pointer("", key),
-                index,
-            ),
+            Place::Field(key) => crate::source::child_pointer("", key),
+            Place::Element(key, index) => {
+                crate::source::index_pointer(&crate::source::child_pointer("", key), index)
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-//! REPORT: pretty JSON written straight into a buffer, for the long lists of big reports.
+//! JSON: pretty JSON written straight into a buffer, for the long lists of big reports.
 //!
 //! The text is exactly serde_json's pretty layout (two spaces a level, `": "` after keys, one
 //! entry a line, `[]` and `{}` for empty containers), starting a given number of levels deep

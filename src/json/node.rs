@@ -1,4 +1,4 @@
-//! NODE: the light JSON tree the model reads resources from.
+//! JSON: the light tree the model reads resources from.
 //!
 //! A resource is read field by field, a few dozen lookups each, and then dropped. A
 //! `serde_json::Value` costs more than that reading: with `preserve_order` every object is an
@@ -364,7 +364,7 @@ impl<'de, const UNIQUE: bool> Visitor<'de> for NodeVisitor<'_, 'de, UNIQUE> {
         let start = scratch.entries.len();
         // With UNIQUE, the place of each key (from `start`) once there are more than a
         // scan's worth.
-        let mut index: Option<crate::model::ids::Map<Cow<'de, str>, usize>> = None;
+        let mut index: Option<crate::map::Map<Cow<'de, str>, usize>> = None;
         while let Some(Key(key)) = map.next_key()? {
             let value = map.next_value_seed(Seed::<UNIQUE> {
                 scratch: &mut *scratch,
@@ -382,7 +382,7 @@ impl<'de, const UNIQUE: bool> Visitor<'de> for NodeVisitor<'_, 'de, UNIQUE> {
                 if let Some(index) = &mut index {
                     index.insert(key.clone(), entries.len());
                 } else if entries.len() == SCANNED_ENTRIES {
-                    let mut built = crate::model::ids::Map::default();
+                    let mut built = crate::map::Map::default();
                     built.reserve(2 * SCANNED_ENTRIES);
                     for (at, (k, _)) in entries.iter().enumerate() {
                         built.insert(k.clone(), at);

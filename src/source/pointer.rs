@@ -1,4 +1,4 @@
-//! LOAD: resolve a JSON pointer (RFC 6901) to the byte offset of its value in the JSON text.
+//! SOURCE: JSON pointers (RFC 6901): build them, and resolve one to the byte offset of its value.
 //!
 //! Findings and diagnostics keep locations symbolic and resolve them only when a report needs
 //! them, which can be once per VM, rule and problem. A walk from the top of the text for each
@@ -8,8 +8,49 @@
 //! stack) and tolerates any text: a missing token stops at the deepest value found.
 //! This module never parses values and never allocates more than the containers it indexes.
 
-use crate::model::Map;
+use crate::map::Map;
 use std::sync::Mutex;
+
+/// Escapes one key for use in a JSON pointer (RFC 6901).
+pub fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// `parent` followed by `/` and `token` escaped (RFC 6901): a child pointer, built with one
+/// allocation.
+pub fn child_pointer(parent: &str, token: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + 1 + token.len());
+    out.push_str(parent);
+    out.push('/');
+    if token.bytes().any(|b| matches!(b, b'~' | b'/')) {
+        out.push_str(&escape_pointer_token(token));
+    } else {
+        out.push_str(token);
+    }
+    out
+}
+
+/// `parent` followed by `/` and an array index.
+pub fn index_pointer(parent: &str, index: usize) -> String {
+    // Digits from the last: a usize has at most 20.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = index;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = digits.get(start..).unwrap_or_default();
+    let mut out = String::with_capacity(parent.len() + 1 + digits.len());
+    out.push_str(parent);
+    out.push('/');
+    out.extend(digits.iter().map(|&d| char::from(d)));
+    out
+}
 
 /// Containers whose text is at least this long keep an index of their entries.
 const INDEX_MIN_BYTES: usize = 4096;
@@ -337,6 +378,30 @@ fn utf8_len(first: u8) -> usize {
         0xE0..=0xEF => 3,
         0xF0..=0xFF => 4,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod pointer_building {
+    use super::*;
+
+    #[test]
+    fn child_pointers_escape_as_rfc_6901_says() {
+        assert_eq!(child_pointer("/a", "b"), "/a/b");
+        assert_eq!(child_pointer("", "x/y~z"), "/x~1y~0z");
+        assert_eq!(index_pointer("/resources", 12), "/resources/12");
+    }
+
+    #[test]
+    fn index_pointers_write_every_number_in_decimal() {
+        assert_eq!(index_pointer("", 0), "/0");
+        assert_eq!(index_pointer("/a", 9), "/a/9");
+        assert_eq!(index_pointer("/a", 10), "/a/10");
+        assert_eq!(index_pointer("/a", 1_000_007), "/a/1000007");
+        assert_eq!(
+            index_pointer("/a", usize::MAX),
+            format!("/a/{}", usize::MAX)
+        );
     }
 }
 

@@ -1,12 +1,12 @@
-//! POLICY: the `policy:` settings of jitscan.yaml: ports, protocol, allowed sources and maximum
+//! CONFIG: the `policy:` settings of jitscan.yaml: ports, protocol, allowed sources and maximum
 //! request time for suggested JIT policies, globally and per VM name glob. Validated strictly
 //! (ports 1-65535, protocol `*`/`TCP`/`UDP`, CIDRs that parse, an ISO 8601 duration from 5
 //! minutes to 24 hours) with every problem located in the YAML.
 
 use serde_yaml::Value;
 
+use super::glob::glob_match;
 use crate::config::{line_of_key, list_item_lines};
-use crate::suppress::glob_match;
 
 /// Where JIT lets requests come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
