@@ -15,9 +15,9 @@ use crate::escape::terminal;
 use crate::eval::evaluate_vm;
 use crate::eval::nsg::Source;
 use crate::eval::trace::{trace_port, ConfigTrace};
-use crate::model::{key, Vm};
+use crate::model::{key, Inventory, Vm};
 use crate::rules::{find_rule, Rule, REGISTRY};
-use crate::scan::{environments, Environment, Environments, InputRecord, ScanOptions};
+use crate::scan::{pipeline, InputRecord, ScanOptions, Texts};
 
 /// The help of a rule, as plain text.
 pub fn rule_help(rule: &Rule) -> String {
@@ -64,85 +64,84 @@ pub fn explain_vm(
     port: Option<u16>,
     source: Option<IpAddr>,
 ) -> VmExplanation {
-    let Environments {
-        environments,
-        inputs,
-    } = environments(options);
-    VmExplanation {
-        text: trace_vm(&environments, options, vm, port, source),
-        inputs,
-    }
-}
-
-/// The trace of every VM named (or with id) `vm` in `environments`.
-fn trace_vm(
-    environments: &[Environment],
-    options: &ScanOptions,
-    vm: &str,
-    port: Option<u16>,
-    source: Option<IpAddr>,
-) -> Result<String, String> {
-    let wanted = key(vm);
-    let mut out = String::new();
-    let mut found = 0;
-    for env in environments {
-        let inventory = &env.inventory;
-        for candidate in inventory
-            .vms
-            .iter()
-            .filter(|v| v.name.eq_ignore_ascii_case(vm) || key(&v.id) == wanted)
-        {
-            found += 1;
-            let ports: Vec<u16> = port.map_or_else(|| options.ports.clone(), |p| vec![p]);
-            let result = classify(evaluate_vm(inventory, candidate, &options.ports));
-            header(&mut out, candidate, &result);
-            let flow_source = source.map_or(Source::Internet, |ip| {
-                if is_private(ip) {
-                    Source::VnetAddress(ip)
-                } else {
-                    Source::PublicAddress(ip)
-                }
-            });
-            let source_text = source.map_or_else(
-                || "an arbitrary Internet address".to_owned(),
-                |ip| {
-                    if is_private(ip) {
-                        format!("{ip} (private: taken to be inside the virtual network)")
-                    } else {
-                        ip.to_string()
-                    }
-                },
-            );
-            for p in ports {
-                let _ = writeln!(
-                    out,
-                    "\nport {p} ({}), TCP, from {source_text}:",
-                    port_name(p)
-                );
-                for config in trace_port(inventory, candidate, p, &flow_source) {
-                    config_text(&mut out, &config);
-                }
-                if let Some(evaluated) = result.ports.iter().find(|e| e.port == p) {
-                    let _ = writeln!(
-                        out,
-                        "  => NSG verdict for an Internet source: {} ({}); open: {}; exposed: {}",
-                        evaluated.nsg_verdict.value.as_str(),
-                        evaluated.nsg_verdict.confidence.as_str(),
-                        evaluated.open.value,
-                        evaluated.internet_exposed.value
-                    );
-                }
-            }
-            out.push('\n');
-        }
-    }
-    match found {
+    // Texts are kept: a trace cites the line of any rule.
+    let run = pipeline::run(options, Texts::Keep, |env| {
+        trace_inventory(&env.inventory, options, vm, port, source)
+    });
+    let found: usize = run.outputs.iter().map(|(_, found)| found).sum();
+    let text = match found {
         0 => Err(format!(
             "no VM or scale set named '{}' in the given paths",
             terminal(vm)
         )),
-        _ => Ok(out),
+        _ => Ok(run.outputs.into_iter().map(|(text, _)| text).collect()),
+    };
+    VmExplanation {
+        text,
+        inputs: run.inputs,
     }
+}
+
+/// The trace of every VM named (or with id) `vm` in `inventory`, and how many there are.
+fn trace_inventory(
+    inventory: &Inventory,
+    options: &ScanOptions,
+    vm: &str,
+    port: Option<u16>,
+    source: Option<IpAddr>,
+) -> (String, usize) {
+    let wanted = key(vm);
+    let mut out = String::new();
+    let mut found = 0;
+    for candidate in inventory
+        .vms
+        .iter()
+        .filter(|v| v.name.eq_ignore_ascii_case(vm) || key(&v.id) == wanted)
+    {
+        found += 1;
+        let ports: Vec<u16> = port.map_or_else(|| options.ports.clone(), |p| vec![p]);
+        let result = classify(evaluate_vm(inventory, candidate, &options.ports));
+        header(&mut out, candidate, &result);
+        let flow_source = source.map_or(Source::Internet, |ip| {
+            if is_private(ip) {
+                Source::VnetAddress(ip)
+            } else {
+                Source::PublicAddress(ip)
+            }
+        });
+        let source_text = source.map_or_else(
+            || "an arbitrary Internet address".to_owned(),
+            |ip| {
+                if is_private(ip) {
+                    format!("{ip} (private: taken to be inside the virtual network)")
+                } else {
+                    ip.to_string()
+                }
+            },
+        );
+        for p in ports {
+            let _ = writeln!(
+                out,
+                "\nport {p} ({}), TCP, from {source_text}:",
+                port_name(p)
+            );
+            for config in trace_port(inventory, candidate, p, &flow_source) {
+                config_text(&mut out, &config);
+            }
+            if let Some(evaluated) = result.ports.iter().find(|e| e.port == p) {
+                let _ = writeln!(
+                    out,
+                    "  => NSG verdict for an Internet source: {} ({}); open: {}; exposed: {}",
+                    evaluated.nsg_verdict.value.as_str(),
+                    evaluated.nsg_verdict.confidence.as_str(),
+                    evaluated.open.value,
+                    evaluated.internet_exposed.value
+                );
+            }
+        }
+        out.push('\n');
+    }
+    (out, found)
 }
 
 fn is_private(ip: IpAddr) -> bool {

@@ -60,6 +60,14 @@ impl Stages {
         }
     }
 
+    /// Goes on timing after the stages `done` (a no-op when timings are off).
+    pub fn resume(done: Vec<Stage>) -> Self {
+        Self {
+            done,
+            ..Self::start()
+        }
+    }
+
     /// Ends the stage `name`; the next stage starts now.
     pub fn done(&mut self, name: &'static str) {
         if let Some(last) = self.last {

@@ -123,7 +123,7 @@ fn a_deny_at_4096_protects_nothing_but_the_plan_does() {
         paths: vec![root().join("fixtures/arm/ssh-open-to-any-with-public-ip.json")],
         ..ScanOptions::default()
     };
-    let envs = environments(&options).environments;
+    let envs = environments(&options).outputs;
     let inventory = &envs[0].inventory;
     let vm = &inventory.vms[0];
     let nsg_key = inventory.nsgs.keys().next().unwrap().clone();

@@ -213,7 +213,7 @@ mod tests {
             paths,
             ..ScanOptions::default()
         })
-        .environments;
+        .outputs;
         let (mut vms, mut shared_count) = (0, 0);
         for env in &envs {
             let shared = SharedDecisions::new(&env.inventory, &DEFAULT_PORTS);
@@ -247,7 +247,7 @@ mod tests {
                 .join("fixtures/arm/destination-cidr-vs-static-ip.json")],
             ..ScanOptions::default()
         })
-        .environments;
+        .outputs;
         let inventory = &envs.first().unwrap().inventory;
         let shared = SharedDecisions::new(inventory, &DEFAULT_PORTS);
         let sensitive = inventory

@@ -24,13 +24,12 @@ pub mod terminal;
 
 use std::fmt::Write as _;
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::classify::Classification;
 use crate::escape::markdown;
 use crate::model::JitPolicy;
-use crate::scan::{environments, evaluate_inventory, Environments, InputRecord, ScanOptions};
+use crate::scan::{evaluate_inventory, pipeline, InputRecord, ScanOptions, Texts};
 use changes::describe;
 use document::SuggestedPolicy;
 pub use out_dir::{prepare_out_dir, write, OutDirError};
@@ -55,32 +54,24 @@ pub struct PolicyOutput {
 /// Builds the policies and the proven plans for every environment under the scan paths, with
 /// the account of the inputs.
 pub fn run(options: &ScanOptions) -> PolicyOutput {
-    let Environments {
-        environments: envs,
-        inputs,
-    } = environments(options);
-    let per_env: Vec<(Vec<crate::classify::VmResult>, Vec<VmPlan>)> = envs
-        .par_iter()
-        .map(|env| {
-            (
-                evaluate_inventory(&env.inventory, &options.ports),
-                remediation::plan_environment(&env.inventory, &options.ports),
-            )
-        })
-        .collect();
+    // Rule declarations are read back from the texts: they are kept.
+    let run = pipeline::run(options, Texts::Keep, |env| {
+        let vms = evaluate_inventory(&env.inventory, &options.ports);
+        let plans = remediation::plan_environment(&env.inventory, &options.ports);
+        // Every environment's policies: a VM declared in one template may be listed by the
+        // policy another input holds for its resource group, and the document replaces that one.
+        (vms, plans, env.inventory.jit_policies)
+    });
     let mut vms = Vec::new();
     let mut plans = Vec::new();
-    for (v, p) in per_env {
+    let mut existing: Vec<JitPolicy> = Vec::new();
+    for (v, p, j) in run.outputs {
         vms.extend(v);
         plans.extend(p);
+        existing.extend(j);
     }
     plans.sort_by(|a, b| (&a.vm_name, &a.source, &a.vm_id).cmp(&(&b.vm_name, &b.source, &b.vm_id)));
-    // Every environment's policies: a VM declared in one template may be listed by the
-    // policy another input holds for its resource group, and the document replaces that one.
-    let existing: Vec<JitPolicy> = envs
-        .iter()
-        .flat_map(|env| env.inventory.jit_policies.iter().cloned())
-        .collect();
+    let inputs = run.inputs;
     PolicyOutput {
         policies: document::suggest(&vms, &existing, &options.config.policy),
         plans,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::inputs::{InputRecord, LoadedInputs};
+use super::inputs::LoadedInputs;
 use super::ScanOptions;
 use crate::arm::{expand_owned_template, ArmExpansion};
 use crate::diagnostic::InputProblem;
@@ -116,38 +116,6 @@ pub(crate) fn build(
         });
     }
     envs
-}
-
-/// The environments of `explain` and `policy`, with the same account of the inputs a scan
-/// gives: both commands report the inputs' problems and fail on a failed input as `scan` does.
-#[derive(Debug)]
-pub struct Environments {
-    /// Every environment, its model whole (texts and trees kept: `explain` cites lines).
-    pub environments: Vec<Environment>,
-    /// Every file found, sorted by path, with its status and problems (the environments'
-    /// problems included, as in [`super::ScanResult::inputs`]).
-    pub inputs: Vec<InputRecord>,
-}
-
-/// Every environment under `options.paths`, and the account of every file found (for
-/// `explain` and `policy`). The same load, build and account as [`super::scan`], without
-/// evaluating: each command evaluates what it needs.
-pub fn environments(options: &ScanOptions) -> Environments {
-    let mut loaded = super::inputs::load(options);
-    let environments = build(&mut loaded, options, false);
-    let inputs = super::inputs::account(
-        loaded,
-        environments
-            .iter()
-            .map(|env| (env.owner.clone(), env.problems.clone())),
-        environments
-            .iter()
-            .flat_map(|env| env.inventory.vms.iter().map(|vm| vm.origin.path())),
-    );
-    Environments {
-        environments,
-        inputs,
-    }
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.

@@ -177,12 +177,11 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
 
 /// The final account: every file with its status, problems and VM count. Takes each
 /// environment's owner (its template, None for the exports) with the problems found building
-/// it, and the file of every VM: a scan gives its evaluated results, `policy` and `explain`
-/// their environments' VMs (see [`super::environments`]).
-pub(crate) fn account<'a>(
+/// it, and how many VMs each file declares (see [`super::pipeline::run`]).
+pub(crate) fn account(
     loaded: LoadedInputs,
     env_problems: impl IntoIterator<Item = (Option<String>, Vec<InputProblem>)>,
-    vm_files: impl IntoIterator<Item = &'a str>,
+    vm_files: &[(String, usize)],
 ) -> Vec<InputRecord> {
     let known: std::collections::HashSet<&str> = loaded
         .files
@@ -200,8 +199,8 @@ pub(crate) fn account<'a>(
         }
     }
     let mut vm_counts: crate::map::Map<&str, usize> = crate::map::Map::default();
-    for file in vm_files {
-        *vm_counts.entry(file).or_default() += 1;
+    for (file, count) in vm_files {
+        *vm_counts.entry(file.as_str()).or_default() += count;
     }
     let mut records = loaded.early;
     for file in &loaded.files {

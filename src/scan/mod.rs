@@ -7,6 +7,7 @@
 
 mod environment;
 mod inputs;
+pub mod pipeline;
 
 use std::path::PathBuf;
 
@@ -20,8 +21,9 @@ use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
 use crate::timings::{Stage, Stages};
-pub use environment::{environments, Environment, Environments};
+pub use environment::Environment;
 pub use inputs::{any_input_failed, nothing_scanned, InputRecord, InputStatus};
+pub use pipeline::{environments, Run, Texts};
 
 /// The default management ports: SSH, RDP, WinRM over HTTP and HTTPS.
 pub const DEFAULT_PORTS: [u16; 4] = [22, 3389, 5985, 5986];
@@ -215,39 +217,19 @@ fn order_key(vm: &VmResult) -> (&str, &str, &str, &str) {
 
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
-    let mut stages = Stages::start();
-    let mut loaded = inputs::load(options);
-    stages.done("load");
-    // Every location a report may cite is resolved as each environment is built, and the
-    // input texts (as big as the input) freed, before the results of evaluation accumulate.
-    let envs = environment::build(&mut loaded, options, true);
-    loaded.release_texts();
-    stages.done("model and locations");
-    // The parsed trees are freed while the VMs are evaluated: neither needs the other. Each
-    // environment's model is freed as soon as its VMs are evaluated (in the background), so
-    // the models of many templates and their results are never all held at once.
-    let ((), evaluated) = rayon::join(
-        || loaded.release_trees(),
-        || -> Vec<(Vec<VmResult>, Environment)> {
-            envs.into_par_iter()
-                .map(|mut env| {
-                    let vms = evaluate_inventory(&env.inventory, &options.ports);
-                    let inventory = std::mem::take(&mut env.inventory);
-                    rayon::spawn(move || drop(inventory));
-                    (vms, env)
-                })
-                .collect()
-        },
-    );
-    stages.done("evaluate");
-    let (groups, envs): (Vec<Vec<VmResult>>, Vec<Environment>) = evaluated.into_iter().unzip();
-    let records = inputs::account(
-        loaded,
-        envs.into_iter().map(|env| (env.owner, env.problems)),
-        groups.iter().flatten().map(|vm| vm.origin.path()),
-    );
+    let run = pipeline::run(options, Texts::Release, |mut env| {
+        let vms = evaluate_inventory(&env.inventory, &options.ports);
+        // Each model is freed in the background as soon as its VMs are evaluated, so the
+        // models of many templates and their results are never all held at once.
+        let inventory = std::mem::take(&mut env.inventory);
+        rayon::spawn(move || drop(inventory));
+        vms
+    });
+    let mut stages = Stages::resume(run.stages);
+    let records = run.inputs;
+    let groups = run.outputs;
     let vms = sorted(groups);
-    stages.done("account and sort");
+    stages.done("sort");
     let mut findings = rules::findings(&vms);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
     stages.done("findings");
