@@ -7,7 +7,8 @@
 //!
 //! Test data that is not a fixture of the scanner (third-party schemas, corpus labels) lives in
 //! `tests/data/`, each with its source and licence beside it.
-// Test code may unwrap, expect, panic and index: a failed test is a panic by design.
+// Clippy's `allow-*-in-tests` settings (clippy.toml) cover `#[test]` functions only; the
+// helpers of an integration test crate are test code too, and may unwrap.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
