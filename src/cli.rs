@@ -232,7 +232,6 @@ pub fn pair_outputs(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -1,5 +1,4 @@
 //! Unit tests of the escapes, fed hostile names.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use super::*;
 

@@ -101,7 +101,6 @@ fn tag_suppression(vm: &VmResult, finding: &Finding) -> Option<Result<Suppressio
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

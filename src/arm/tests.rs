@@ -1,11 +1,5 @@
 //! Unit tests of template expansion under hostile or tricky input: per-iteration variables,
 //! cycles, copy counts, links that escape, the work budget.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::path::Path;
 use std::sync::Arc;

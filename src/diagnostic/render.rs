@@ -285,7 +285,6 @@ impl SourceCode for Snippet {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     fn snippet(source: &str, offset: usize, len: usize) -> Snippet {

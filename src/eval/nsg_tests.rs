@@ -1,10 +1,4 @@
 //! Unit and property tests for NSG evaluation.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::sync::Arc;
 

@@ -169,7 +169,6 @@ fn independent_of_destination(nsg: &Nsg) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::classify::classify;
     use crate::eval::{evaluate_vm, evaluate_vm_with};

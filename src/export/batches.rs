@@ -44,7 +44,6 @@ fn runs(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::indexing_slicing)]
     use super::*;
 
     fn ranges(sizes: &[usize]) -> Vec<Range<usize>> {

@@ -191,7 +191,6 @@ pub fn type_from_id(id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::indexing_slicing)]
     use super::*;
     use serde_json::json;
 

@@ -415,7 +415,6 @@ impl ser::SerializeStruct for Compound<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 

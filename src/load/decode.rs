@@ -248,7 +248,6 @@ pub fn blank_comments(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     /// The quick scan finds what a byte-by-byte walk finds.

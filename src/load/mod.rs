@@ -377,7 +377,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn loaded_export(dir: &tempfile::TempDir) -> Arc<Document> {

@@ -217,7 +217,6 @@ pub(crate) fn file_type(meta: &std::fs::Metadata) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     /// The open itself never blocks on a FIFO (as it would without `O_NONBLOCK`, waiting for

@@ -782,7 +782,6 @@ impl<'de> Visitor<'de> for ItemsSeed {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
 
     fn big_export(rows: usize) -> String {

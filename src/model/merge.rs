@@ -119,7 +119,6 @@ impl Inventory {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::report::json;
     use crate::scan::{scan, ScanOptions};

@@ -195,7 +195,6 @@ impl std::fmt::Display for PortSet {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
 

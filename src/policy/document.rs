@@ -317,7 +317,6 @@ pub fn safe_file_stem(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::indexing_slicing)]
     use super::*;
 
     fn policy(resource_group: &str) -> SuggestedPolicy {

@@ -1,5 +1,4 @@
 //! Unit tests of the merge, on policies built in memory.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::sync::Arc;
 

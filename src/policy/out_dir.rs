@@ -277,7 +277,6 @@ fn unique_stem(raw: &str, taken: &mut HashSet<String>) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

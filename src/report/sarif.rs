@@ -352,7 +352,6 @@ fn markdown_to_text(markdown: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

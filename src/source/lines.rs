@@ -208,7 +208,6 @@ pub fn pointer_offset(text: &str, pointer: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// Line starts kept in 32 or 64 bits find the same line for every offset.

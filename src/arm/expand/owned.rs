@@ -190,7 +190,6 @@ impl<'t> Expander<'t> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use std::path::Path;
     use std::sync::Arc;
 

@@ -227,12 +227,6 @@ fn measure_at(value: &Value, depth: usize, limit: usize, total: &mut usize) -> R
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
     use serde_json::json;
 

@@ -251,7 +251,6 @@ fn path_step(kind: PathKind, via: &str, rule: &str) -> Vec<Inline> {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

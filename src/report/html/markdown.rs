@@ -149,7 +149,6 @@ fn flush_para(para: &mut Vec<&str>, out: &mut Vec<Block>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

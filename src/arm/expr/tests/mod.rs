@@ -1,11 +1,5 @@
 //! Unit tests for the expression language, split by area. Expected values come from the
 //! examples in Microsoft's ARM template function reference unless a test says otherwise.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 mod collections;
 mod deployment;
