@@ -11,7 +11,7 @@
 //!
 //! The shape is fixed by the SARIF 2.1.0 schema, not by jitscan, so the log is built with
 //! `json!` literals that read like the spec instead of a parallel set of structs; the vendored
-//! schema (tests/sarif/) and the Multitool (in CI) check it.
+//! schema (tests/data/sarif/) and the Multitool (in CI) check it.
 //!
 //! Plain-text SARIF messages read `[text](target)` as an embedded link (§3.11.6), so every
 //! value from the input in a `message.text` is escaped with `escape::sarif_text`: in findings
