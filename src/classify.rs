@@ -5,7 +5,7 @@
 //!
 //! Takes evaluated facts; never reads files and never evaluates rules itself.
 
-use crate::eval::nsg::Level;
+use crate::eval::mode::Uncertainty;
 use crate::eval::vm::{judge, ModeFacts, PortEvaluation};
 use crate::eval::{ClassificationInput, Confidence, Judged, NsgVerdict};
 use crate::model::{OsType, VmKind};
@@ -275,10 +275,10 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-/// Level name for reasons.
-pub fn level_name(level: Level) -> &'static str {
+/// Uncertainty name for reasons.
+pub fn level_name(level: Uncertainty) -> &'static str {
     match level {
-        Level::Assumed => "assumed",
-        Level::Unknown => "unknown",
+        Uncertainty::Assumed => "assumed",
+        Uncertainty::Unknown => "unknown",
     }
 }

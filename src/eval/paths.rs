@@ -9,7 +9,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::nsg::{Level, Match, Source};
+use super::mode::Uncertainty;
+use super::nsg::{Match, Source};
 use super::shared::DnatIndex;
 use std::sync::Arc;
 
@@ -175,7 +176,7 @@ fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &Arc<str>) -
         }
         Decided::Unknown(reason) => {
             let mut path = base(PathKind::PublicIp, label, "(unknown public IP)", "");
-            path.reaches = Match::Maybe(Level::Unknown, reason.clone());
+            path.reaches = Match::Maybe(Uncertainty::Unknown, reason.clone());
             path
         }
     }
@@ -192,9 +193,9 @@ fn frontend_public(lb: &crate::model::LoadBalancer, frontend: Option<&String>) -
     match found.map(|f| &f.public) {
         Some(Decided::Known(true)) => Match::Yes,
         Some(Decided::Known(false)) => Match::No,
-        Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
+        Some(Decided::Unknown(reason)) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
         None => Match::Maybe(
-            Level::Unknown,
+            Uncertainty::Unknown,
             format!(
                 "frontend of load balancer '{}' is not in the input",
                 lb.name
@@ -211,7 +212,7 @@ fn port_match(port: u16, backend: &Decided<u16>, protocol: &str) -> Match {
         Decided::Known(p) if *p == port => Match::Yes,
         Decided::Known(0) if protocol == "all" => Match::Yes,
         Decided::Known(_) => Match::No,
-        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+        Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     }
 }
 
@@ -329,7 +330,7 @@ fn dnat_path(
     let port_ok = match &rule.translated_port {
         Decided::Known(p) if *p == port => Match::Yes,
         Decided::Known(_) => return None,
-        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+        Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     };
     let target = target_match(inv, &rule.translated_address, config)?;
     let vnet_ok = vnet_match(inv, firewall, config)?;
@@ -348,7 +349,7 @@ fn dnat_path(
         ),
         Decided::Unknown(reason) => (
             vec!["?".to_owned()],
-            Match::Maybe(Level::Unknown, reason.clone()),
+            Match::Maybe(Uncertainty::Unknown, reason.clone()),
         ),
     };
     path.firewall_source = Some(firewall_source(inv, firewall));
@@ -377,8 +378,8 @@ fn unknown_policy_path(
     let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
     path.rule = Some("(policy rules not in the input)".to_owned());
     path.sources = vec!["?".to_owned()];
-    path.internet_wide = Match::Maybe(Level::Unknown, missing.clone());
-    path.reaches = Match::Maybe(Level::Unknown, missing);
+    path.internet_wide = Match::Maybe(Uncertainty::Unknown, missing.clone());
+    path.reaches = Match::Maybe(Uncertainty::Unknown, missing);
     path.firewall_source = Some(firewall_source(inv, firewall));
     path.origin = Some(firewall.origin.clone());
     Some(path)
@@ -397,17 +398,17 @@ fn target_match(
             match own {
                 Some(own) if own == *ip && !inferred => Some(Match::Yes),
                 Some(own) if own == *ip => Some(Match::Maybe(
-                    Level::Assumed,
+                    Uncertainty::Assumed,
                     format!("{ip} is the address Azure would assign dynamically to {} (first free address of its subnet, in declaration order)", config.name),
                 )),
                 _ => None,
             }
         }
         Decided::Known(TranslatedAddress::Fqdn(fqdn)) => Some(Match::Maybe(
-            Level::Unknown,
+            Uncertainty::Unknown,
             format!("translated FQDN '{fqdn}' resolves at run time"),
         )),
-        Decided::Unknown(reason) => Some(Match::Maybe(Level::Unknown, reason.clone())),
+        Decided::Unknown(reason) => Some(Match::Maybe(Uncertainty::Unknown, reason.clone())),
     }
 }
 

@@ -21,7 +21,8 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use super::nsg::{decide, Decision, Destination, Flow, Mode, Source};
+use super::mode::Mode;
+use super::nsg::{decide, Decision, Destination, Flow, Source};
 use super::paths::dnat_rules;
 use crate::model::address::AddressItem;
 use crate::model::{Decided, DnatRule, Inventory, IpConfig, Nsg, TranslatedAddress};

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
+use super::mode::{Mode, Uncertainty};
+use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
 use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind};
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
@@ -50,9 +51,9 @@ pub fn judge<T: Clone + PartialEq>(
     closed: T,
     assumed_open: T,
     open: T,
-    uncertain: &[(Level, String)],
+    uncertain: &[(Uncertainty, String)],
 ) -> Judged<T> {
-    let first = |level: Level| {
+    let first = |level: Uncertainty| {
         uncertain
             .iter()
             .find(|(l, _)| *l == level)
@@ -68,13 +69,13 @@ pub fn judge<T: Clone + PartialEq>(
         Judged {
             value: open,
             confidence: Confidence::Assumed,
-            reason: first(Level::Assumed).or_else(|| first(Level::Unknown)),
+            reason: first(Uncertainty::Assumed).or_else(|| first(Uncertainty::Unknown)),
         }
     } else {
         Judged {
             value: open,
             confidence: Confidence::Unknown,
-            reason: first(Level::Unknown).or_else(|| first(Level::Assumed)),
+            reason: first(Uncertainty::Unknown).or_else(|| first(Uncertainty::Assumed)),
         }
     }
 }
@@ -100,7 +101,7 @@ pub struct ClassificationInput<'i> {
     /// Facts per mode: [closed, assumed-open, open].
     pub modes: [ModeFacts; 3],
     /// Uncertain facts met (level, reason).
-    pub uncertain: Vec<(Level, String)>,
+    pub uncertain: Vec<(Uncertainty, String)>,
     /// Per port results.
     pub ports: Vec<PortEvaluation>,
     /// Links that point outside the input.
@@ -148,7 +149,7 @@ impl PortEvaluation {
 
 const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
 
-fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {
+fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Uncertainty, String)>) -> bool {
     match m {
         Match::Yes => true,
         Match::No => false,
@@ -197,9 +198,9 @@ pub fn evaluate_vm_with<'i>(
 ) -> ClassificationInput<'i> {
     let mut missing = Vec::new();
     let targets = targets_of(inv, vm, &mut missing);
-    let mut uncertain: Vec<(Level, String)> = missing
+    let mut uncertain: Vec<(Uncertainty, String)> = missing
         .iter()
-        .map(|m| (Level::Unknown, m.clone()))
+        .map(|m| (Uncertainty::Unknown, m.clone()))
         .collect();
     let mut modes: [ModeFacts; 3] = Default::default();
     let mut port_results = Vec::with_capacity(ports.len());
@@ -256,7 +257,7 @@ pub fn evaluate_vm_with<'i>(
     for (i, mode) in MODES.iter().enumerate() {
         if let Some(facts) = modes.get_mut(i) {
             facts.has_nsg = targets.iter().any(|t| {
-                !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Level::Unknown))
+                !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Uncertainty::Unknown))
             });
             facts.firewall_in_front =
                 firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
@@ -264,7 +265,7 @@ pub fn evaluate_vm_with<'i>(
     }
     for port in &port_results {
         for (path, _) in &port.paths {
-            if let (PathKind::FirewallDnat, Match::Maybe(Level::Unknown, reason)) =
+            if let (PathKind::FirewallDnat, Match::Maybe(Uncertainty::Unknown, reason)) =
                 (path.kind, &path.reaches)
             {
                 if path.rule.as_deref() == Some("(policy rules not in the input)")
@@ -485,7 +486,7 @@ fn evaluate_port(
     mode: Mode,
     shared: Option<&SharedDecisions<'_>>,
     record: bool,
-    uncertain: &mut Vec<(Level, String)>,
+    uncertain: &mut Vec<(Uncertainty, String)>,
 ) -> PortRun {
     let mut run = PortRun {
         verdict: NsgVerdict::Deny,
@@ -498,7 +499,7 @@ fn evaluate_port(
     for (target, target_paths) in targets.iter().zip(paths) {
         let Some(config) = target.config else {
             // A NIC outside the input: anything is possible.
-            let verdict = if mode.leans_open(Level::Unknown) {
+            let verdict = if mode.leans_open(Uncertainty::Unknown) {
                 NsgVerdict::Allow
             } else {
                 NsgVerdict::Deny
@@ -559,7 +560,7 @@ fn path_reaches(
     port: u16,
     mode: Mode,
     shared: Option<&SharedDecisions<'_>>,
-    uncertain: &mut Vec<(Level, String)>,
+    uncertain: &mut Vec<(Uncertainty, String)>,
 ) -> bool {
     match path.kind {
         PathKind::FirewallDnat => {
@@ -596,7 +597,7 @@ fn chain_verdict(
     label: &Arc<str>,
     shared: Option<&SharedDecisions<'_>>,
     record: bool,
-    uncertain: &mut Vec<(Level, String)>,
+    uncertain: &mut Vec<(Uncertainty, String)>,
 ) -> (NsgVerdict, Vec<NsgEvidence>) {
     if target.slots.is_empty() {
         return (NsgVerdict::Unfiltered, Vec::new());
@@ -636,8 +637,8 @@ fn chain_verdict(
                 decision.access
             }
             Slot::Missing(level, why) => {
-                uncertain.push((Level::Unknown, why.clone()));
-                let access = if mode.leans_open(Level::Unknown) {
+                uncertain.push((Uncertainty::Unknown, why.clone()));
+                let access = if mode.leans_open(Uncertainty::Unknown) {
                     Access::Allow
                 } else {
                     Access::Deny
@@ -666,7 +667,11 @@ fn chain_verdict(
     (verdict, evidence)
 }
 
-fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> PortEvaluation {
+fn judge_port(
+    port: u16,
+    runs: Vec<PortRun>,
+    uncertain: &[(Uncertainty, String)],
+) -> PortEvaluation {
     let mut runs = runs.into_iter();
     let (Some(closed), Some(mid), Some(open)) = (runs.next(), runs.next(), runs.next()) else {
         return PortEvaluation {
@@ -728,7 +733,7 @@ fn firewall_in_front(
     targets: &[Target<'_>],
     ports: &[PortEvaluation],
     mode: Mode,
-    uncertain: &mut Vec<(Level, String)>,
+    uncertain: &mut Vec<(Uncertainty, String)>,
 ) -> Option<String> {
     for port in ports {
         for (path, _) in &port.paths {
@@ -763,10 +768,10 @@ fn firewall_in_front(
                     Some(Decided::Known(TranslatedAddress::DynamicOf(k))) => if k.starts_with(&key(&firewall.id)) { Match::Yes } else { Match::No },
                     Some(Decided::Known(TranslatedAddress::Ip(ip))) => match firewall_address(inv, firewall) {
                         Some((fw, false)) if fw == *ip => Match::Yes,
-                        Some((fw, true)) if fw == *ip => Match::Maybe(Level::Assumed, format!("{ip} is taken to be firewall '{}' (first usable address of its subnet)", firewall.name)),
+                        Some((fw, true)) if fw == *ip => Match::Maybe(Uncertainty::Assumed, format!("{ip} is taken to be firewall '{}' (first usable address of its subnet)", firewall.name)),
                         _ => Match::No,
                     },
-                    Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
+                    Some(Decided::Unknown(reason)) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
                     _ => Match::No,
                 };
                 if resolve(&m, mode, uncertain) {

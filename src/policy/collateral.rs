@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::eval::nsg::{decide, Flow, Mode, Source};
+use crate::eval::mode::Mode;
+use crate::eval::nsg::{decide, Flow, Source};
 use crate::eval::vm::{targets_of, Slot};
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Inventory, Nsg, Vm};
