@@ -166,10 +166,14 @@ fn classify_mode(
 
 /// Classifies one evaluated VM.
 pub fn classify(input: ClassificationInput<'_>) -> VmResult {
-    let [closed, mid, open] = &input.modes;
-    let runs = [closed, mid, open].map(|facts| classify_mode(&input, facts));
-    let judged = judge(runs[0], runs[1], runs[2], &input.uncertain);
+    let runs = input
+        .modes
+        .as_ref()
+        .map(|facts| classify_mode(&input, facts));
+    let judged = judge(runs, &input.uncertain);
     let (classification, reason_code) = judged.value;
+    // The reason and the firewall are the open run's, the outcome reported.
+    let open = &input.modes.open;
     let reason = reason_text(&input, reason_code, open);
     let vm = input.vm;
     VmResult {

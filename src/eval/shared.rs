@@ -83,9 +83,6 @@ impl<'i> DnatIndex<'i> {
     }
 }
 
-/// Every mode a VM is evaluated in.
-const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
-
 /// Decisions for an Internet source, by (NSG, port, mode), and the DNAT index. The NSG is
 /// identified by its address in the inventory the table was built from (the table borrows
 /// it, so it cannot move).
@@ -112,7 +109,7 @@ impl<'i> SharedDecisions<'i> {
             .flat_map_iter(|nsg| {
                 let unknown = &unknown;
                 ports.iter().flat_map(move |&port| {
-                    MODES.iter().map(move |&mode| {
+                    Mode::ALL.into_iter().map(move |mode| {
                         let flow = Flow {
                             port,
                             source: &Source::Internet,
@@ -259,7 +256,7 @@ mod tests {
         assert!(sensitive > 0);
         assert_eq!(
             shared.len(),
-            (inventory.nsgs.len() - sensitive) * DEFAULT_PORTS.len() * MODES.len()
+            (inventory.nsgs.len() - sensitive) * DEFAULT_PORTS.len() * Mode::ALL.len()
         );
     }
 }
