@@ -44,6 +44,33 @@ impl PathKind {
     }
 }
 
+/// The rule a path in goes through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathRule {
+    /// A load balancer's NAT or load-balancing rule, or a firewall's DNAT rule
+    /// (`collection/name`).
+    Named(String),
+    /// A firewall whose policy's rules are not (all) in the input: one of them may forward
+    /// here, and none can be named.
+    PolicyRulesMissing,
+}
+
+impl PathRule {
+    /// Name in reports.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Named(name) => name,
+            Self::PolicyRulesMissing => "(policy rules not in the input)",
+        }
+    }
+}
+
+impl std::fmt::Display for PathRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One candidate path in.
 #[derive(Debug, Clone)]
 pub struct PathIn {
@@ -55,8 +82,8 @@ pub struct PathIn {
     pub via: String,
     /// Its id.
     pub via_id: String,
-    /// NAT rule, LB rule or DNAT rule (with collection).
-    pub rule: Option<String>,
+    /// NAT rule, LB rule or DNAT rule.
+    pub rule: Option<PathRule>,
     /// Frontend address and/or port as known.
     pub frontend: Option<String>,
     /// Sources a DNAT rule accepts.
@@ -260,7 +287,7 @@ fn nat_paths(
             continue;
         }
         let mut path = base(PathKind::LoadBalancerNat, label, &lb.name, &lb.id);
-        path.rule = Some(nat.name.clone());
+        path.rule = Some(PathRule::Named(nat.name.clone()));
         path.frontend = Some(format!("frontend port {}", nat.frontend_ports));
         path.reaches = reaches;
         path.secure_by_default = is_standard(lb.sku.as_ref());
@@ -299,7 +326,7 @@ fn rule_paths(
                 continue;
             }
             let mut path = base(PathKind::LoadBalancerRule, label, &lb.name, &lb.id);
-            path.rule = Some(rule.name.clone());
+            path.rule = Some(PathRule::Named(rule.name.clone()));
             path.frontend = rule
                 .frontend_port
                 .known()
@@ -335,7 +362,10 @@ fn dnat_path(
     let target = target_match(inv, &rule.translated_address, config)?;
     let vnet_ok = vnet_match(inv, firewall, config)?;
     let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
-    path.rule = Some(format!("{}/{}", rule.collection, rule.name));
+    path.rule = Some(PathRule::Named(format!(
+        "{}/{}",
+        rule.collection, rule.name
+    )));
     path.frontend = Some(format!("destination port {}", rule.destination_ports));
     path.reaches = port_ok.and_then(|| target).and_then(|| vnet_ok);
     (path.sources, path.internet_wide) = match &rule.sources {
@@ -376,7 +406,7 @@ fn unknown_policy_path(
     };
     vnet_match(inv, firewall, config)?;
     let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
-    path.rule = Some("(policy rules not in the input)".to_owned());
+    path.rule = Some(PathRule::PolicyRulesMissing);
     path.sources = vec!["?".to_owned()];
     path.internet_wide = Match::Maybe(Uncertainty::Unknown, missing.clone());
     path.reaches = Match::Maybe(Uncertainty::Unknown, missing);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::mode::{Mode, PerMode, Uncertainty};
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
-use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind};
+use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, PathRule};
 use super::shared::DnatIndex;
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
@@ -277,9 +277,7 @@ fn note_missing_policy_rules(ports: &[PortEvaluation], missing: &mut Vec<String>
             if let (PathKind::FirewallDnat, Match::Maybe(Uncertainty::Unknown, reason)) =
                 (path.kind, &path.reaches)
             {
-                if path.rule.as_deref() == Some("(policy rules not in the input)")
-                    && !missing.contains(reason)
-                {
+                if path.rule == Some(PathRule::PolicyRulesMissing) && !missing.contains(reason) {
                     missing.push(reason.clone());
                 }
             }
@@ -698,7 +696,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
                     return Some(format!(
                         "Azure Firewall '{}' forwards to it (DNAT rule {})",
                         path.via,
-                        path.rule.as_deref().unwrap_or("?")
+                        path.rule.as_ref().map_or("?", PathRule::as_str)
                     ));
                 }
             }
