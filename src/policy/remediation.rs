@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::collateral::{differences, reach, ProbeKey};
+use super::collateral::{differences, reach, ProbeKey, ProbeSource};
 use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_name};
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
 use crate::eval::paths::{PathKind, PathRule};
@@ -323,8 +323,9 @@ impl Planner<'_> {
             .iter()
             .flat_map(|vm| {
                 let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
-                let expected =
-                    |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+                let expected = |k: &ProbeKey| {
+                    is_target && k.2 == ProbeSource::Internet && ports.contains(&k.1)
+                };
                 differences(
                     &vm.name,
                     &reach(&self.working, vm, ports),
@@ -647,7 +648,8 @@ fn prove_all(
     let mut unlisted: Vec<(String, String)> = Vec::new();
     for vm in &inventory.vms {
         let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
-        let expected = |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+        let expected =
+            |k: &ProbeKey| is_target && k.2 == ProbeSource::Internet && ports.contains(&k.1);
         for diff in differences(
             &vm.name,
             &reach(inventory, vm, ports),
