@@ -5,7 +5,7 @@
 //!
 //! Takes evaluated facts; never reads files and never evaluates rules itself.
 
-use crate::eval::nsg::Level;
+use crate::eval::mode::Uncertainty;
 use crate::eval::vm::{judge, ModeFacts, PortEvaluation};
 use crate::eval::{ClassificationInput, Confidence, Judged, NsgVerdict};
 use crate::model::{OsType, VmKind};
@@ -166,10 +166,14 @@ fn classify_mode(
 
 /// Classifies one evaluated VM.
 pub fn classify(input: ClassificationInput<'_>) -> VmResult {
-    let [closed, mid, open] = &input.modes;
-    let runs = [closed, mid, open].map(|facts| classify_mode(&input, facts));
-    let judged = judge(runs[0], runs[1], runs[2], &input.uncertain);
+    let runs = input
+        .modes
+        .as_ref()
+        .map(|facts| classify_mode(&input, facts));
+    let judged = judge(runs, &input.uncertain);
     let (classification, reason_code) = judged.value;
+    // The reason and the firewall are the open run's, the outcome reported.
+    let open = &input.modes.open;
     let reason = reason_text(&input, reason_code, open);
     let vm = input.vm;
     VmResult {
@@ -275,10 +279,10 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-/// Level name for reasons.
-pub fn level_name(level: Level) -> &'static str {
+/// Uncertainty name for reasons.
+pub fn level_name(level: Uncertainty) -> &'static str {
     match level {
-        Level::Assumed => "assumed",
-        Level::Unknown => "unknown",
+        Uncertainty::Assumed => "assumed",
+        Uncertainty::Unknown => "unknown",
     }
 }

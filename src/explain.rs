@@ -231,7 +231,7 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
         let rule = path
             .rule
             .as_ref()
-            .map(|r| format!(" rule '{}'", terminal(r)))
+            .map(|r| format!(" rule '{}'", terminal(r.as_str())))
             .unwrap_or_default();
         let _ = writeln!(
             out,

@@ -2,9 +2,10 @@
 //! paths in from the Internet, and whether the port is open and exposed.
 //!
 //! Pure: no I/O, no printing. Each VM is evaluated three times, resolving uncertain facts
-//! closed, assumed-open and open ([`nsg::Mode`]); comparing the three runs gives each verdict
+//! closed, assumed-open and open ([`mode::Mode`]); comparing the three runs gives each verdict
 //! its confidence. Results carry the evidence that decided them.
 
+pub mod mode;
 pub mod nsg;
 pub mod paths;
 pub mod shared;

@@ -9,39 +9,9 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::mode::{Mode, Uncertainty};
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Direction, Nsg, SecurityRule};
-
-/// How sure a fact is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Inferred (e.g. a dynamic address's subnet).
-    Assumed,
-    /// Undecidable from the input.
-    Unknown,
-}
-
-/// Which way an evaluation resolves uncertain facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Everything uncertain resolves to the closed outcome.
-    Closed,
-    /// Assumed facts resolve open; unknown facts closed.
-    AssumedOpen,
-    /// Everything uncertain resolves to the open outcome.
-    Open,
-}
-
-impl Mode {
-    /// Whether an uncertain fact of `level` resolves towards "open" in this mode.
-    pub fn leans_open(self, level: Level) -> bool {
-        match self {
-            Self::Closed => false,
-            Self::AssumedOpen => level == Level::Assumed,
-            Self::Open => true,
-        }
-    }
-}
 
 /// A three-way match result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +21,7 @@ pub enum Match {
     /// Definitely does not.
     No,
     /// Cannot tell; how sure and why.
-    Maybe(Level, String),
+    Maybe(Uncertainty, String),
 }
 
 impl Match {
@@ -119,7 +89,7 @@ pub struct Decision<'n> {
     /// The deciding rule.
     pub rule: &'n SecurityRule,
     /// Uncertain facts that were resolved on the way (level, reason).
-    pub uncertain: Vec<(Level, String)>,
+    pub uncertain: Vec<(Uncertainty, String)>,
 }
 
 /// Evaluates `nsg` for `flow`, resolving uncertainty by `mode`. Rules are taken by ascending
@@ -145,12 +115,12 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
         let access = match &rule.access {
             Decided::Known(a) => *a,
             Decided::Unknown(reason) => {
-                let a = if mode.leans_open(Level::Unknown) {
+                let a = if mode.leans_open(Uncertainty::Unknown) {
                     Access::Allow
                 } else {
                     Access::Deny
                 };
-                uncertain.push((Level::Unknown, reason.clone()));
+                uncertain.push((Uncertainty::Unknown, reason.clone()));
                 a
             }
         };
@@ -223,7 +193,7 @@ fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
         Decided::Known(p) => u64::from(*p) * 2 + 1,
         Decided::Unknown(_) => {
             let allow = matches!(rule.access, Decided::Known(Access::Allow));
-            if mode.leans_open(Level::Unknown) == allow {
+            if mode.leans_open(Uncertainty::Unknown) == allow {
                 0
             } else {
                 u64::MAX
@@ -254,7 +224,7 @@ fn covers_tcp(protocol: &str) -> bool {
 fn decided<T>(value: &Decided<T>, f: impl FnOnce(&T) -> Match) -> Match {
     match value {
         Decided::Known(v) => f(v),
-        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+        Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     }
 }
 
@@ -312,7 +282,7 @@ fn destination_matches(items: &[AddressItem], flow: &Flow<'_>) -> Match {
                 Destination::InPrefixes(ranges) => {
                     prefix_vs_ranges(net, ranges, "the VM's dynamic private IP")
                 }
-                Destination::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+                Destination::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
             },
             AddressItem::Internet | AddressItem::AzureLoadBalancer | AddressItem::OtherTag(_) => {
                 Match::No
@@ -330,13 +300,13 @@ fn destination_matches(items: &[AddressItem], flow: &Flow<'_>) -> Match {
 /// A rule prefix against an address known only to lie in `ranges`.
 fn prefix_vs_ranges(net: &IpNet, ranges: &[IpNet], what: &str) -> Match {
     if ranges.is_empty() {
-        return Match::Maybe(Level::Unknown, format!("{what} is not known"));
+        return Match::Maybe(Uncertainty::Unknown, format!("{what} is not known"));
     }
     if ranges.iter().all(|r| net.contains(r)) {
         Match::Yes
     } else if ranges.iter().any(|r| net.contains(r) || r.contains(net)) {
         Match::Maybe(
-            Level::Assumed,
+            Uncertainty::Assumed,
             format!("{what} may or may not fall in {net}"),
         )
     } else {
@@ -378,8 +348,8 @@ pub fn rule_mismatch(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Op
         Match::Maybe(level, reason) => Some(format!(
             "{what} may match ({}: {reason})",
             match level {
-                Level::Assumed => "assumed",
-                Level::Unknown => "unknown",
+                Uncertainty::Assumed => "assumed",
+                Uncertainty::Unknown => "unknown",
             }
         )),
     })

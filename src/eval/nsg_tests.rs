@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::{decide, Destination, Flow, Level, Match, Mode, Source};
+use super::{decide, Destination, Flow, Match, Source};
+use crate::eval::mode::{Mode, Uncertainty};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
@@ -144,7 +145,7 @@ fn unknown_source_is_resolved_by_mode() {
     assert_eq!(open.access, Access::Allow);
     assert_eq!(
         open.uncertain.first().map(|(l, _)| *l),
-        Some(Level::Unknown)
+        Some(Uncertainty::Unknown)
     );
 }
 
@@ -174,8 +175,8 @@ fn partial_destination_prefix_for_a_dynamic_ip_is_assumed() {
 
 #[test]
 fn match_combination_keeps_the_strongest_doubt() {
-    let a = Match::Maybe(Level::Assumed, "a".into());
-    let u = Match::Maybe(Level::Unknown, "u".into());
+    let a = Match::Maybe(Uncertainty::Assumed, "a".into());
+    let u = Match::Maybe(Uncertainty::Unknown, "u".into());
     assert_eq!(a.clone().and_then(|| u.clone()), u);
     assert_eq!(Match::Yes.and_then(|| a.clone()), a);
     assert_eq!(a.and_then(|| Match::No), Match::No);

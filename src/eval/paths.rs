@@ -9,7 +9,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::nsg::{Level, Match, Source};
+use super::mode::Uncertainty;
+use super::nsg::{Match, Source};
 use super::shared::DnatIndex;
 use std::sync::Arc;
 
@@ -43,6 +44,33 @@ impl PathKind {
     }
 }
 
+/// The rule a path in goes through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathRule {
+    /// A load balancer's NAT or load-balancing rule, or a firewall's DNAT rule
+    /// (`collection/name`).
+    Named(String),
+    /// A firewall whose policy's rules are not (all) in the input: one of them may forward
+    /// here, and none can be named.
+    PolicyRulesMissing,
+}
+
+impl PathRule {
+    /// Name in reports.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Named(name) => name,
+            Self::PolicyRulesMissing => "(policy rules not in the input)",
+        }
+    }
+}
+
+impl std::fmt::Display for PathRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One candidate path in.
 #[derive(Debug, Clone)]
 pub struct PathIn {
@@ -54,8 +82,8 @@ pub struct PathIn {
     pub via: String,
     /// Its id.
     pub via_id: String,
-    /// NAT rule, LB rule or DNAT rule (with collection).
-    pub rule: Option<String>,
+    /// NAT rule, LB rule or DNAT rule.
+    pub rule: Option<PathRule>,
     /// Frontend address and/or port as known.
     pub frontend: Option<String>,
     /// Sources a DNAT rule accepts.
@@ -175,7 +203,7 @@ fn public_ip_path(inv: &Inventory, public: &Decided<String>, label: &Arc<str>) -
         }
         Decided::Unknown(reason) => {
             let mut path = base(PathKind::PublicIp, label, "(unknown public IP)", "");
-            path.reaches = Match::Maybe(Level::Unknown, reason.clone());
+            path.reaches = Match::Maybe(Uncertainty::Unknown, reason.clone());
             path
         }
     }
@@ -192,9 +220,9 @@ fn frontend_public(lb: &crate::model::LoadBalancer, frontend: Option<&String>) -
     match found.map(|f| &f.public) {
         Some(Decided::Known(true)) => Match::Yes,
         Some(Decided::Known(false)) => Match::No,
-        Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
+        Some(Decided::Unknown(reason)) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
         None => Match::Maybe(
-            Level::Unknown,
+            Uncertainty::Unknown,
             format!(
                 "frontend of load balancer '{}' is not in the input",
                 lb.name
@@ -211,7 +239,7 @@ fn port_match(port: u16, backend: &Decided<u16>, protocol: &str) -> Match {
         Decided::Known(p) if *p == port => Match::Yes,
         Decided::Known(0) if protocol == "all" => Match::Yes,
         Decided::Known(_) => Match::No,
-        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+        Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     }
 }
 
@@ -259,7 +287,7 @@ fn nat_paths(
             continue;
         }
         let mut path = base(PathKind::LoadBalancerNat, label, &lb.name, &lb.id);
-        path.rule = Some(nat.name.clone());
+        path.rule = Some(PathRule::Named(nat.name.clone()));
         path.frontend = Some(format!("frontend port {}", nat.frontend_ports));
         path.reaches = reaches;
         path.secure_by_default = is_standard(lb.sku.as_ref());
@@ -298,7 +326,7 @@ fn rule_paths(
                 continue;
             }
             let mut path = base(PathKind::LoadBalancerRule, label, &lb.name, &lb.id);
-            path.rule = Some(rule.name.clone());
+            path.rule = Some(PathRule::Named(rule.name.clone()));
             path.frontend = rule
                 .frontend_port
                 .known()
@@ -329,12 +357,15 @@ fn dnat_path(
     let port_ok = match &rule.translated_port {
         Decided::Known(p) if *p == port => Match::Yes,
         Decided::Known(_) => return None,
-        Decided::Unknown(reason) => Match::Maybe(Level::Unknown, reason.clone()),
+        Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     };
     let target = target_match(inv, &rule.translated_address, config)?;
     let vnet_ok = vnet_match(inv, firewall, config)?;
     let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
-    path.rule = Some(format!("{}/{}", rule.collection, rule.name));
+    path.rule = Some(PathRule::Named(format!(
+        "{}/{}",
+        rule.collection, rule.name
+    )));
     path.frontend = Some(format!("destination port {}", rule.destination_ports));
     path.reaches = port_ok.and_then(|| target).and_then(|| vnet_ok);
     (path.sources, path.internet_wide) = match &rule.sources {
@@ -348,7 +379,7 @@ fn dnat_path(
         ),
         Decided::Unknown(reason) => (
             vec!["?".to_owned()],
-            Match::Maybe(Level::Unknown, reason.clone()),
+            Match::Maybe(Uncertainty::Unknown, reason.clone()),
         ),
     };
     path.firewall_source = Some(firewall_source(inv, firewall));
@@ -375,10 +406,10 @@ fn unknown_policy_path(
     };
     vnet_match(inv, firewall, config)?;
     let mut path = base(PathKind::FirewallDnat, label, &firewall.name, &firewall.id);
-    path.rule = Some("(policy rules not in the input)".to_owned());
+    path.rule = Some(PathRule::PolicyRulesMissing);
     path.sources = vec!["?".to_owned()];
-    path.internet_wide = Match::Maybe(Level::Unknown, missing.clone());
-    path.reaches = Match::Maybe(Level::Unknown, missing);
+    path.internet_wide = Match::Maybe(Uncertainty::Unknown, missing.clone());
+    path.reaches = Match::Maybe(Uncertainty::Unknown, missing);
     path.firewall_source = Some(firewall_source(inv, firewall));
     path.origin = Some(firewall.origin.clone());
     Some(path)
@@ -397,17 +428,17 @@ fn target_match(
             match own {
                 Some(own) if own == *ip && !inferred => Some(Match::Yes),
                 Some(own) if own == *ip => Some(Match::Maybe(
-                    Level::Assumed,
+                    Uncertainty::Assumed,
                     format!("{ip} is the address Azure would assign dynamically to {} (first free address of its subnet, in declaration order)", config.name),
                 )),
                 _ => None,
             }
         }
         Decided::Known(TranslatedAddress::Fqdn(fqdn)) => Some(Match::Maybe(
-            Level::Unknown,
+            Uncertainty::Unknown,
             format!("translated FQDN '{fqdn}' resolves at run time"),
         )),
-        Decided::Unknown(reason) => Some(Match::Maybe(Level::Unknown, reason.clone())),
+        Decided::Unknown(reason) => Some(Match::Maybe(Uncertainty::Unknown, reason.clone())),
     }
 }
 

@@ -21,7 +21,8 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 
-use super::nsg::{decide, Decision, Destination, Flow, Mode, Source};
+use super::mode::Mode;
+use super::nsg::{decide, Decision, Destination, Flow, Source};
 use super::paths::dnat_rules;
 use crate::model::address::AddressItem;
 use crate::model::{Decided, DnatRule, Inventory, IpConfig, Nsg, TranslatedAddress};
@@ -82,9 +83,6 @@ impl<'i> DnatIndex<'i> {
     }
 }
 
-/// Every mode a VM is evaluated in.
-const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
-
 /// Decisions for an Internet source, by (NSG, port, mode), and the DNAT index. The NSG is
 /// identified by its address in the inventory the table was built from (the table borrows
 /// it, so it cannot move).
@@ -111,7 +109,7 @@ impl<'i> SharedDecisions<'i> {
             .flat_map_iter(|nsg| {
                 let unknown = &unknown;
                 ports.iter().flat_map(move |&port| {
-                    MODES.iter().map(move |&mode| {
+                    Mode::ALL.into_iter().map(move |mode| {
                         let flow = Flow {
                             port,
                             source: &Source::Internet,
@@ -165,99 +163,4 @@ fn independent_of_destination(nsg: &Nsg) -> bool {
                 .all(|item| !matches!(item, AddressItem::Prefix(_) | AddressItem::Asg(_))),
             Decided::Unknown(_) => true,
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::classify::classify;
-    use crate::eval::{evaluate_vm, evaluate_vm_with};
-    use crate::scan::{environments, ScanOptions, DEFAULT_PORTS};
-
-    /// Every VM of every fixture (and of the shared corpus when it is beside the project):
-    /// the same result, evidence included, with shared decisions and without.
-    #[test]
-    fn shared_decisions_change_no_result() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = vec![
-            root.join("fixtures/arm"),
-            root.join("fixtures/exports"),
-            root.join("fixtures/linked"),
-        ];
-        // DNAT rules translating to a name and to an address no parameter decides: every VM
-        // is a candidate of those.
-        let variants = tempfile::tempdir().unwrap();
-        let dnat =
-            std::fs::read_to_string(root.join("fixtures/arm/firewall-dnat-to-rdp.json")).unwrap();
-        for (name, translated) in [
-            ("fqdn.json", "\"vm.contoso.internal\""),
-            ("unknown.json", "\"[parameters('noDefault')]\""),
-        ] {
-            let text = dnat.replacen("\"10.0.2.4\"", translated, 1).replacen(
-                "\"parameters\": {",
-                "\"parameters\": {\"noDefault\": {\"type\": \"string\"},",
-                1,
-            );
-            assert_ne!(text, dnat);
-            std::fs::write(variants.path().join(name), text).unwrap();
-        }
-        paths.push(variants.path().to_path_buf());
-        let corpus = root.join("../shared/corpus");
-        if corpus.is_dir() {
-            paths.push(corpus);
-        } else {
-            eprintln!("../shared/corpus is absent: checking the project's fixtures only");
-        }
-        let envs = environments(&ScanOptions {
-            paths,
-            ..ScanOptions::default()
-        })
-        .outputs;
-        let (mut vms, mut shared_count) = (0, 0);
-        for env in &envs {
-            let shared = SharedDecisions::new(&env.inventory, &DEFAULT_PORTS);
-            shared_count += shared.len();
-            for vm in &env.inventory.vms {
-                let alone = classify(evaluate_vm(&env.inventory, vm, &DEFAULT_PORTS));
-                let with = classify(evaluate_vm_with(
-                    &env.inventory,
-                    vm,
-                    &DEFAULT_PORTS,
-                    Some(&shared),
-                ));
-                assert_eq!(format!("{with:?}"), format!("{alone:?}"), "{}", vm.id);
-                vms += 1;
-            }
-        }
-        assert!(vms > 40, "fixtures hold VMs ({vms})");
-        assert!(shared_count > 100, "decisions were shared ({shared_count})");
-    }
-
-    #[test]
-    fn an_nsg_naming_a_destination_prefix_is_not_shared() {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures/arm/destination-cidr-vs-static-ip.json"),
-        )
-        .unwrap();
-        assert!(text.contains("destinationAddressPrefix"));
-        let envs = environments(&ScanOptions {
-            paths: vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures/arm/destination-cidr-vs-static-ip.json")],
-            ..ScanOptions::default()
-        })
-        .outputs;
-        let inventory = &envs.first().unwrap().inventory;
-        let shared = SharedDecisions::new(inventory, &DEFAULT_PORTS);
-        let sensitive = inventory
-            .nsgs
-            .values()
-            .filter(|n| !independent_of_destination(n))
-            .count();
-        assert!(sensitive > 0);
-        assert_eq!(
-            shared.len(),
-            (inventory.nsgs.len() - sensitive) * DEFAULT_PORTS.len() * MODES.len()
-        );
-    }
 }

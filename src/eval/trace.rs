@@ -4,7 +4,8 @@
 //! labels and reasons here hold the input's values as they are (`explain` puts each through
 //! `escape::terminal`).
 
-use super::nsg::{rule_matches, rule_mismatch, Destination, Flow, Level, Match, Mode, Source};
+use super::mode::{Mode, Uncertainty};
+use super::nsg::{rule_matches, rule_mismatch, Destination, Flow, Match, Source};
 use super::paths::{paths_to, PathIn};
 use super::vm::{targets_of, Slot};
 use super::NsgLevel;
@@ -85,8 +86,10 @@ pub fn trace_port(inv: &Inventory, vm: &Vm, port: u16, source: &Source) -> Vec<C
                         let state = match &p.reaches {
                             Match::Yes => "exists".to_owned(),
                             Match::No => "does not exist".to_owned(),
-                            Match::Maybe(Level::Assumed, r) => format!("assumed to exist: {r}"),
-                            Match::Maybe(Level::Unknown, r) => format!("may exist: {r}"),
+                            Match::Maybe(Uncertainty::Assumed, r) => {
+                                format!("assumed to exist: {r}")
+                            }
+                            Match::Maybe(Uncertainty::Unknown, r) => format!("may exist: {r}"),
                         };
                         (p, state)
                     })

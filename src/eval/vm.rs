@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Level, Match, Mode, Source};
-use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind};
+use super::mode::{Mode, PerMode, Uncertainty};
+use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
+use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, PathRule};
+use super::shared::DnatIndex;
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
 use crate::model::{
-    key, Access, Decided, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, TranslatedAddress,
-    Vm,
+    key, Access, Decided, Firewall, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, Route,
+    TranslatedAddress, Vm,
 };
 
 /// How sure a verdict is.
@@ -46,18 +48,18 @@ pub struct Judged<T> {
 
 /// The three runs of one quantity, combined: equal -> certain; assumed facts explain the
 /// difference -> assumed (open outcome); otherwise unknown (open outcome).
-pub fn judge<T: Clone + PartialEq>(
-    closed: T,
-    assumed_open: T,
-    open: T,
-    uncertain: &[(Level, String)],
-) -> Judged<T> {
-    let first = |level: Level| {
+pub fn judge<T: PartialEq>(runs: PerMode<T>, uncertain: &[(Uncertainty, String)]) -> Judged<T> {
+    let first = |level: Uncertainty| {
         uncertain
             .iter()
             .find(|(l, _)| *l == level)
             .map(|(_, r)| r.clone())
     };
+    let PerMode {
+        closed,
+        assumed_open,
+        open,
+    } = runs;
     if closed == open {
         Judged {
             value: open,
@@ -68,13 +70,13 @@ pub fn judge<T: Clone + PartialEq>(
         Judged {
             value: open,
             confidence: Confidence::Assumed,
-            reason: first(Level::Assumed).or_else(|| first(Level::Unknown)),
+            reason: first(Uncertainty::Assumed).or_else(|| first(Uncertainty::Unknown)),
         }
     } else {
         Judged {
             value: open,
             confidence: Confidence::Unknown,
-            reason: first(Level::Unknown).or_else(|| first(Level::Assumed)),
+            reason: first(Uncertainty::Unknown).or_else(|| first(Uncertainty::Assumed)),
         }
     }
 }
@@ -97,10 +99,10 @@ pub struct ClassificationInput<'i> {
     pub vm: &'i Vm,
     /// The JIT policy covering it.
     pub jit: Option<&'i JitPolicy>,
-    /// Facts per mode: [closed, assumed-open, open].
-    pub modes: [ModeFacts; 3],
+    /// Facts per mode.
+    pub modes: PerMode<ModeFacts>,
     /// Uncertain facts met (level, reason).
-    pub uncertain: Vec<(Level, String)>,
+    pub uncertain: Vec<(Uncertainty, String)>,
     /// Per port results.
     pub ports: Vec<PortEvaluation>,
     /// Links that point outside the input.
@@ -146,19 +148,6 @@ impl PortEvaluation {
     }
 }
 
-const MODES: [Mode; 3] = [Mode::Closed, Mode::AssumedOpen, Mode::Open];
-
-fn resolve(m: &Match, mode: Mode, uncertain: &mut Vec<(Level, String)>) -> bool {
-    match m {
-        Match::Yes => true,
-        Match::No => false,
-        Match::Maybe(level, reason) => {
-            uncertain.push((*level, reason.clone()));
-            mode.leans_open(*level)
-        }
-    }
-}
-
 /// An NSG on the path, or a link to one (or to a subnet) that the input does not hold.
 pub(crate) enum Slot<'i> {
     /// The NSG.
@@ -197,13 +186,12 @@ pub fn evaluate_vm_with<'i>(
 ) -> ClassificationInput<'i> {
     let mut missing = Vec::new();
     let targets = targets_of(inv, vm, &mut missing);
-    let mut uncertain: Vec<(Level, String)> = missing
+    let mut uncertain: Vec<(Uncertainty, String)> = missing
         .iter()
-        .map(|m| (Level::Unknown, m.clone()))
+        .map(|m| (Uncertainty::Unknown, m.clone()))
         .collect();
-    let mut modes: [ModeFacts; 3] = Default::default();
+    let mut modes: PerMode<ModeFacts> = PerMode::default();
     let mut port_results = Vec::with_capacity(ports.len());
-    let dnat = shared.map(|s| &s.dnat);
     // A public IP's path is the same for every port: found once, shared by all of them.
     let public: Vec<Option<Arc<PathIn>>> = targets
         .iter()
@@ -214,67 +202,29 @@ pub fn evaluate_vm_with<'i>(
         })
         .collect();
     for &port in ports {
-        // The paths in do not depend on the mode: found once, judged in each mode, and
-        // shared (not copied) with the port's result.
-        let paths: Vec<Vec<Arc<PathIn>>> = targets
-            .iter()
-            .zip(&public)
-            .map(|(t, public)| {
-                let mut found: Vec<Arc<PathIn>> = public.iter().cloned().collect();
-                if let Some(c) = t.config {
-                    found.extend(
-                        port_paths(inv, c, &t.label, port, dnat)
-                            .into_iter()
-                            .map(Arc::new),
-                    );
-                }
-                found
-            })
-            .collect();
-        let mut runs = Vec::with_capacity(3);
-        for (i, mode) in MODES.iter().enumerate() {
-            // Only the open run's evidence is reported (see `judge_port`).
-            let record = *mode == Mode::Open;
-            let run = evaluate_port(
-                &targets,
-                &paths,
-                port,
-                *mode,
-                shared,
-                record,
-                &mut uncertain,
-            );
-            if let Some(facts) = modes.get_mut(i) {
-                if run.open {
-                    facts.open_ports.push(port);
-                }
+        let paths = paths_in(inv, &targets, &public, port, shared.map(|s| &s.dnat));
+        let runs = PerMode::from_fn(|mode| {
+            ModeRun::new(mode, shared, &mut uncertain).evaluate_port(&targets, &paths, port)
+        });
+        for (mode, run) in runs.iter() {
+            if run.open {
+                modes.get_mut(mode).open_ports.push(port);
             }
-            runs.push(run);
         }
         port_results.push(judge_port(port, runs, &uncertain));
     }
-    for (i, mode) in MODES.iter().enumerate() {
-        if let Some(facts) = modes.get_mut(i) {
-            facts.has_nsg = targets.iter().any(|t| {
-                !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Level::Unknown))
-            });
-            facts.firewall_in_front =
-                firewall_in_front(inv, &targets, &port_results, *mode, &mut uncertain);
-        }
+    for mode in Mode::ALL {
+        let facts = modes.get_mut(mode);
+        facts.has_nsg = targets.iter().any(|t| {
+            !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Uncertainty::Unknown))
+        });
+        facts.firewall_in_front = ModeRun::new(mode, shared, &mut uncertain).firewall_in_front(
+            inv,
+            &targets,
+            &port_results,
+        );
     }
-    for port in &port_results {
-        for (path, _) in &port.paths {
-            if let (PathKind::FirewallDnat, Match::Maybe(Level::Unknown, reason)) =
-                (path.kind, &path.reaches)
-            {
-                if path.rule.as_deref() == Some("(policy rules not in the input)")
-                    && !missing.contains(reason)
-                {
-                    missing.push(reason.clone());
-                }
-            }
-        }
-    }
+    note_missing_policy_rules(&port_results, &mut missing);
     let vm_key = key(&vm.id);
     let jit = inv
         .jit_by_vm
@@ -289,6 +239,49 @@ pub fn evaluate_vm_with<'i>(
         uncertain,
         ports: port_results,
         missing,
+    }
+}
+
+/// The paths in to `port` of each target: its public IP's (`public`, found once for every
+/// port), then the port's own. They do not depend on the mode: found once, judged in each
+/// mode, and shared (not copied) with the port's result.
+fn paths_in(
+    inv: &Inventory,
+    targets: &[Target<'_>],
+    public: &[Option<Arc<PathIn>>],
+    port: u16,
+    dnat: Option<&DnatIndex<'_>>,
+) -> Vec<Vec<Arc<PathIn>>> {
+    targets
+        .iter()
+        .zip(public)
+        .map(|(t, public)| {
+            let mut found: Vec<Arc<PathIn>> = public.iter().cloned().collect();
+            if let Some(c) = t.config {
+                found.extend(
+                    port_paths(inv, c, &t.label, port, dnat)
+                        .into_iter()
+                        .map(Arc::new),
+                );
+            }
+            found
+        })
+        .collect()
+}
+
+/// A firewall whose policy's rules are not in the input is a link outside the input, like a
+/// missing NSG: listed once, whichever port met it.
+fn note_missing_policy_rules(ports: &[PortEvaluation], missing: &mut Vec<String>) {
+    for port in ports {
+        for (path, _) in &port.paths {
+            if let (PathKind::FirewallDnat, Match::Maybe(Uncertainty::Unknown, reason)) =
+                (path.kind, &path.reaches)
+            {
+                if path.rule == Some(PathRule::PolicyRulesMissing) && !missing.contains(reason) {
+                    missing.push(reason.clone());
+                }
+            }
+        }
     }
 }
 
@@ -475,211 +468,322 @@ struct PortRun {
     specific: Vec<SpecificSource>,
 }
 
-/// One port in one mode. `paths` are the paths in of each target; evidence, paths and
-/// specific sources are recorded only when `record` (the verdicts never depend on them).
-#[allow(clippy::too_many_arguments)]
-fn evaluate_port(
-    targets: &[Target<'_>],
-    paths: &[Vec<Arc<PathIn>>],
-    port: u16,
+/// One mode's run over a VM: what every step of it needs, held once instead of passed
+/// through each function.
+struct ModeRun<'r, 'i> {
+    /// How uncertain facts resolve.
     mode: Mode,
-    shared: Option<&SharedDecisions<'_>>,
+    /// NSG decisions made in advance for every VM.
+    shared: Option<&'r SharedDecisions<'i>>,
+    /// Only the open run keeps evidence, paths and specific sources: it is the one reported,
+    /// and the verdicts never depend on them.
     record: bool,
-    uncertain: &mut Vec<(Level, String)>,
-) -> PortRun {
-    let mut run = PortRun {
-        verdict: NsgVerdict::Deny,
-        open: false,
-        exposed: false,
-        evidence: Vec::new(),
-        paths: Vec::new(),
-        specific: Vec::new(),
-    };
-    for (target, target_paths) in targets.iter().zip(paths) {
-        let Some(config) = target.config else {
-            // A NIC outside the input: anything is possible.
-            let verdict = if mode.leans_open(Level::Unknown) {
-                NsgVerdict::Allow
-            } else {
-                NsgVerdict::Deny
-            };
-            run.verdict = run.verdict.max(verdict);
-            run.open |= verdict == NsgVerdict::Allow;
-            continue;
-        };
-        let label = &target.label;
-        let internet = Source::Internet;
-        let flow = Flow {
-            port,
-            source: &internet,
-            destination: &target.destination,
-            asgs: &config.asgs,
-        };
-        let (verdict, evidence) =
-            chain_verdict(target, &flow, mode, label, shared, record, uncertain);
-        run.verdict = run.verdict.max(verdict);
-        run.evidence.extend(evidence);
-        for slot in target.slots.iter().filter(|_| record) {
-            if let Slot::Found(_, nsg) = slot {
-                for (rule, sources) in specific_sources_allowed(nsg, &flow) {
-                    run.specific.push(SpecificSource {
-                        nsg: Arc::clone(&nsg.name),
-                        rule: Arc::clone(&rule.name),
-                        priority: rule.priority.known().copied(),
-                        sources,
-                    });
-                }
-            }
-        }
-        let mut direct_open = verdict == NsgVerdict::Allow;
-        for path in target_paths {
-            let exists = resolve(&path.reaches, mode, uncertain);
-            let reaches =
-                exists && path_reaches(path, verdict, target, port, mode, shared, uncertain);
-            if path.kind != PathKind::FirewallDnat && reaches {
-                direct_open = true;
-            }
-            run.open |= reaches;
-            run.exposed |= reaches;
-            if record && (exists || matches!(path.reaches, Match::Maybe(..))) {
-                run.paths.push((Arc::clone(path), reaches));
-            }
-        }
-        run.open |= direct_open;
-    }
-    run.specific.sort();
-    run.specific.dedup();
-    run
+    /// Every uncertain fact met, for the reasons `judge` gives.
+    uncertain: &'r mut Vec<(Uncertainty, String)>,
 }
 
-fn path_reaches(
-    path: &PathIn,
-    verdict: NsgVerdict,
-    target: &Target<'_>,
-    port: u16,
-    mode: Mode,
-    shared: Option<&SharedDecisions<'_>>,
-    uncertain: &mut Vec<(Level, String)>,
-) -> bool {
-    match path.kind {
-        PathKind::FirewallDnat => {
-            if !resolve(&path.internet_wide, mode, uncertain) {
-                return false;
-            }
-            let Some(source) = &path.firewall_source else {
-                return false;
-            };
-            let config_asgs = target.config.map_or(&[][..], |c| c.asgs.as_slice());
-            let flow = Flow {
-                port,
-                source,
-                destination: &target.destination,
-                asgs: config_asgs,
-            };
-            let (fw_verdict, _) =
-                chain_verdict(target, &flow, mode, &target.label, shared, false, uncertain);
-            matches!(fw_verdict, NsgVerdict::Allow | NsgVerdict::Unfiltered)
-        }
-        _ => match verdict {
-            NsgVerdict::Allow => true,
-            NsgVerdict::Unfiltered => !path.secure_by_default,
-            _ => false,
-        },
-    }
-}
-
-/// Subnet NSG and NIC NSG must both allow; with neither, unfiltered.
-fn chain_verdict(
-    target: &Target<'_>,
-    flow: &Flow<'_>,
-    mode: Mode,
-    label: &Arc<str>,
-    shared: Option<&SharedDecisions<'_>>,
-    record: bool,
-    uncertain: &mut Vec<(Level, String)>,
-) -> (NsgVerdict, Vec<NsgEvidence>) {
-    if target.slots.is_empty() {
-        return (NsgVerdict::Unfiltered, Vec::new());
-    }
-    let mut verdict = NsgVerdict::Allow;
-    let mut evidence = Vec::new();
-    for slot in &target.slots {
-        let access = match slot {
-            Slot::Found(level, nsg) => {
-                let decided;
-                let decision = match shared.and_then(|s| s.get(nsg, flow, mode)) {
-                    Some(decision) => decision,
-                    None => {
-                        decided = decide(nsg, flow, mode);
-                        &decided
-                    }
-                };
-                uncertain.extend(decision.uncertain.iter().cloned());
-                if record {
-                    evidence.push(NsgEvidence {
-                        ip_configuration: Arc::clone(label),
-                        level: *level,
-                        nsg: Arc::clone(&nsg.name),
-                        nsg_id: Arc::clone(&nsg.id),
-                        rule: Arc::clone(&decision.rule.name),
-                        priority: decision.rule.priority.known().copied(),
-                        access: decision.access,
-                        default_rule: decision.rule.is_default,
-                        origin: decision
-                            .rule
-                            .origin
-                            .clone()
-                            .or_else(|| Some(nsg.origin.clone())),
-                        note: decision.uncertain.first().map(|(_, r)| r.clone()),
-                    });
-                }
-                decision.access
-            }
-            Slot::Missing(level, why) => {
-                uncertain.push((Level::Unknown, why.clone()));
-                let access = if mode.leans_open(Level::Unknown) {
-                    Access::Allow
-                } else {
-                    Access::Deny
-                };
-                if record {
-                    evidence.push(NsgEvidence {
-                        ip_configuration: Arc::clone(label),
-                        level: *level,
-                        nsg: "(not in the input)".to_owned().into(),
-                        nsg_id: String::new().into(),
-                        rule: String::new().into(),
-                        priority: None,
-                        access,
-                        default_rule: false,
-                        origin: None,
-                        note: Some(why.clone()),
-                    });
-                }
-                access
-            }
-        };
-        if access == Access::Deny {
-            verdict = NsgVerdict::Deny;
+impl<'r, 'i> ModeRun<'r, 'i> {
+    fn new(
+        mode: Mode,
+        shared: Option<&'r SharedDecisions<'i>>,
+        uncertain: &'r mut Vec<(Uncertainty, String)>,
+    ) -> Self {
+        Self {
+            mode,
+            shared,
+            record: mode == Mode::Open,
+            uncertain,
         }
     }
-    (verdict, evidence)
-}
 
-fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> PortEvaluation {
-    let mut runs = runs.into_iter();
-    let (Some(closed), Some(mid), Some(open)) = (runs.next(), runs.next(), runs.next()) else {
-        return PortEvaluation {
-            port,
-            nsg_verdict: certain(NsgVerdict::Unknown),
-            open: certain(false),
-            internet_exposed: certain(false),
+    /// Whether `m` holds in this mode; an uncertain fact is noted on the way.
+    fn resolve(&mut self, m: &Match) -> bool {
+        match m {
+            Match::Yes => true,
+            Match::No => false,
+            Match::Maybe(level, reason) => {
+                self.uncertain.push((*level, reason.clone()));
+                self.mode.leans_open(*level)
+            }
+        }
+    }
+
+    /// One port over every target; `paths` are the paths in of each target.
+    fn evaluate_port(
+        &mut self,
+        targets: &[Target<'_>],
+        paths: &[Vec<Arc<PathIn>>],
+        port: u16,
+    ) -> PortRun {
+        let mut run = PortRun {
+            verdict: NsgVerdict::Deny,
+            open: false,
+            exposed: false,
             evidence: Vec::new(),
             paths: Vec::new(),
-            specific_sources: Vec::new(),
+            specific: Vec::new(),
         };
-    };
-    let mut nsg_verdict = judge(closed.verdict, mid.verdict, open.verdict, uncertain);
+        for (target, target_paths) in targets.iter().zip(paths) {
+            let Some(config) = target.config else {
+                // A NIC outside the input: anything is possible.
+                let verdict = if self.mode.leans_open(Uncertainty::Unknown) {
+                    NsgVerdict::Allow
+                } else {
+                    NsgVerdict::Deny
+                };
+                run.verdict = run.verdict.max(verdict);
+                run.open |= verdict == NsgVerdict::Allow;
+                continue;
+            };
+            let internet = Source::Internet;
+            let flow = Flow {
+                port,
+                source: &internet,
+                destination: &target.destination,
+                asgs: &config.asgs,
+            };
+            let record = self.record;
+            let verdict = self.chain_verdict(target, &flow, record.then_some(&mut run.evidence));
+            run.verdict = run.verdict.max(verdict);
+            if record {
+                specific_sources(target, &flow, &mut run.specific);
+            }
+            let mut direct_open = verdict == NsgVerdict::Allow;
+            for path in target_paths {
+                let exists = self.resolve(&path.reaches);
+                let reaches = exists && self.path_reaches(path, verdict, target, port);
+                if path.kind != PathKind::FirewallDnat && reaches {
+                    direct_open = true;
+                }
+                run.open |= reaches;
+                run.exposed |= reaches;
+                if record && (exists || matches!(path.reaches, Match::Maybe(..))) {
+                    run.paths.push((Arc::clone(path), reaches));
+                }
+            }
+            run.open |= direct_open;
+        }
+        run.specific.sort();
+        run.specific.dedup();
+        run
+    }
+
+    /// Whether an existing path lets the Internet through to `port`, the NSGs' `verdict`
+    /// for an Internet source given: a firewall's DNAT arrives from the firewall's address,
+    /// so the NSGs are asked again for that source.
+    fn path_reaches(
+        &mut self,
+        path: &PathIn,
+        verdict: NsgVerdict,
+        target: &Target<'_>,
+        port: u16,
+    ) -> bool {
+        match path.kind {
+            PathKind::FirewallDnat => {
+                if !self.resolve(&path.internet_wide) {
+                    return false;
+                }
+                let Some(source) = &path.firewall_source else {
+                    return false;
+                };
+                let config_asgs = target.config.map_or(&[][..], |c| c.asgs.as_slice());
+                let flow = Flow {
+                    port,
+                    source,
+                    destination: &target.destination,
+                    asgs: config_asgs,
+                };
+                matches!(
+                    self.chain_verdict(target, &flow, None),
+                    NsgVerdict::Allow | NsgVerdict::Unfiltered
+                )
+            }
+            _ => match verdict {
+                NsgVerdict::Allow => true,
+                NsgVerdict::Unfiltered => !path.secure_by_default,
+                _ => false,
+            },
+        }
+    }
+
+    /// Subnet NSG and NIC NSG must both allow; with neither, unfiltered. The deciding rule of
+    /// each is added to `evidence` when given.
+    fn chain_verdict(
+        &mut self,
+        target: &Target<'_>,
+        flow: &Flow<'_>,
+        mut evidence: Option<&mut Vec<NsgEvidence>>,
+    ) -> NsgVerdict {
+        if target.slots.is_empty() {
+            return NsgVerdict::Unfiltered;
+        }
+        let label = &target.label;
+        let mut verdict = NsgVerdict::Allow;
+        for slot in &target.slots {
+            let access = match slot {
+                Slot::Found(level, nsg) => {
+                    let decided;
+                    let decision = match self.shared.and_then(|s| s.get(nsg, flow, self.mode)) {
+                        Some(decision) => decision,
+                        None => {
+                            decided = decide(nsg, flow, self.mode);
+                            &decided
+                        }
+                    };
+                    self.uncertain.extend(decision.uncertain.iter().cloned());
+                    if let Some(evidence) = evidence.as_deref_mut() {
+                        evidence.push(NsgEvidence {
+                            ip_configuration: Arc::clone(label),
+                            level: *level,
+                            nsg: Arc::clone(&nsg.name),
+                            nsg_id: Arc::clone(&nsg.id),
+                            rule: Arc::clone(&decision.rule.name),
+                            priority: decision.rule.priority.known().copied(),
+                            access: decision.access,
+                            default_rule: decision.rule.is_default,
+                            origin: decision
+                                .rule
+                                .origin
+                                .clone()
+                                .or_else(|| Some(nsg.origin.clone())),
+                            note: decision.uncertain.first().map(|(_, r)| r.clone()),
+                        });
+                    }
+                    decision.access
+                }
+                Slot::Missing(level, why) => {
+                    self.uncertain.push((Uncertainty::Unknown, why.clone()));
+                    let access = if self.mode.leans_open(Uncertainty::Unknown) {
+                        Access::Allow
+                    } else {
+                        Access::Deny
+                    };
+                    if let Some(evidence) = evidence.as_deref_mut() {
+                        evidence.push(NsgEvidence {
+                            ip_configuration: Arc::clone(label),
+                            level: *level,
+                            nsg: "(not in the input)".to_owned().into(),
+                            nsg_id: String::new().into(),
+                            rule: String::new().into(),
+                            priority: None,
+                            access,
+                            default_rule: false,
+                            origin: None,
+                            note: Some(why.clone()),
+                        });
+                    }
+                    access
+                }
+            };
+            if access == Access::Deny {
+                verdict = NsgVerdict::Deny;
+            }
+        }
+        verdict
+    }
+
+    /// Why an Azure Firewall is in front of the VM in this mode, if one is: a DNAT rule of it
+    /// forwards to the VM, or its subnet's default route leads to it.
+    fn firewall_in_front(
+        &mut self,
+        inv: &Inventory,
+        targets: &[Target<'_>],
+        ports: &[PortEvaluation],
+    ) -> Option<String> {
+        for port in ports {
+            for (path, _) in &port.paths {
+                if path.kind == PathKind::FirewallDnat && self.resolve(&path.reaches) {
+                    return Some(format!(
+                        "Azure Firewall '{}' forwards to it (DNAT rule {})",
+                        path.via,
+                        path.rule.as_ref().map_or("?", PathRule::as_str)
+                    ));
+                }
+            }
+        }
+        for target in targets {
+            let Some(Decided::Known(subnet_id)) = target.config.and_then(|c| c.subnet.as_ref())
+            else {
+                continue;
+            };
+            let Some(Decided::Known(table_id)) = inv
+                .subnets
+                .get(&key(subnet_id))
+                .and_then(|s| s.route_table.as_ref())
+            else {
+                continue;
+            };
+            let Some(table) = inv.route_tables.get(&key(table_id)) else {
+                continue;
+            };
+            for route in table.routes.iter().filter(|r| {
+                r.prefix == "0.0.0.0/0" && r.next_hop_type.eq_ignore_ascii_case("VirtualAppliance")
+            }) {
+                for firewall in &inv.firewalls {
+                    if self.resolve(&next_hop_is(inv, route, firewall)) {
+                        return Some(format!(
+                            "its subnet's default route leads to Azure Firewall '{}' (route table {})",
+                            firewall.name,
+                            last_segment(table_id)
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The allow rules of the target's NSGs that admit `flow`'s port for specific (not
+/// Internet-wide) sources.
+fn specific_sources(target: &Target<'_>, flow: &Flow<'_>, out: &mut Vec<SpecificSource>) {
+    for slot in &target.slots {
+        if let Slot::Found(_, nsg) = slot {
+            for (rule, sources) in specific_sources_allowed(nsg, flow) {
+                out.push(SpecificSource {
+                    nsg: Arc::clone(&nsg.name),
+                    rule: Arc::clone(&rule.name),
+                    priority: rule.priority.known().copied(),
+                    sources,
+                });
+            }
+        }
+    }
+}
+
+/// Whether `route`'s next hop is `firewall`: by reference, or by an address that is (or is
+/// taken to be) the firewall's.
+fn next_hop_is(inv: &Inventory, route: &Route, firewall: &Firewall) -> Match {
+    match &route.next_hop {
+        Some(Decided::Known(TranslatedAddress::DynamicOf(k))) => {
+            if k.starts_with(&key(&firewall.id)) {
+                Match::Yes
+            } else {
+                Match::No
+            }
+        }
+        Some(Decided::Known(TranslatedAddress::Ip(ip))) => match firewall_address(inv, firewall) {
+            Some((fw, false)) if fw == *ip => Match::Yes,
+            Some((fw, true)) if fw == *ip => Match::Maybe(
+                Uncertainty::Assumed,
+                format!(
+                    "{ip} is taken to be firewall '{}' (first usable address of its subnet)",
+                    firewall.name
+                ),
+            ),
+            _ => Match::No,
+        },
+        Some(Decided::Unknown(reason)) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
+        _ => Match::No,
+    }
+}
+
+fn judge_port(
+    port: u16,
+    runs: PerMode<PortRun>,
+    uncertain: &[(Uncertainty, String)],
+) -> PortEvaluation {
+    let mut nsg_verdict = judge(runs.as_ref().map(|r| r.verdict), uncertain);
     if nsg_verdict.confidence == Confidence::Unknown {
         nsg_verdict.value = NsgVerdict::Unknown;
     }
@@ -691,21 +795,24 @@ fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> P
         }
         j
     };
+    let open = not_established(judge(runs.as_ref().map(|r| r.open), uncertain));
+    let internet_exposed = not_established(judge(runs.as_ref().map(|r| r.exposed), uncertain));
+    let PortRun {
+        evidence,
+        paths,
+        specific,
+        ..
+    } = runs.open;
     PortEvaluation {
         port,
         nsg_verdict,
-        open: not_established(judge(closed.open, mid.open, open.open, uncertain)),
-        internet_exposed: not_established(judge(
-            closed.exposed,
-            mid.exposed,
-            open.exposed,
-            uncertain,
-        )),
+        open,
+        internet_exposed,
         // Kept until the reports are written, for every VM: no spare capacity (a vector that
         // grew to two entries has room for four).
-        evidence: exact(open.evidence),
-        paths: exact(open.paths),
-        specific_sources: exact(open.specific),
+        evidence: exact(evidence),
+        paths: exact(paths),
+        specific_sources: exact(specific),
     }
 }
 
@@ -713,71 +820,4 @@ fn judge_port(port: u16, runs: Vec<PortRun>, uncertain: &[(Level, String)]) -> P
 fn exact<T>(mut items: Vec<T>) -> Vec<T> {
     items.shrink_to_fit();
     items
-}
-
-fn certain<T>(value: T) -> Judged<T> {
-    Judged {
-        value,
-        confidence: Confidence::Certain,
-        reason: None,
-    }
-}
-
-fn firewall_in_front(
-    inv: &Inventory,
-    targets: &[Target<'_>],
-    ports: &[PortEvaluation],
-    mode: Mode,
-    uncertain: &mut Vec<(Level, String)>,
-) -> Option<String> {
-    for port in ports {
-        for (path, _) in &port.paths {
-            if path.kind == PathKind::FirewallDnat && resolve(&path.reaches, mode, uncertain) {
-                return Some(format!(
-                    "Azure Firewall '{}' forwards to it (DNAT rule {})",
-                    path.via,
-                    path.rule.as_deref().unwrap_or("?")
-                ));
-            }
-        }
-    }
-    for target in targets {
-        let Some(Decided::Known(subnet_id)) = target.config.and_then(|c| c.subnet.as_ref()) else {
-            continue;
-        };
-        let Some(Decided::Known(table_id)) = inv
-            .subnets
-            .get(&key(subnet_id))
-            .and_then(|s| s.route_table.as_ref())
-        else {
-            continue;
-        };
-        let Some(table) = inv.route_tables.get(&key(table_id)) else {
-            continue;
-        };
-        for route in table.routes.iter().filter(|r| {
-            r.prefix == "0.0.0.0/0" && r.next_hop_type.eq_ignore_ascii_case("VirtualAppliance")
-        }) {
-            for firewall in &inv.firewalls {
-                let m = match &route.next_hop {
-                    Some(Decided::Known(TranslatedAddress::DynamicOf(k))) => if k.starts_with(&key(&firewall.id)) { Match::Yes } else { Match::No },
-                    Some(Decided::Known(TranslatedAddress::Ip(ip))) => match firewall_address(inv, firewall) {
-                        Some((fw, false)) if fw == *ip => Match::Yes,
-                        Some((fw, true)) if fw == *ip => Match::Maybe(Level::Assumed, format!("{ip} is taken to be firewall '{}' (first usable address of its subnet)", firewall.name)),
-                        _ => Match::No,
-                    },
-                    Some(Decided::Unknown(reason)) => Match::Maybe(Level::Unknown, reason.clone()),
-                    _ => Match::No,
-                };
-                if resolve(&m, mode, uncertain) {
-                    return Some(format!(
-                        "its subnet's default route leads to Azure Firewall '{}' (route table {})",
-                        firewall.name,
-                        last_segment(table_id)
-                    ));
-                }
-            }
-        }
-    }
-    None
 }

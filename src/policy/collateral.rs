@@ -11,13 +11,52 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::eval::nsg::{decide, Flow, Mode, Source};
+use crate::eval::mode::Mode;
+use crate::eval::nsg::{decide, Flow, Source};
 use crate::eval::vm::{targets_of, Slot};
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Inventory, Nsg, Vm};
 
-/// One probe's outcome key: ipConfiguration label, port, source label.
-pub type ProbeKey = (String, u16, String);
+/// One probe's outcome key: ipConfiguration label, port, source.
+pub type ProbeKey = (String, u16, ProbeSource);
+
+/// Where a probe comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeSource {
+    /// A generic Internet address: the source the remediation closes ports to.
+    Internet,
+    /// The first address of a prefix a rule names (the prefix as written by `IpNet`).
+    Prefix(String),
+}
+
+impl ProbeSource {
+    /// Name in the plan's collateral lines.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Internet => "Internet",
+            Self::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+impl std::fmt::Display for ProbeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// By name: the plan lists a VM's differences in this order.
+impl Ord for ProbeSource {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for ProbeSource {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// Whether each probe of `vm` is allowed by every NSG on its path.
 pub fn reach(inv: &Inventory, vm: &Vm, mgmt_ports: &[u16]) -> BTreeMap<ProbeKey, bool> {
@@ -71,7 +110,7 @@ fn probe_ports(nsgs: &[&Nsg], mgmt_ports: &[u16]) -> BTreeSet<u16> {
     ports
 }
 
-fn probe_sources(nsgs: &[&Nsg]) -> Vec<(String, Source)> {
+fn probe_sources(nsgs: &[&Nsg]) -> Vec<(ProbeSource, Source)> {
     let mut named: BTreeMap<String, Source> = BTreeMap::new();
     for nsg in nsgs {
         for rule in &nsg.rules {
@@ -91,8 +130,12 @@ fn probe_sources(nsgs: &[&Nsg]) -> Vec<(String, Source)> {
             }
         }
     }
-    let mut sources = vec![("Internet".to_owned(), Source::Internet)];
-    sources.extend(named);
+    let mut sources = vec![(ProbeSource::Internet, Source::Internet)];
+    sources.extend(
+        named
+            .into_iter()
+            .map(|(prefix, source)| (ProbeSource::Prefix(prefix), source)),
+    );
     sources
 }
 

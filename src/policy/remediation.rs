@@ -21,10 +21,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::collateral::{differences, reach, ProbeKey};
+use super::collateral::{differences, reach, ProbeKey, ProbeSource};
 use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_name};
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
-use crate::eval::paths::PathKind;
+use crate::eval::paths::{PathKind, PathRule};
 use crate::eval::vm::{targets_of, Slot};
 use crate::eval::{evaluate_vm, Confidence, NsgVerdict};
 use crate::model::address::AddressItem;
@@ -247,7 +247,11 @@ impl Planner<'_> {
         {
             for (path, reaches) in evaluation.paths.iter() {
                 if *reaches && path.kind == PathKind::FirewallDnat {
-                    if let Some(rule) = path.rule.as_deref().filter(|r| !r.starts_with('(')) {
+                    // "(unnamed)/..." (a rule of a collection without a name) was never named
+                    // in a change either; kept so: whether it should be is a change of its own.
+                    if let Some(PathRule::Named(rule)) =
+                        path.rule.as_ref().filter(|r| !r.as_str().starts_with('('))
+                    {
                         if seen.insert((path.via_id.clone(), rule.to_owned())) {
                             let mut change = remove_dnat_change(path, rule, evaluation.port);
                             change.affected_vms = vec![vm.name.clone()];
@@ -319,8 +323,9 @@ impl Planner<'_> {
             .iter()
             .flat_map(|vm| {
                 let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
-                let expected =
-                    |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+                let expected = |k: &ProbeKey| {
+                    is_target && k.2 == ProbeSource::Internet && ports.contains(&k.1)
+                };
                 differences(
                     &vm.name,
                     &reach(&self.working, vm, ports),
@@ -643,7 +648,8 @@ fn prove_all(
     let mut unlisted: Vec<(String, String)> = Vec::new();
     for vm in &inventory.vms {
         let is_target = targets.contains(&(key(&vm.id), vm.name.clone()));
-        let expected = |k: &ProbeKey| is_target && k.2 == "Internet" && ports.contains(&k.1);
+        let expected =
+            |k: &ProbeKey| is_target && k.2 == ProbeSource::Internet && ports.contains(&k.1);
         for diff in differences(
             &vm.name,
             &reach(inventory, vm, ports),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::classify::{port_name, VmResult};
 use crate::diagnostic::{InputProblem, Severity};
+use crate::eval::paths::PathRule;
 use crate::eval::vm::PortEvaluation;
 use crate::eval::NsgEvidence;
 use crate::json::pretty::Pretty;
@@ -489,7 +490,7 @@ fn port_entry(port: &PortEvaluation) -> PortEntry<'_> {
                 ip_configuration: &p.ip_configuration,
                 via: &p.via,
                 via_id: &p.via_id,
-                rule: p.rule.as_deref(),
+                rule: p.rule.as_ref().map(PathRule::as_str),
                 frontend: p.frontend.as_deref(),
                 sources: &p.sources,
                 reaches: *reaches,

@@ -191,7 +191,7 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
                 .value(&path.via)
                 .words("'");
             if let Some(rule) = &path.rule {
-                message.words(" rule '").value(rule).words("'");
+                message.words(" rule '").value(rule.as_str()).words("'");
             }
             out.push(Related {
                 origin: origin.clone(),
@@ -216,7 +216,7 @@ fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
             let mut message = Message::default();
             message.words("'").value(&p.via).words("'");
             if let Some(rule) = &p.rule {
-                message.words(" rule '").value(rule).words("'");
+                message.words(" rule '").value(rule.as_str()).words("'");
             }
             if let Some(front) = &p.frontend {
                 message.words(" (").value(front).words(")");

@@ -30,5 +30,6 @@ mod locations;
 mod policy;
 mod policy_merge;
 mod sarif;
+mod shared_decisions;
 mod support;
 mod suppressions_and_outputs;

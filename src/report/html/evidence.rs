@@ -146,7 +146,7 @@ pub(crate) fn path_rows(ports: &[PortEvaluation]) -> Vec<PathView> {
                 kind: path_kind_label(p.kind),
                 ip_configuration: p.ip_configuration.to_string(),
                 via: p.via.clone(),
-                rule: p.rule.clone().unwrap_or_default(),
+                rule: p.rule.as_ref().map(ToString::to_string).unwrap_or_default(),
                 frontend: p.frontend.clone().unwrap_or_default(),
                 sources: p.sources.join(", "),
                 note: p

@@ -202,7 +202,11 @@ fn narrowing_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
             if !reaches || path.kind == PathKind::PublicIp {
                 continue;
             }
-            let rule = path.rule.clone().unwrap_or_default();
+            let rule = path
+                .rule
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             let key = format!("{}\u{0}{}\u{0}{rule}", path.kind.as_str(), path.via);
             add(&mut pending, key, port.port, || {
                 path_step(path.kind, &path.via, &rule)
