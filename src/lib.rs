@@ -34,6 +34,7 @@ pub mod eval;
 pub mod explain;
 pub mod export;
 pub mod json;
+pub mod limits;
 pub mod load;
 pub mod map;
 pub mod model;

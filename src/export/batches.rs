@@ -3,17 +3,16 @@
 
 use std::ops::Range;
 
-/// Items in one batch, at most: enough to keep both cores busy on each.
-const BATCH: usize = 1024;
+use crate::limits::Limits;
 
-/// The text of one batch's items, at most (a batch has at least one item): a parsed tree
-/// costs several times its text, and two batches are alive at once (one modelled while the
-/// next is read), so this is what bounds the memory of reading an export of any size.
-const BATCH_BYTES: usize = 32 << 20;
-
-/// The batches of an export's item ranges, with the index of each batch's first item.
-pub(super) fn of(ranges: &[Range<usize>]) -> impl Iterator<Item = (usize, &[Range<usize>])> {
-    runs(ranges, BATCH, BATCH_BYTES)
+/// The batches of an export's item ranges, with the index of each batch's first item: as
+/// many items and as much text as `limits` allow ([`Limits::export_batch_items`],
+/// [`Limits::export_batch_bytes`]).
+pub(super) fn of<'r>(
+    ranges: &'r [Range<usize>],
+    limits: &Limits,
+) -> impl Iterator<Item = (usize, &'r [Range<usize>])> {
+    runs(ranges, limits.export_batch_items, limits.export_batch_bytes)
 }
 
 /// Consecutive runs of `ranges` with their first index: each run at most `count` long and,

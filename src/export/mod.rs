@@ -19,6 +19,7 @@ use crate::diagnostic::{InputProblem, ProblemCode, Severity};
 use crate::json::node::NULL;
 use crate::json::Node;
 use crate::json::Scratch;
+use crate::limits::Limits;
 pub use crate::load::shape::ExportShape;
 use crate::load::Document;
 use crate::map::Map;
@@ -66,9 +67,11 @@ struct First {
 /// was not seen before is turned into the model (in parallel), a copy of one seen before is
 /// compared with the first and dropped. A big export's items are parsed here, a batch at a
 /// time, from the text kept for locations ([`crate::load::Deferred`]), so no tree of a whole
-/// export is ever held; the next batch is read while the current one is modelled.
+/// export is ever held; the next batch is read while the current one is modelled. Batches
+/// and the chunks modelled in parallel are as big as `limits` say.
 pub fn build_inventory(
     documents: &[(Arc<Document>, ExportShape)],
+    limits: &Limits,
 ) -> (Inventory, Vec<InputProblem>) {
     let mut problems = Vec::new();
     let mut seen: Map<String, First> = Map::default();
@@ -103,7 +106,7 @@ pub fn build_inventory(
             .enumerate()
             .flat_map(|(index, (document, _))| match &document.deferred {
                 None => vec![BatchSource::Whole(index)],
-                Some(deferred) => batches::of(&deferred.elements)
+                Some(deferred) => batches::of(&deferred.elements, limits)
                     .map(|(first, batch)| BatchSource::Items(index, first, batch))
                     .collect(),
             });
@@ -123,7 +126,7 @@ pub fn build_inventory(
                     &mut problems,
                 );
                 if let Some((document, _)) = documents.get(batch.document) {
-                    inventory.merge(convert(fresh, document));
+                    inventory.merge(convert(fresh, document, limits.model_chunk));
                 }
             },
             || next.map(|source| read(documents, &texts, &columns, source)),
@@ -288,9 +291,10 @@ fn first_copy(documents: &[(Arc<Document>, ExportShape)], first: &First) -> Opti
     }
 }
 
-/// Items into the model, in parallel chunks (each freed by the worker that read it).
-fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>) -> Inventory {
-    Inventory::build_from(items, |inventory, item| {
+/// Items into the model, in parallel chunks of `chunk` (each freed by the worker that read
+/// it).
+fn convert(items: Vec<ExportItem<'_>>, document: &Arc<Document>, chunk: usize) -> Inventory {
+    Inventory::build_from(items, chunk, |inventory, item| {
         let value = &item.value;
         let id = value.get("id").and_then(Node::as_str).unwrap_or_default();
         let name = value

@@ -6,14 +6,14 @@
 
 pub mod confine;
 pub mod decode;
+mod defer;
 pub mod discover;
 mod problems;
 pub mod read;
 pub mod shape;
 pub mod sniff;
-mod split;
 
-pub use split::Deferred;
+pub use defer::Deferred;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,12 +24,14 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::InputProblem;
 pub use crate::diagnostic::Text;
+use crate::json::split::parse_value;
+use crate::limits::Limits;
 use crate::source::{LineIndex, Source};
 pub use confine::Roots;
+use defer::Outline;
 pub use discover::{display_path, find_files, FoundFile, Walked, STDIN_DISPLAY};
 pub use read::{read_bounded, read_confined, MAX_FILE_BYTES, MAX_TREE_BYTES};
 pub use sniff::DocumentKind;
-use split::Outline;
 
 /// A parsed JSON document: the text it came from and its tree.
 ///
@@ -52,13 +54,14 @@ pub struct Document {
 }
 
 impl Document {
-    /// This document with its tree, parsed again from the text if it was dropped.
+    /// This document with its tree, parsed again from the text if it was dropped (in
+    /// parallel pieces past the default [`Limits::split_min_bytes`]).
     pub fn reparsed(self: &Arc<Self>) -> Result<Arc<Self>, Box<InputProblem>> {
         if !self.tree_dropped {
             return Ok(Arc::clone(self));
         }
         let text = self.text();
-        match split::parse_value(&text) {
+        match parse_value(&text, Limits::default().split_min_bytes) {
             Ok(json) => Ok(Arc::new(self.with_tree(json))),
             Err(err) => Err(self.parse_problem(&text, &err)),
         }
@@ -121,19 +124,27 @@ pub struct LoadedFile {
 }
 
 /// Finds and loads every file under `paths`, in parallel, in sorted order, never reading
-/// outside `roots`. The walk is returned with its file list emptied (the files are loaded).
-pub fn load_all(paths: &[PathBuf], roots: &Roots) -> (Vec<LoadedFile>, Walked) {
+/// outside `roots`, as [`load_file_with`] loads one. The walk is returned with its file list
+/// emptied (the files are loaded).
+pub fn load_all(paths: &[PathBuf], roots: &Roots, limits: &Limits) -> (Vec<LoadedFile>, Walked) {
     let mut walked = find_files(paths, roots);
     let found = std::mem::take(&mut walked.files);
     let files = found
         .into_par_iter()
-        .map(|found| load_file(found, roots))
+        .map(|found| load_file_with(found, roots, limits))
         .collect();
     (files, walked)
 }
 
-/// Loads one file: read (only inside `roots`), fingerprint, decode, parse, sniff.
+/// [`load_file_with`] the default limits.
 pub fn load_file(found: FoundFile, roots: &Roots) -> LoadedFile {
+    load_file_with(found, roots, &Limits::default())
+}
+
+/// Loads one file: read (only inside `roots`), fingerprint, decode, parse, sniff. A big
+/// document is parsed in parallel pieces, and a big export or template left unparsed until
+/// it is needed, as `limits` say.
+pub fn load_file_with(found: FoundFile, roots: &Roots, limits: &Limits) -> LoadedFile {
     let mut file = LoadedFile {
         found,
         sha256: String::new(),
@@ -160,7 +171,7 @@ pub fn load_file(found: FoundFile, roots: &Roots) -> LoadedFile {
             return file;
         }
     };
-    let (sha256, parsed) = fingerprint_and_parse(&file.found.path, &display, bytes);
+    let (sha256, parsed) = fingerprint_and_parse(&file.found.path, &display, bytes, limits);
     file.sha256 = sha256;
     match parsed {
         // A big template, recognised from its outline: no tree was built.
@@ -173,7 +184,7 @@ pub fn load_file(found: FoundFile, roots: &Roots) -> LoadedFile {
                 DocumentKind::Foreign(foreign) => Loaded::Foreign(foreign),
                 // A big template is parsed again when its environment is built rather than held
                 // from loading on: the second parse costs less than holding every tree at once.
-                DocumentKind::Template if doc.text_len() >= split::defer_min_bytes() => {
+                DocumentKind::Template if doc.text_len() >= limits.defer_min_bytes => {
                     drop(std::mem::take(&mut doc.json));
                     doc.tree_dropped = true;
                     Loaded::Parsed(Arc::new(doc), DocumentKind::Template)
@@ -186,20 +197,22 @@ pub fn load_file(found: FoundFile, roots: &Roots) -> LoadedFile {
     file
 }
 
-/// Decodes and parses bytes into a document with its whole tree (linked templates, tests).
+/// Decodes and parses bytes into a document with its whole tree (linked templates, tests),
+/// with the default limits.
 pub fn parse_document(
     path: &Path,
     display: &str,
     bytes: Vec<u8>,
 ) -> Result<Document, Box<InputProblem>> {
-    decode_and_parse(path, display, bytes, false)
+    decode_and_parse(path, display, bytes, &Limits::default(), false)
 }
 
-/// Decodes bytes and parses the text; `lazy` as in [`parse_text`].
+/// Decodes bytes and parses the text; `limits` and `lazy` as in [`parse_text`].
 fn decode_and_parse(
     path: &Path,
     display: &str,
     bytes: Vec<u8>,
+    limits: &Limits,
     lazy: bool,
 ) -> Result<Document, Box<InputProblem>> {
     let text = match decode::decode_owned(bytes) {
@@ -208,7 +221,13 @@ fn decode_and_parse(
             return Err(Box::new(problems::encoding_problem(display, &bytes, &err)))
         }
     };
-    parse_text(path, display, Arc::new(decode::blank_comments(text)), lazy)
+    parse_text(
+        path,
+        display,
+        Arc::new(decode::blank_comments(text)),
+        limits,
+        lazy,
+    )
 }
 
 /// An input file's bytes into their fingerprint and a document, big ones lazily (see
@@ -220,6 +239,7 @@ fn fingerprint_and_parse(
     path: &Path,
     display: &str,
     bytes: Vec<u8>,
+    limits: &Limits,
 ) -> (String, Result<Document, Box<InputProblem>>) {
     let marked = [&[0xEF, 0xBB, 0xBF][..], &[0xFF, 0xFE], &[0xFE, 0xFF]]
         .iter()
@@ -227,7 +247,7 @@ fn fingerprint_and_parse(
     if marked {
         return rayon::join(
             || hex_sha256(&bytes),
-            || parse_document_ref(path, display, &bytes),
+            || parse_document_ref(path, display, &bytes, limits),
         );
     }
     match String::from_utf8(bytes) {
@@ -235,9 +255,9 @@ fn fingerprint_and_parse(
             let text: Text = Arc::new(text);
             rayon::join(
                 || hex_sha256(text.as_bytes()),
-                || match parse_text(path, display, Arc::clone(&text), true) {
+                || match parse_text(path, display, Arc::clone(&text), limits, true) {
                     Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
-                        decode_and_parse(path, display, text.as_bytes().to_vec(), true)
+                        decode_and_parse(path, display, text.as_bytes().to_vec(), limits, true)
                     }
                     parsed => parsed,
                 },
@@ -247,7 +267,7 @@ fn fingerprint_and_parse(
             let bytes = err.into_bytes();
             rayon::join(
                 || hex_sha256(&bytes),
-                || parse_document_ref(path, display, &bytes),
+                || parse_document_ref(path, display, &bytes, limits),
             )
         }
     }
@@ -259,35 +279,40 @@ fn parse_document_ref(
     path: &Path,
     display: &str,
     bytes: &[u8],
+    limits: &Limits,
 ) -> Result<Document, Box<InputProblem>> {
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let utf8 = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(utf8) {
-        Ok(text) if !utf16 => match parse_text(path, display, Arc::new(text.to_owned()), true) {
-            Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
-                decode_and_parse(path, display, bytes.to_vec(), true)
+        Ok(text) if !utf16 => {
+            match parse_text(path, display, Arc::new(text.to_owned()), limits, true) {
+                Err(_) if decode::first_comment(text.as_bytes()).is_some() => {
+                    decode_and_parse(path, display, bytes.to_vec(), limits, true)
+                }
+                parsed => parsed,
             }
-            parsed => parsed,
-        },
-        _ => decode_and_parse(path, display, bytes.to_vec(), true),
+        }
+        _ => decode_and_parse(path, display, bytes.to_vec(), limits, true),
     }
 }
 
-/// Parses decoded text (comments blanked). When `lazy`, a big export is previewed and its
-/// items left to be read one batch at a time, and a big template is only checked (its tree
-/// is built when its environment is, see [`Document::reparsed`]); anything else, and
-/// everything when not `lazy`, becomes a whole tree.
+/// Parses decoded text (comments blanked). When `lazy`, a big export (see
+/// [`Limits::defer_min_bytes`]) is previewed and its items left to be read one batch at a
+/// time, and a big template is only checked (its tree is built when its environment is, see
+/// [`Document::reparsed`]); anything else, and everything when not `lazy`, becomes a whole
+/// tree, parsed in parallel pieces when big (see [`Limits::split_min_bytes`]).
 fn parse_text(
     path: &Path,
     display: &str,
     text: Text,
+    limits: &Limits,
     lazy: bool,
 ) -> Result<Document, Box<InputProblem>> {
     let (lines, outline) = rayon::join(
         || LineIndex::new(&text),
         || {
             if lazy {
-                split::outline(&text, path)
+                defer::outline(&text, path, limits.defer_min_bytes)
             } else {
                 Outline::Whole
             }
@@ -334,7 +359,7 @@ fn parse_text(
         Outline::Export(..) | Outline::Whole => {}
     }
     let lines = Arc::new(lines);
-    match split::parse_value(&text) {
+    match parse_value(&text, limits.split_min_bytes) {
         Ok(json) => Ok(Document {
             source: source(text, lines),
             json,

@@ -8,24 +8,24 @@
 //! replaces an earlier one; subnets and firewall policies combine), so the result is the one
 //! the sequential build gives, whatever the chunking.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use rayon::prelude::*;
 
 use super::Inventory;
 
-/// Resources per chunk: big enough that merging costs little next to converting. Tests set
-/// other sizes to show the result does not depend on it.
-static CHUNK: AtomicUsize = AtomicUsize::new(256);
-
 impl Inventory {
-    /// Adds every item with `add`, in parallel chunks, as if added one after another; each
-    /// chunk is dropped by the worker that added it, so freeing big items costs no serial time.
-    /// Call [`Inventory::finish`] afterwards, as with [`Inventory::add`].
-    pub fn build_from<T: Send>(items: Vec<T>, add: impl Fn(&mut Inventory, &T) + Sync) -> Self {
+    /// Adds every item with `add`, in parallel chunks of `chunk` items (see
+    /// [`crate::limits::Limits::model_chunk`]; the result does not depend on it, which
+    /// `tests/limits.rs` shows), as if added one after another; each chunk is dropped by the
+    /// worker that added it, so freeing big items costs no serial time. Call
+    /// [`Inventory::finish`] afterwards, as with [`Inventory::add`].
+    pub fn build_from<T: Send>(
+        items: Vec<T>,
+        chunk: usize,
+        add: impl Fn(&mut Inventory, &T) + Sync,
+    ) -> Self {
         let parts: Vec<Inventory> = items
             .into_par_iter()
-            .chunks(CHUNK.load(Ordering::Relaxed).max(1))
+            .chunks(chunk.max(1))
             .map(|chunk| {
                 let mut part = Inventory::default();
                 for item in &chunk {
@@ -114,76 +114,5 @@ impl Inventory {
         self.pending_rules.extend(pending_rules);
         self.pending_nats.extend(pending_nats);
         self.pending_routes.extend(pending_routes);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::json;
-    use crate::scan::{scan, ScanOptions};
-
-    fn report_with_chunks(chunk: usize, path: &str) -> String {
-        CHUNK.store(chunk, Ordering::Relaxed);
-        let options = ScanOptions {
-            paths: vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)],
-            today: crate::config::Date::parse("2026-01-01").unwrap(),
-            ..ScanOptions::default()
-        };
-        json::render(&scan(&options))
-    }
-
-    /// Every fixture, templates and exports, built one resource per chunk, a few per chunk
-    /// and all in one: the same report, byte for byte.
-    #[test]
-    fn chunked_building_gives_the_report_of_one_by_one_building() {
-        // The REST export of env-three-ways with its firewall on the firewall policy, which
-        // lists one more rule collection group than the export holds (the policy and its
-        // groups merge across chunks).
-        let dir = tempfile::tempdir().unwrap();
-        let rest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/exports/env-three-ways/rest");
-        for entry in std::fs::read_dir(rest).unwrap() {
-            let path = entry.unwrap().path();
-            let mut text = std::fs::read_to_string(&path).unwrap();
-            if path.ends_with("azureFirewalls.json") {
-                text = text.replacen(
-                    "\"properties\": {",
-                    "\"properties\": {\"firewallPolicy\": {\"id\": \"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-jit-hub/providers/Microsoft.Network/firewallPolicies/fwpol-branch\"},",
-                    1,
-                );
-            }
-            if path.ends_with("firewallPolicies.json") {
-                text = text.replacen(
-                    "\"ruleCollectionGroups\": [",
-                    "\"ruleCollectionGroups\": [{\"id\": \"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-jit-hub/providers/Microsoft.Network/firewallPolicies/fwpol-branch/ruleCollectionGroups/NotExported\"},",
-                    1,
-                );
-            }
-            std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
-        }
-        let listed = dir.path().to_str().unwrap().to_owned();
-        let whole = report_with_chunks(usize::MAX, &listed);
-        assert!(
-            whole.contains("notexported"),
-            "the missing group is reported"
-        );
-        for path in [
-            "fixtures/arm",
-            "fixtures/exports",
-            "fixtures/linked",
-            &listed,
-        ] {
-            let whole = report_with_chunks(usize::MAX, path);
-            assert!(whole.contains("\"classification\""), "{path}: VMs found");
-            for chunk in [1, 2, 3, 5] {
-                assert_eq!(
-                    report_with_chunks(chunk, path),
-                    whole,
-                    "{path} built in chunks of {chunk}"
-                );
-            }
-        }
-        CHUNK.store(256, Ordering::Relaxed);
     }
 }

@@ -101,7 +101,7 @@ pub(crate) fn build(
         })
         .collect();
     if !exports.is_empty() {
-        let (inventory, problems) = export::build_inventory(&exports);
+        let (inventory, problems) = export::build_inventory(&exports, &options.limits);
         if release {
             inventory.resolve_places();
             for (doc, _) in &exports {
@@ -137,21 +137,22 @@ pub(crate) fn build_inventory(
         Ok(expansion) => expansion,
         Err(problem) => return (Inventory::default(), vec![*problem], Vec::new()),
     };
-    let mut inventory = Inventory::build_from(resources, |inventory, r| {
-        let declared = Declared {
-            id: &r.id,
-            name: &r.name,
-            declared_name: &r.declared_name,
-            value: &r.value,
-            origin: Origin {
-                document: Arc::clone(&r.document.source),
-                pointer: r.pointer.as_str().into(),
-            },
-            assumptions: &r.assumptions,
-            from_template: true,
-        };
-        inventory.add(&r.resource_type, &declared);
-    });
+    let mut inventory =
+        Inventory::build_from(resources, options.limits.model_chunk, |inventory, r| {
+            let declared = Declared {
+                id: &r.id,
+                name: &r.name,
+                declared_name: &r.declared_name,
+                value: &r.value,
+                origin: Origin {
+                    document: Arc::clone(&r.document.source),
+                    pointer: r.pointer.as_str().into(),
+                },
+                assumptions: &r.assumptions,
+                from_template: true,
+            };
+            inventory.add(&r.resource_type, &declared);
+        });
     inventory.finish();
     problems.append(&mut inventory.problems);
     (inventory, problems, linked_files)

@@ -131,7 +131,7 @@ impl LoadedInputs {
 /// Loads everything under the scan paths.
 pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
     let roots = load::Roots::new(&options.paths);
-    let (files, walked) = load::load_all(&options.paths, &roots);
+    let (files, walked) = load::load_all(&options.paths, &roots, &options.limits);
     let mut early = BTreeMap::new();
     for problem in walked.problems {
         early.insert(problem.path.clone(), failed_record(problem));
@@ -153,7 +153,7 @@ pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
     let override_params = options
         .parameters
         .as_ref()
-        .and_then(|p| load_override(p, &mut early));
+        .and_then(|p| load_override(p, &options.limits, &mut early));
     let index: HashMap<&str, usize> = files
         .iter()
         .enumerate()
@@ -239,13 +239,14 @@ fn failed_record(problem: InputProblem) -> InputRecord {
 /// Loads the `--parameters` file; a failure is recorded and templates fall back to pairing.
 fn load_override(
     path: &Path,
+    limits: &super::Limits,
     records: &mut BTreeMap<String, InputRecord>,
 ) -> Option<Arc<Document>> {
     let found = load::FoundFile {
         path: path.to_path_buf(),
         display: load::display_path(path),
     };
-    let file = load::load_file(found, &load::Roots::new(&[path.to_path_buf()]));
+    let file = load::load_file_with(found, &load::Roots::new(&[path.to_path_buf()]), limits);
     let mut record = record_for(&file, &HashMap::new(), false);
     let doc = match &file.loaded {
         Loaded::Parsed(doc, _) => {

@@ -17,6 +17,7 @@ use crate::arm::DeploymentContext;
 use crate::classify::{classify, Classification, VmResult};
 use crate::config::{Config, Date};
 use crate::eval::{evaluate_vm_with, Confidence, SharedDecisions};
+pub use crate::limits::Limits;
 use crate::model::Inventory;
 use crate::rules::{self, Finding};
 use crate::suppress;
@@ -45,6 +46,9 @@ pub struct ScanOptions {
     pub today: Date,
     /// `--no-config`: no configuration was read, on purpose (reports say so).
     pub config_ignored: bool,
+    /// Where the work changes shape (parallel parsing, deferred reading, batches and
+    /// chunks); never what is found.
+    pub limits: Limits,
 }
 
 impl Default for ScanOptions {
@@ -57,6 +61,7 @@ impl Default for ScanOptions {
             config: Config::default(),
             today: Date::today(),
             config_ignored: false,
+            limits: Limits::default(),
         }
     }
 }

@@ -26,6 +26,7 @@ mod hostile;
 mod html;
 mod json_report;
 mod layout;
+mod limits;
 mod locations;
 mod policy;
 mod policy_merge;
