@@ -14,7 +14,7 @@ use crate::source::Origin;
 use crate::source::{LineIndex, Source as Text};
 
 fn origin() -> Origin {
-    let text: crate::load::Text = Arc::new("{}".to_owned());
+    let text: crate::diagnostic::Text = Arc::new("{}".to_owned());
     Origin {
         document: Arc::new(Text::new(
             "t.json".into(),
