@@ -7,7 +7,7 @@
 //! in file order (resources have a few dozen keys at most, so a scan beats hashing), and
 //! borrows every string that has no escape from the text it was parsed from. Parsing a big
 //! export's items straight into nodes takes under half the time of parsing them into
-//! `Value`s (measured on a 10k-VM Resource Graph export: 60 ms against 141 ms). Objects and
+//! `Value`s (figures in docs/performance.md). Objects and
 //! arrays are gathered on a reused [`Scratch`] and stored at exactly their size.
 //!
 //! Templates' expressions evaluate to `Value`s. A big template's declarations are read as
@@ -264,9 +264,8 @@ impl<'a> Node<'a> {
 /// Room for the objects and arrays being read: the entries (or items) of each open one sit
 /// on a stack, nested ones above their parent's, and move into a `Vec` of exactly their
 /// number when it closes. Pushed one by one into their own `Vec`s instead, they reallocate
-/// three or four times per object and leave a quarter of the room unused on average: on a
-/// 100k-VM export, growing `Vec`s were about 30% of the CPU samples of reading its items,
-/// and reading them took 16% fewer samples with a scratch.
+/// three or four times per object and leave a quarter of the room unused on average, a large
+/// share of the time spent reading a big export's items.
 #[derive(Debug, Default)]
 pub struct Scratch<'a> {
     entries: Vec<(Cow<'a, str>, Node<'a>)>,

@@ -237,8 +237,8 @@ impl Inventory {
     }
 
     /// Merges child resources, checks NSGs, infers dynamic IPs and builds the link indexes.
-    /// The four parts touch separate fields and run in parallel: on a 100k-VM export they
-    /// were 100 ms of one core while the other waited.
+    /// The four parts touch separate fields and run in parallel: on a big export one core
+    /// would otherwise wait.
     pub fn finish(&mut self) {
         let Inventory {
             vms: _,

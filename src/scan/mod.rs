@@ -183,10 +183,8 @@ impl ScanResult {
 
 /// The results in report order: by file, name, id and place. A stable sort of their
 /// positions (environment by environment, as evaluated), then one move of each result into a
-/// list of exactly their number. A result is a few hundred bytes: sorted in place, each moved
-/// about seventeen times at 100k VMs; gathered into one list before sorting, or collected
-/// into a list grown by doubling, each was copied again into fresh pages (about 0.1 s of CPU
-/// each at 100k VMs).
+/// list of exactly their number. A result is a few hundred bytes: sorted in place, each would
+/// move about seventeen times at 100k VMs, and a list grown by doubling copies each again.
 fn sorted(groups: Vec<Vec<VmResult>>) -> Vec<VmResult> {
     let count = groups.iter().map(Vec::len).sum();
     let mut order: Vec<(usize, usize)> = Vec::with_capacity(count);

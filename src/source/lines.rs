@@ -45,7 +45,7 @@ impl Clone for LineIndex {
 
 /// The byte offsets where lines start. A text of up to 4 GiB (every file jitscan reads: see
 /// `read::MAX_FILE_BYTES`) keeps them in 32 bits: a pretty-printed file has a line every few
-/// dozen bytes, so this is the biggest part of the index (62 MB for 466 MB of templates).
+/// dozen bytes, so this is the biggest part of the index.
 #[derive(Debug, Clone)]
 enum LineStarts {
     Short(Vec<u32>),
