@@ -113,15 +113,12 @@ impl<'de> Visitor<'de> for MembersVisitor {
     }
 }
 
+/// Inputs shared by the tests of the JSON readers (here and `load::defer`).
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-
-    /// The default threshold, as a scan uses it.
-    const MIN: usize = 1 << 20;
-
-    fn big_export(rows: usize) -> String {
+pub(crate) mod test_inputs {
+    /// A Resource Graph table export of `rows` rows, with repeated keys, big and negative
+    /// numbers and escaped strings in every row.
+    pub(crate) fn big_export(rows: usize) -> String {
         let row = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n%", "type": "microsoft.network/networksecuritygroups", "properties": {"securityRules": [{"name": "a", "properties": {"priority": 100, "access": "Allow", "n": 1.5e3, "big": 18446744073709551615, "neg": -12, "s": "\u00e9\"x"}}]}, "dup": 1, "dup": 2}"#;
         let items: Vec<String> = (0..rows)
             .map(|i| row.replace('%', &i.to_string()))
@@ -131,6 +128,15 @@ mod tests {
             items.join(",\n")
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_inputs::big_export;
+    use super::*;
+
+    /// The default threshold, as a scan uses it.
+    const MIN: usize = 1 << 20;
 
     /// `text` parsed in pieces at every threshold given gives serde_json's own result: the
     /// same tree, in the same key order (compared as text), or the same error at the same

@@ -641,6 +641,7 @@ impl<'de> Visitor<'de> for ItemsSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::split::test_inputs::big_export;
 
     /// The default threshold, as a scan uses it.
     const MIN: usize = 64 << 10;
@@ -652,17 +653,6 @@ mod tests {
             Outline::Export(value, deferred) => Some((value, deferred)),
             Outline::Template(_) | Outline::Whole => None,
         }
-    }
-
-    fn big_export(rows: usize) -> String {
-        let row = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/n%", "type": "microsoft.network/networksecuritygroups", "properties": {"securityRules": [{"name": "a", "properties": {"priority": 100, "access": "Allow", "n": 1.5e3, "big": 18446744073709551615, "neg": -12, "s": "\u00e9\"x"}}]}, "dup": 1, "dup": 2}"#;
-        let items: Vec<String> = (0..rows)
-            .map(|i| row.replace('%', &i.to_string()))
-            .collect();
-        format!(
-            "{{\n \"totalRecords\": {rows},\n \"data\": {{\"columns\": [], \"rows\": [{}]}},\n \"count\": 1, \"count\": 2\n}}",
-            items.join(",\n")
-        )
     }
 
     /// A hostile first item (here a 17 MB array of numbers, a tree of hundreds of megabytes)
