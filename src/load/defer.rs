@@ -9,10 +9,10 @@
 //!
 //! A big object is read once, from the top: what tells a template from other documents is
 //! kept, the whole text checked as a `Value` parse checks it, and where each resource starts
-//! noted, all in that one pass ([`head`]), unless a member where exports keep their items
-//! comes first. Then the members are read again as raw text, an item array's elements too
-//! ([`members`]), to preview the export. Reading every big object's members as raw text first
-//! and checking a template's text after would read big templates twice.
+//! noted, all in that one pass ([`head`]). The pass stops at a member where exports keep
+//! their items (`value`, `data`); the members are then read as raw text, an item array's
+//! elements too ([`members`]), to preview the export. Reading every big object's members as
+//! raw text first and checking a template's text after would read big templates twice.
 
 use std::cell::Cell;
 use std::path::Path;
