@@ -12,6 +12,7 @@ use super::environment::{self, Environment};
 use super::inputs::{self, InputRecord};
 use super::ScanOptions;
 use crate::diagnostic::InputProblem;
+use crate::map::Map;
 use crate::timings::{Stage, Stages};
 
 /// Whether a command's step reads the input texts.
@@ -49,14 +50,15 @@ struct Accounted {
 impl Accounted {
     /// The account's part of `env`; its problems are moved out (the account reports them).
     fn take(env: &mut Environment) -> Self {
-        let mut vm_files: Vec<(String, usize)> = Vec::new();
+        // By map: the exports' environment holds every exported VM, from hundreds of files.
+        let mut counts: Map<&str, usize> = Map::default();
         for vm in &env.inventory.vms {
-            let path = vm.origin.path();
-            match vm_files.iter_mut().find(|(p, _)| p == path) {
-                Some((_, count)) => *count += 1,
-                None => vm_files.push((path.to_owned(), 1)),
-            }
+            *counts.entry(vm.origin.path()).or_default() += 1;
         }
+        let vm_files = counts
+            .into_iter()
+            .map(|(path, count)| (path.to_owned(), count))
+            .collect();
         Self {
             owner: env.owner.clone(),
             problems: std::mem::take(&mut env.problems),
