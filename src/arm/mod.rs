@@ -22,4 +22,4 @@ mod tests;
 pub mod unknown;
 
 pub use context::DeploymentContext;
-pub use expand::{expand_owned_template, expand_template, ArmExpansion, ArmResource};
+pub use expand::{expand_template, ArmExpansion, ArmResource};

@@ -38,14 +38,17 @@ fn is_parameter_name(key: &str) -> bool {
     !key.starts_with('$') && key != "contentVersion"
 }
 
-/// Every way `params` does not match the parameters `template` declares.
-pub(crate) fn mismatches(template: &Document, params: &Document) -> Vec<InputProblem> {
+/// Every way `params` does not match the parameters `template` declares (its `parameters`
+/// section, `declared`).
+pub(crate) fn mismatches(
+    template: &Document,
+    declared: Option<&Value>,
+    params: &Document,
+) -> Vec<InputProblem> {
     let Some((base, given)) = entries(&params.json) else {
         return Vec::new();
     };
-    let declared: HashMap<String, (&String, &Value)> = template
-        .json
-        .get("parameters")
+    let declared: HashMap<String, (&String, &Value)> = declared
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()

@@ -1,5 +1,10 @@
 //! ARM: the evaluation scope of one template: parameters, variables, copy indices, reference().
 //!
+//! A template is read as a tree of [`Node`]s whose strings borrow the template's text, and
+//! evaluates to nodes: a literal string stays borrowed, an expression's value (a `Value`, as
+//! the expression language computes it) becomes a node where it lands. Parameters and
+//! variables are what expressions read, so their values are kept as `Value`s.
+//!
 //! Parameters resolve from the parameters file, else the (evaluated) default, else an unknown.
 //! Variables are evaluated lazily and cached, with cycle detection; a variable that reads the
 //! index of an enclosing copy loop is re-evaluated per iteration, every other one once.
@@ -8,10 +13,10 @@
 //! never decides what a resource is.
 
 mod copies;
-mod owned;
 mod reference;
 mod values;
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -26,6 +31,7 @@ use super::expr::{self, Scope, MAX_TOTAL_DEPTH};
 use super::problems::{PendingProblem, ProblemLog};
 use super::unknown::unknown;
 use crate::diagnostic::ProblemCode;
+use crate::json::Node;
 use crate::source::{child_pointer, escape_pointer_token, index_pointer};
 
 /// Deepest JSON nesting evaluated (the loader refuses deeper documents anyway).
@@ -79,15 +85,16 @@ impl At<'_> {
     }
 }
 
-/// The scope of one template (or of an inner-scoped nested template).
-pub(crate) struct TemplateScope<'t> {
+/// The scope of one template (or of an inner-scoped nested template), read from a tree it
+/// borrows for `'s` whose strings live for `'t`.
+pub(crate) struct TemplateScope<'s, 't> {
     ctx: DeploymentContext,
     /// Pointer of the template object inside its document ("" for a top-level template).
     base_pointer: String,
-    param_decls: Map<String, (String, &'t Value)>,
+    param_decls: Map<String, (String, &'s Node<'t>)>,
     param_values: Map<String, Value>,
     params: RefCell<Map<String, Slot>>,
-    var_decls: Map<String, (String, &'t Value)>,
+    var_decls: Map<String, (String, &'s Node<'t>)>,
     vars: RefCell<Map<String, Slot>>,
     /// Parameters and variables being resolved, outermost first (for cycle messages).
     resolving: RefCell<Vec<(Kind, String)>>,
@@ -101,30 +108,29 @@ pub(crate) struct TemplateScope<'t> {
     /// lookups), counted against `expr::MAX_TOTAL_DEPTH`.
     open: Cell<usize>,
     problems: RefCell<ProblemLog>,
-    references: RefCell<Map<String, Rc<Value>>>,
+    references: RefCell<Map<String, Rc<Node<'t>>>>,
     reference_misses: Cell<usize>,
-    /// Whether the template's text calls `reference()` (else nothing is kept for it).
-    uses_reference: bool,
     budget: Rc<Budget>,
 }
 
-impl<'t> TemplateScope<'t> {
+impl<'s, 't> TemplateScope<'s, 't> {
     /// Builds the scope for `template` with the given parameter values (from a parameters
     /// file or a nested deployment's `parameters`), charging its work to `budget`.
     pub fn new(
-        template: &'t Value,
+        template: &'s Node<'t>,
         base_pointer: &str,
         param_values: HashMap<String, Value>,
         ctx: DeploymentContext,
         budget: &Rc<Budget>,
     ) -> Self {
-        let decls = |key: &str| -> Map<String, (String, &'t Value)> {
+        let decls = |key: &str| -> Map<String, (String, &'s Node<'t>)> {
             template
                 .get(key)
-                .and_then(Value::as_object)
-                .map(|map| {
-                    map.iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), (k.clone(), v)))
+                .and_then(Node::as_object)
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), (k.as_ref().to_owned(), v)))
                         .collect()
                 })
                 .unwrap_or_default()
@@ -149,16 +155,8 @@ impl<'t> TemplateScope<'t> {
             problems: RefCell::default(),
             references: RefCell::default(),
             reference_misses: Cell::new(0),
-            uses_reference: true,
             budget: Rc::clone(budget),
         }
-    }
-
-    /// Keeps resources for `reference()` only when `used` (a template that never calls it
-    /// needs no copies of its resources).
-    pub fn tracking_references(mut self, used: bool) -> Self {
-        self.uses_reference = used;
-        self
     }
 
     /// Takes the problems collected so far.
@@ -190,16 +188,11 @@ impl<'t> TemplateScope<'t> {
         self.loops.borrow_mut().pop();
     }
 
-    /// Makes an expanded resource available to `reference()` by id and by name (a copy is
-    /// kept only when the template calls `reference()` at all).
-    pub fn register_reference(&self, id: &str, name: &str, resource: &Value) {
-        if !self.uses_reference {
-            return;
-        }
-        let resource = Rc::new(resource.clone());
+    /// Makes an expanded resource available to `reference()` by id and by name.
+    pub fn register_reference(&self, id: &str, name: &str, resource: &Rc<Node<'t>>) {
         let mut refs = self.references.borrow_mut();
-        refs.insert(id.to_ascii_lowercase(), Rc::clone(&resource));
-        refs.insert(name.to_ascii_lowercase(), resource);
+        refs.insert(id.to_ascii_lowercase(), Rc::clone(resource));
+        refs.insert(name.to_ascii_lowercase(), Rc::clone(resource));
     }
 
     /// How many `reference()` calls found nothing (a second pass may resolve them).
@@ -209,26 +202,19 @@ impl<'t> TemplateScope<'t> {
 
     /// Evaluates a JSON tree: expressions in strings, property `copy` arrays in objects.
     /// Errors are recorded at their pointer and the value becomes unknown.
-    pub fn evaluate_tree(&self, value: &Value, pointer: &str) -> Value {
-        self.evaluate_at(value, &At::Pointer(pointer), 0)
+    pub fn evaluate_tree(&self, node: &Node<'t>, pointer: &str) -> Node<'t> {
+        self.evaluate_at(node, &At::Pointer(pointer), 0)
     }
 
-    fn evaluate_at(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
-        if let Some(stopped) = self.enter(weight(value), at, depth) {
-            return stopped;
-        }
-        let result = self.evaluate_node(value, at, depth);
-        self.leave();
-        result
+    /// [`Self::evaluate_tree`] of a node whose value expressions read (a parameter's
+    /// default, a variable).
+    fn evaluate_value(&self, node: &Node<'t>, at: &At<'_>) -> Value {
+        self.evaluate_at(node, at, 0).to_value()
     }
 
-    /// Opens the evaluation of a value of `weight` (see [`weight`]) at `at`, `depth` levels
-    /// down: charges it to the budget and counts the level. Returns the unknown it evaluates
-    /// to instead when the nesting or the budget is exhausted (nothing is opened then);
-    /// otherwise pair with [`Self::leave`].
-    fn enter(&self, weight: usize, at: &At<'_>, depth: usize) -> Option<Value> {
+    fn evaluate_at(&self, node: &Node<'t>, at: &At<'_>, depth: usize) -> Node<'t> {
         if depth > MAX_TREE_DEPTH {
-            return Some(unknown(format!(
+            return Node::from_owned(unknown(format!(
                 "nesting deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
@@ -239,71 +225,84 @@ impl<'t> TemplateScope<'t> {
                 ProblemCode::TooLarge,
                 message.clone(),
             ));
-            return Some(unknown(message));
+            return Node::from_owned(unknown(message));
         }
+        let weight = match node {
+            Node::String(s) => NODE_WEIGHT.saturating_add(s.len()),
+            _ => NODE_WEIGHT,
+        };
         if !self.budget.spend(weight) {
-            return Some(unknown(BUDGET_REASON));
+            return Node::from_owned(unknown(BUDGET_REASON));
         }
         self.open.set(self.open.get() + 1);
-        None
-    }
-
-    /// Closes a level opened by [`Self::enter`].
-    fn leave(&self) {
+        let result = self.evaluate_node(node, at, depth);
         self.open.set(self.open.get().saturating_sub(1));
+        result
     }
 
-    fn evaluate_node(&self, value: &Value, at: &At<'_>, depth: usize) -> Value {
-        match value {
-            Value::String(text) => self.evaluate_text(text, at),
-            Value::Array(items) => Value::Array(
+    fn evaluate_node(&self, node: &Node<'t>, at: &At<'_>, depth: usize) -> Node<'t> {
+        match node {
+            Node::String(text) => self.evaluate_text(text, at),
+            Node::Array(items) => Node::Array(
                 items
                     .iter()
                     .enumerate()
                     .map(|(i, v)| self.evaluate_at(v, &At::Index(at, i), depth + 1))
                     .collect(),
             ),
-            Value::Object(map) => self.evaluate_object(map, at, depth),
+            Node::Object(entries) => self.evaluate_object(entries, at, depth),
             other => other.clone(),
         }
     }
 
-    fn evaluate_text(&self, text: &str, at: &At<'_>) -> Value {
+    fn evaluate_text(&self, text: &Cow<'t, str>, at: &At<'_>) -> Node<'t> {
         if !text.starts_with('[') {
-            return Value::String(text.to_owned());
+            return Node::String(text.clone());
         }
         let (result, work) = expr::evaluate_string_metered(text, self);
         if !self.budget.spend(work) {
-            return unknown(BUDGET_REASON);
+            return Node::from_owned(unknown(BUDGET_REASON));
         }
-        match result {
+        Node::from_owned(match result {
             Ok(value) => value,
             Err(error) => {
                 let reason = format!("expression error: {}", error.message);
                 self.report(PendingProblem::expression(&at.pointer(), text, error));
                 unknown(reason)
             }
-        }
+        })
     }
 
+    /// An object's members evaluated, in order; a property `copy` array becomes the arrays
+    /// it names. Its keys are unique, as a map's are: a name a copy gives to a key already
+    /// there (or a key after the copy that one of its arrays took) replaces that value in
+    /// its place.
     fn evaluate_object(
         &self,
-        map: &serde_json::Map<String, Value>,
+        entries: &[(Cow<'t, str>, Node<'t>)],
         at: &At<'_>,
         depth: usize,
-    ) -> Value {
-        let mut out = serde_json::Map::with_capacity(map.len());
-        for (key, value) in map {
+    ) -> Node<'t> {
+        let mut out: Vec<(Cow<'t, str>, Node<'t>)> = Vec::with_capacity(entries.len());
+        let mut copied = false;
+        for (key, value) in entries {
             let child = At::Key(at, key);
-            if key.eq_ignore_ascii_case("copy") && value.is_array() {
+            if key.eq_ignore_ascii_case("copy") && matches!(value, Node::Array(_)) {
                 for (name, items) in self.expand_property_copies(value, &child.pointer(), depth) {
-                    out.insert(name, items);
+                    insert(&mut out, Cow::Owned(name), items);
                 }
+                copied = true;
                 continue;
             }
-            out.insert(key.clone(), self.evaluate_at(value, &child, depth + 1));
+            let value = self.evaluate_at(value, &child, depth + 1);
+            if copied {
+                insert(&mut out, key.clone(), value);
+            } else {
+                // The keys read so far are unique and none came from a copy.
+                out.push((key.clone(), value));
+            }
         }
-        Value::Object(out)
+        Node::Object(out)
     }
 
     /// Pointer of a parameter's or variable's declaration (its value, for a variable).
@@ -321,7 +320,7 @@ impl<'t> TemplateScope<'t> {
     }
 }
 
-impl Scope for TemplateScope<'_> {
+impl Scope for TemplateScope<'_, '_> {
     fn parameter(&self, name: &str) -> Result<Value, String> {
         with_lowercase(name, |key| self.resolve_cached(Kind::Parameter, key))
     }
@@ -382,7 +381,7 @@ impl Scope for TemplateScope<'_> {
         };
         let found = self.references.borrow().get(&key).cloned();
         match found {
-            Some(resource) => reference::reference_view(&resource, full),
+            Some(resource) => reference::reference_view(&resource.to_value(), full),
             None => {
                 self.reference_misses
                     .set(self.reference_misses.get().saturating_add(1));
@@ -409,10 +408,11 @@ pub(crate) fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
     }
 }
 
-/// What opening a value costs the budget: a node, and a string's length.
-fn weight(value: &Value) -> usize {
-    match value {
-        Value::String(s) => NODE_WEIGHT.saturating_add(s.len()),
-        _ => NODE_WEIGHT,
+/// Sets `key` of an object's `entries` as a map insert does: in its place when it is there,
+/// else at the end.
+fn insert<'t>(entries: &mut Vec<(Cow<'t, str>, Node<'t>)>, key: Cow<'t, str>, value: Node<'t>) {
+    match entries.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => entries.push((key, value)),
     }
 }

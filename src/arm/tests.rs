@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{expand_template, ArmExpansion, DeploymentContext};
+use super::{expand_template, ArmExpansion, ArmResource, DeploymentContext};
 use crate::diagnostic::ProblemCode;
 use crate::load::{parse_document, Document, Roots};
 
@@ -15,46 +15,32 @@ fn doc(json: &Value) -> Arc<Document> {
     Arc::new(parse_document(Path::new("t.json"), "t.json", text.into_bytes()).unwrap())
 }
 
-fn expand(json: &Value) -> ArmExpansion<'static> {
-    expand_template(
-        &doc(json),
-        None,
-        &DeploymentContext::default(),
-        &Roots::default(),
-    )
-}
-
-/// The expansion of a template given away that kept no tree, as a big template is: its
-/// declarations are read from its text and evaluated in place.
-fn expand_given(json: &Value) -> ArmExpansion<'static> {
-    expand_given_text(&serde_json::to_string_pretty(json).unwrap())
-}
-
-/// [`expand_given`] of a template's text.
-fn expand_given_text(template: &str) -> ArmExpansion<'static> {
-    let parsed = Arc::new(
-        parse_document(Path::new("t.json"), "t.json", template.as_bytes().to_vec()).unwrap(),
-    );
-    let text = parsed.text();
-    let given = Arc::new(Document {
+/// A document of `text` that kept no tree, as a big template does: it is expanded from its
+/// text.
+fn tree_less(text: &str) -> Arc<Document> {
+    let parsed = parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap();
+    Arc::new(Document {
         json: Value::Null,
         tree_dropped: true,
-        ..Document::clone(&parsed)
-    });
-    let expansion = super::expand_owned_template(
-        given,
+        ..parsed
+    })
+}
+
+/// The expansion of `doc`, owning its strings (so that it may outlive the text).
+fn expand_doc(doc: &Arc<Document>) -> ArmExpansion<'static> {
+    let text = doc.text();
+    let expansion = expand_template(
+        doc,
         &text,
         None,
         &DeploymentContext::default(),
         &Roots::default(),
-    )
-    .unwrap();
-    // Owned, so that it may outlive the text: the comparisons are of content.
+    );
     ArmExpansion {
         resources: expansion
             .resources
             .into_iter()
-            .map(|r| super::ArmResource {
+            .map(|r| ArmResource {
                 value: r.value.into_owned(),
                 ..r
             })
@@ -62,6 +48,15 @@ fn expand_given_text(template: &str) -> ArmExpansion<'static> {
         problems: expansion.problems,
         linked_files: expansion.linked_files,
     }
+}
+
+fn expand(json: &Value) -> ArmExpansion<'static> {
+    expand_doc(&doc(json))
+}
+
+/// [`expand`] of a template that kept no tree (see [`tree_less`]).
+fn expand_text(json: &Value) -> ArmExpansion<'static> {
+    expand_doc(&tree_less(&serde_json::to_string_pretty(json).unwrap()))
 }
 
 fn names<'a>(expansion: &'a ArmExpansion<'_>) -> Vec<&'a str> {
@@ -212,12 +207,7 @@ fn problems_deep_in_a_resource_point_at_their_string() {
         ]
     });
     let document = doc(&template);
-    let expansion = expand_template(
-        &document,
-        None,
-        &DeploymentContext::default(),
-        &Roots::default(),
-    );
+    let expansion = expand_doc(&document);
     let text = document.text();
     let inside = |needle: &str| {
         let start = text.find(needle).unwrap();
@@ -257,47 +247,105 @@ fn summary(expansion: &ArmExpansion<'_>) -> String {
     out
 }
 
-/// A template expanded from a tree it is given (declarations moved into the resources) and
-/// from one it borrows gives the same resources and problems, whatever the template does:
-/// copy loops, conditions, `existing`, child resources, property copies, errors, a type that
-/// only evaluates to a deployment, nested deployments and `reference()`.
+/// What a template deploys, read from its tree or from its text alike: copy loops,
+/// conditions, `existing`, child resources, property copies, errors, a type that only
+/// evaluates to a deployment, nested deployments and `reference()`.
 #[test]
-fn a_given_tree_expands_as_a_borrowed_one() {
+fn declarations_expand_to_what_they_deploy_from_a_tree_or_from_text() {
     let rule = |name: &str, priority: Value| {
         json!({"name": name, "properties": {"priority": priority, "access": "Allow",
             "direction": "Inbound", "protocol": "Tcp", "sourceAddressPrefix": "*",
             "destinationPortRanges": ["22", "[parameters('port')]"]}})
     };
-    let templates = [
-        json!({
-            "parameters": {"port": {"type": "string", "defaultValue": "3389"},
-                           "on": {"type": "bool", "defaultValue": false}},
-            "variables": {"vnet": "net", "tags": {"owner": "[concat('team-', 'a')]"}},
-            "resources": [
-                {"type": "Microsoft.Network/networkSecurityGroups", "name": "nsg",
-                 "tags": "[variables('tags')]",
-                 "properties": {"securityRules": [rule("a", json!(100)), rule("b", json!("[add(100, 10)]"))]},
-                 "resources": [
-                     {"type": "securityRules", "name": "child", "properties": {"priority": 300}},
-                     {"type": "securityRules", "name": "[concat('c', copyIndex())]",
-                      "copy": {"name": "c", "count": 2}, "properties": {"priority": "[add(400, copyIndex())]"}}
-                 ]},
-                {"type": "Microsoft.Network/virtualNetworks", "name": "[variables('vnet')]",
-                 "properties": {"copy": [{"name": "subnets", "count": 2,
-                     "input": {"name": "[concat('s', copyIndex('subnets'))]"}}],
-                     "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "skipped",
-                 "condition": "[parameters('on')]"},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "maybe",
-                 "condition": "[utcNow()]", "dependsOn": ["nsg"], "comments": "c"},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "old", "existing": true},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "[bogus()]",
-                 "properties": {"a": ["[concat('x',]", {"b": "[[literal]"}], "n": 1, "z": null}},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "n-[x]", "id": "mine"},
-                "not an object"
-            ]
-        }),
-        // A type that only evaluates to a deployment: the given tree is expanded again.
+    let plain = json!({
+        "parameters": {"port": {"type": "string", "defaultValue": "3389"},
+                       "on": {"type": "bool", "defaultValue": false}},
+        "variables": {"vnet": "net", "tags": {"owner": "[concat('team-', 'a')]"}},
+        "resources": [
+            {"type": "Microsoft.Network/networkSecurityGroups", "name": "nsg",
+             "tags": "[variables('tags')]",
+             "properties": {"securityRules": [rule("a", json!(100)), rule("b", json!("[add(100, 10)]"))]},
+             "resources": [
+                 {"type": "securityRules", "name": "child", "properties": {"priority": 300}},
+                 {"type": "securityRules", "name": "[concat('c', copyIndex())]",
+                  "copy": {"name": "c", "count": 2}, "properties": {"priority": "[add(400, copyIndex())]"}}
+             ]},
+            {"type": "Microsoft.Network/virtualNetworks", "name": "[variables('vnet')]",
+             "properties": {"copy": [{"name": "subnets", "count": 2,
+                 "input": {"name": "[concat('s', copyIndex('subnets'))]"}}],
+                 "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "skipped",
+             "condition": "[parameters('on')]"},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "maybe",
+             "condition": "[utcNow()]", "dependsOn": ["nsg"], "comments": "c"},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "old", "existing": true},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "[bogus()]",
+             "properties": {"a": ["[concat('x',]", {"b": "[[literal]"}], "n": 1, "z": null}},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "n-[x]", "id": "mine"},
+            "not an object"
+        ]
+    });
+    let expansion = expand(&plain);
+    assert_eq!(
+        names(&expansion),
+        vec![
+            "nsg",
+            "nsg/child",
+            "nsg/c0",
+            "nsg/c1",
+            "net",
+            "maybe",
+            "(unknown: expression error: 'bogus' is not an ARM template function)",
+            "n-[x]"
+        ],
+    );
+    let value = |i: usize| expansion.resources[i].value.to_value();
+    let nsg = value(0);
+    assert_eq!(nsg["tags"], json!({"owner": "team-a"}));
+    assert_eq!(
+        nsg["properties"]["securityRules"][1]["properties"]["priority"],
+        json!(110)
+    );
+    assert_eq!(
+        nsg["properties"]["securityRules"][0]["properties"]["destinationPortRanges"],
+        json!(["22", "3389"])
+    );
+    assert!(nsg.get("resources").is_none(), "{nsg}");
+    assert_eq!(
+        expansion.resources[1].resource_type,
+        "Microsoft.Network/networkSecurityGroups/securityRules"
+    );
+    assert_eq!(value(3)["properties"]["priority"], json!(401));
+    assert_eq!(
+        value(4)["properties"],
+        json!({"subnets": [{"name": "s0"}, {"name": "s1"}],
+               "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}})
+    );
+    let maybe = value(5);
+    assert!(
+        maybe.get("dependsOn").is_none()
+            && maybe.get("comments").is_none()
+            && maybe.get("condition").is_none()
+    );
+    assert_eq!(expansion.resources[5].assumptions.len(), 1);
+    assert!(expansion.resources[5].assumptions[0].contains("condition cannot be decided"));
+    assert_eq!(value(6)["properties"]["a"][1], json!({"b": "[literal]"}));
+    assert_eq!(value(6)["properties"]["z"], Value::Null);
+    // A declared `id` keeps its place and takes the resource id.
+    let declared_id = value(7);
+    let keys: Vec<&String> = declared_id.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["type", "name", "id"]);
+    assert!(declared_id["id"]
+        .as_str()
+        .unwrap()
+        .ends_with("/publicIPAddresses/n-[x]"));
+    assert_eq!(
+        codes(&expansion),
+        vec![ProblemCode::UnknownFunction, ProblemCode::ExpressionSyntax]
+    );
+
+    let deployments = [
+        // A type that only evaluates to a deployment.
         json!({
             "parameters": {"kind": {"type": "string",
                 "defaultValue": "[concat('Microsoft.Resources/', 'deploy', 'ments')]"}},
@@ -309,31 +357,50 @@ fn a_given_tree_expands_as_a_borrowed_one() {
         }),
         json!({
             "resources": [
-                {"type": "Microsoft.Resources/deployments", "name": "d", "properties": {
+                {"type": "Microsoft.Resources/deployments", "name": "inner", "properties": {
                     "mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
-                    "template": {"resources": [{"type": "Microsoft.Network/publicIPAddresses", "name": "in"}]}}}
-            ]
-        }),
-        json!({
-            "resources": [
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "a",
-                 "properties": {"x": "[reference('b').y]"}},
-                {"type": "Microsoft.Network/publicIPAddresses", "name": "b", "properties": {"y": 1}}
+                    "template": {"resources": [{"type": "Microsoft.Network/publicIPAddresses", "name": "nested"}]}}}
             ]
         }),
     ];
-    for template in &templates {
-        let borrowed = summary(&expand(template));
-        let given = summary(&expand_given(template));
-        assert!(!borrowed.is_empty());
-        assert_eq!(given, borrowed, "{template}");
+    for template in &deployments {
+        let expansion = expand(template);
+        assert_eq!(names(&expansion).last(), Some(&"nested"), "{template}");
+        let deployment = expansion
+            .resources
+            .iter()
+            .find(|r| r.name == "inner")
+            .unwrap();
+        assert!(deployment.value.to_value()["properties"]
+            .get("template")
+            .is_none());
+    }
+    // reference() to a resource declared later: resolved by a second pass.
+    let referencing = json!({
+        "resources": [
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "a",
+             "properties": {"x": "[reference('b').y]"}},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "b", "properties": {"y": 1}}
+        ]
+    });
+    let expansion = expand(&referencing);
+    assert_eq!(
+        expansion.resources[0].value.to_value()["properties"]["x"],
+        json!(1)
+    );
+    assert!(expansion.problems.is_empty(), "{:?}", expansion.problems);
+
+    for template in [&plain, &deployments[0], &deployments[1], &referencing] {
+        let from_tree = summary(&expand(template));
+        assert!(!from_tree.is_empty());
+        assert_eq!(summary(&expand_text(template)), from_tree, "{template}");
     }
 }
 
-/// A key repeated in a declaration counts once, with its last value, whether the declaration
-/// is read as a `Value` or as nodes: the first value is never evaluated.
+/// A key repeated in a declaration counts once, with its last value, whether the template
+/// is read from its tree or from its text: the first value is never evaluated.
 #[test]
-fn repeated_keys_expand_alike_given_or_lent() {
+fn repeated_keys_count_once_with_their_last_value() {
     let text = r#"{"resources": [
         {"type": "Microsoft.Network/publicIPAddresses", "name": "[bogus()]", "name": "ip",
          "properties": {"x": "[bogus('first')]", "n": 1, "x": "[concat('y', 'z')]"},
@@ -342,29 +409,53 @@ fn repeated_keys_expand_alike_given_or_lent() {
          "condition": true, "properties": {"copy": 1, "copy": [{"name": "list", "count": 2,
          "input": "[copyIndex('list')]"}]}}
     ]}"#;
-    let lent =
+    let from_tree =
         Arc::new(parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap());
-    let lent = expand_template(
-        &lent,
-        None,
-        &DeploymentContext::default(),
-        &Roots::default(),
-    );
-    assert!(lent.problems.is_empty(), "{:?}", lent.problems);
-    assert_eq!(names(&lent), vec!["ip", "two"]);
-    let first = lent.resources[0].value.to_value();
+    let from_tree = expand_doc(&from_tree);
+    assert!(from_tree.problems.is_empty(), "{:?}", from_tree.problems);
+    assert_eq!(names(&from_tree), vec!["ip", "two"]);
+    let first = from_tree.resources[0].value.to_value();
     assert_eq!(first["properties"], json!({"x": "yz", "n": 1}));
     assert_eq!(first["tags"], json!({"a": "2"}));
     assert_eq!(
-        lent.resources[1].value.to_value()["properties"],
+        from_tree.resources[1].value.to_value()["properties"],
         json!({"list": [0, 1]})
     );
-    assert_eq!(summary(&expand_given_text(text)), summary(&lent));
+    assert_eq!(summary(&expand_doc(&tree_less(text))), summary(&from_tree));
+
+    // The template's own members too: the last `resources` is the one deployed.
+    let text = r#"{"resources": [{"type": "t", "name": "first"}], "p": [],
+        "resources": {"s": {"type": "t", "name": "last"}}}"#;
+    let from_tree =
+        Arc::new(parse_document(Path::new("t.json"), "t.json", text.as_bytes().to_vec()).unwrap());
+    for document in [from_tree, tree_less(text)] {
+        let expansion = expand_doc(&document);
+        assert_eq!(names(&expansion), vec!["last"]);
+        assert_eq!(expansion.resources[0].pointer, "/resources/s");
+    }
 }
 
-/// When the work budget runs out part way, a given tree stops at the same place.
+/// A property copy names its arrays as a map insert would: a name already there keeps its
+/// place, and a later key of the same name takes it over.
 #[test]
-fn a_given_tree_runs_out_of_budget_where_a_borrowed_one_does() {
+fn property_copies_take_the_place_of_keys_they_name() {
+    let expansion = expand(&json!({"resources": [
+        {"type": "t", "name": "n", "properties": {
+            "list": "before", "keep": 1,
+            "copy": [{"name": "list", "count": 1, "input": "x"},
+                     {"name": "fresh", "count": 1, "input": "y"}],
+            "fresh": "after"}}
+    ]}));
+    assert_eq!(
+        serde_json::to_string(&expansion.resources[0].value.to_value()["properties"]).unwrap(),
+        r#"{"list":["x"],"keep":1,"fresh":"after"}"#
+    );
+}
+
+/// When the work budget runs out part way, the expansion stops at the same place whether the
+/// template is read from its tree or from its text.
+#[test]
+fn the_budget_runs_out_where_it_does_from_a_tree_or_from_text() {
     let big = json!([{"name": "big", "count": 800, "input": "x".repeat(1000)}]);
     let resources: Vec<Value> = (0..40)
         .map(|i| {
@@ -373,13 +464,34 @@ fn a_given_tree_runs_out_of_budget_where_a_borrowed_one_does() {
         })
         .collect();
     let template = json!({"variables": {"copy": big}, "resources": resources});
-    let borrowed = expand(&template);
+    let from_tree = expand(&template);
     assert!(
-        codes(&borrowed).contains(&ProblemCode::TooLarge),
+        codes(&from_tree).contains(&ProblemCode::TooLarge),
         "{:?}",
-        borrowed.problems
+        from_tree.problems
     );
-    assert_eq!(summary(&expand_given(&template)), summary(&borrowed));
+    assert_eq!(summary(&expand_text(&template)), summary(&from_tree));
+}
+
+/// A template that kept no tree and whose text does not parse expands to nothing, with the
+/// parse error as its one problem.
+#[test]
+fn a_text_that_does_not_parse_is_the_one_problem() {
+    let good = tree_less(r#"{"resources": []}"#);
+    let text = r#"{"resources": [}"#;
+    let broken = Arc::new(Document {
+        source: Arc::new(crate::source::Source::new(
+            good.path.clone(),
+            good.display.clone(),
+            Arc::new(text.to_owned()),
+            Arc::new(crate::source::LineIndex::new(text)),
+        )),
+        ..Document::clone(&good)
+    });
+    let expansion = expand_doc(&broken);
+    assert!(expansion.resources.is_empty());
+    assert_eq!(expansion.problems.len(), 1, "{:?}", expansion.problems);
+    assert!(expansion.problems[0].span.is_some());
 }
 
 /// Parameter and variable names are matched ASCII-case-insensitively, however long.
@@ -422,12 +534,7 @@ fn dangling_references_compare_ids_loosely_and_point_at_the_id() {
         ]
     });
     let document = doc(&template);
-    let expansion = expand_template(
-        &document,
-        None,
-        &DeploymentContext::default(),
-        &Roots::default(),
-    );
+    let expansion = expand_doc(&document);
     let dangling = with_code(&expansion, ProblemCode::DanglingReference);
     assert_eq!(dangling.len(), 1, "{:?}", expansion.problems);
     let text = document.text();

@@ -10,10 +10,10 @@
 //! `Value`s (figures in docs/performance.md). Objects and
 //! arrays are gathered on a reused [`Scratch`] and stored at exactly their size.
 //!
-//! Templates' expressions evaluate to `Value`s. A big template's declarations are read as
-//! nodes ([`Node::parse_unique`], with repeated keys resolved as serde_json resolves them) and
-//! evaluated in place, so their literal strings stay borrowed from the text; an evaluated
-//! `Value` becomes a node with [`Node::from_owned`], which moves its strings.
+//! Templates' expressions evaluate to `Value`s. A template is read as nodes (a big one from
+//! its text with [`Node::parse_unique`], with repeated keys resolved as serde_json resolves
+//! them) and evaluated to nodes, so its literal strings stay borrowed from the text; an
+//! evaluated `Value` becomes a node with [`Node::from_owned`], which moves its strings.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -49,34 +49,12 @@ pub struct Document {
     pub deferred: Option<Deferred>,
     /// No tree is held: a big template (recognised from its outline, or its tree dropped once
     /// recognised) is parsed when its environment is built, so that a scan of many templates
-    /// never holds every tree at once; see [`Document::reparsed`].
+    /// never holds every tree at once (the expansion reads it from the text, see
+    /// [`crate::arm::expand_template`]).
     pub tree_dropped: bool,
 }
 
 impl Document {
-    /// This document with its tree, parsed again from the text if it was dropped (in
-    /// parallel pieces past the default [`Limits::split_min_bytes`]).
-    pub fn reparsed(self: &Arc<Self>) -> Result<Arc<Self>, Box<InputProblem>> {
-        if !self.tree_dropped {
-            return Ok(Arc::clone(self));
-        }
-        let text = self.text();
-        match parse_value(&text, Limits::default().split_min_bytes) {
-            Ok(json) => Ok(Arc::new(self.with_tree(json))),
-            Err(err) => Err(self.parse_problem(&text, &err)),
-        }
-    }
-
-    /// A document of the same source with the tree `json`.
-    pub fn with_tree(&self, json: Value) -> Document {
-        Document {
-            source: Arc::clone(&self.source),
-            json,
-            deferred: None,
-            tree_dropped: false,
-        }
-    }
-
     /// The problem of this document's `text` failing to parse with `err`.
     pub fn parse_problem(&self, text: &Text, err: &serde_json::Error) -> Box<InputProblem> {
         Box::new(problems::json_problem(
@@ -298,9 +276,9 @@ fn parse_document_ref(
 
 /// Parses decoded text (comments blanked). When `lazy`, a big export (see
 /// [`Limits::defer_min_bytes`]) is previewed and its items left to be read one batch at a
-/// time, and a big template is only checked (its tree is built when its environment is, see
-/// [`Document::reparsed`]); anything else, and everything when not `lazy`, becomes a whole
-/// tree, parsed in parallel pieces when big (see [`Limits::split_min_bytes`]).
+/// time, and a big template is only checked (its tree is read when its environment is built,
+/// see [`Document::tree_dropped`]); anything else, and everything when not `lazy`, becomes a
+/// whole tree, parsed in parallel pieces when big (see [`Limits::split_min_bytes`]).
 fn parse_text(
     path: &Path,
     display: &str,

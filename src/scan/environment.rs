@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::inputs::LoadedInputs;
 use super::ScanOptions;
-use crate::arm::{expand_owned_template, ArmExpansion};
+use crate::arm::{expand_template, ArmExpansion};
 use crate::diagnostic::InputProblem;
 use crate::export::{self, ExportShape};
 use crate::load::{Document, DocumentKind, Loaded, Roots};
@@ -75,7 +75,7 @@ pub(crate) fn build(
         .map(|(doc, params)| {
             let owner = Some(doc.display.clone());
             let (inventory, problems, linked) =
-                build_inventory(Arc::clone(&doc), params.as_deref(), options, &loaded.roots);
+                build_inventory(&doc, params.as_deref(), options, &loaded.roots);
             if release {
                 inventory.resolve_places();
                 doc.release_text();
@@ -119,11 +119,10 @@ pub(crate) fn build(
 }
 
 /// Expands a template and builds its linked inventory; problems of expansion and modelling.
-/// The template is given to the expansion (see [`expand_owned_template`]): when it kept no
-/// tree, its resources are read from its text, which they borrow until they are modelled.
-/// Also gives the templates it linked, by real path.
+/// The resources borrow the template's text until they are modelled. Also gives the
+/// templates it linked, by real path.
 pub(crate) fn build_inventory(
-    doc: Arc<Document>,
+    doc: &Arc<Document>,
     params: Option<&Document>,
     options: &ScanOptions,
     roots: &Roots,
@@ -133,10 +132,7 @@ pub(crate) fn build_inventory(
         resources,
         mut problems,
         linked_files,
-    } = match expand_owned_template(doc, &text, params, &options.context, roots) {
-        Ok(expansion) => expansion,
-        Err(problem) => return (Inventory::default(), vec![*problem], Vec::new()),
-    };
+    } = expand_template(doc, &text, params, &options.context, roots);
     let mut inventory =
         Inventory::build_from(resources, options.limits.model_chunk, |inventory, r| {
             let declared = Declared {

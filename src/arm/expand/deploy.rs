@@ -12,28 +12,32 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{json_at, Expander, Place};
+use super::{Expander, Place};
 use crate::arm::context::DeploymentContext;
 use crate::arm::expr::Scope as _;
 use crate::arm::parameters;
 use crate::arm::scope::TemplateScope;
 use crate::arm::unknown::unknown_reason;
 use crate::diagnostic::ProblemCode;
+use crate::json::Node;
 use crate::load::{self, Roots};
 
 /// Deepest chain of nested/linked deployments followed.
 const MAX_DEPLOYMENT_DEPTH: usize = 16;
 
-impl Expander<'_> {
+impl<'t> Expander<'t> {
+    /// Expands the template a deployment resource deploys: `decl` as declared, `evaluated`
+    /// as evaluated.
     pub(super) fn expand_deployment(
         &mut self,
-        scope: &TemplateScope<'_>,
-        decl: &Map<String, Value>,
-        evaluated: &Value,
+        scope: &TemplateScope<'_, 't>,
+        decl: &Node<'t>,
+        evaluated: &Node<'t>,
         place: &Place<'_>,
         depth: usize,
     ) {
@@ -50,27 +54,25 @@ impl Expander<'_> {
         let inner = props
             .and_then(|p| p.get("expressionEvaluationOptions"))
             .and_then(|o| o.get("scope"))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
         let params = evaluated
             .get("properties")
             .and_then(|p| p.get("parameters"))
-            .map(parameters::values)
+            .map(|p| parameters::values(&p.to_value()))
             .unwrap_or_default();
         let mut ctx = scope.context().clone();
-        if let Some(rg) = evaluated.get("resourceGroup").and_then(Value::as_str) {
+        if let Some(rg) = evaluated.get("resourceGroup").and_then(Node::as_str) {
             ctx.resource_group = rg.to_owned();
         }
-        if props.and_then(|p| p.get("template")).is_some() {
+        if let Some(template) = props.and_then(|p| p.get("template")) {
             let base = format!("{}/properties/template", place.pointer);
             if inner {
-                let template = json_at(&place.doc.json, &base).unwrap_or(&Value::Null);
-                let inner_scope = TemplateScope::new(template, &base, params, ctx, &self.budget)
-                    .tracking_references(self.uses_reference(place.doc));
-                self.expand_template_body(&inner_scope, place.doc, &base, depth + 1);
+                let inner_scope = TemplateScope::new(template, &base, params, ctx, &self.budget);
+                self.expand_template_body(&inner_scope, template, place.doc, &base, depth + 1);
                 self.collect(&inner_scope, place.doc);
             } else {
-                self.expand_template_body(scope, place.doc, &base, depth + 1);
+                self.expand_template_body(scope, template, place.doc, &base, depth + 1);
             }
             return;
         }
@@ -78,7 +80,7 @@ impl Expander<'_> {
             .get("properties")
             .and_then(|p| p.get("templateLink"))
         {
-            self.expand_linked(link, params, ctx, place, depth);
+            self.expand_linked(&link.to_value(), params, ctx, place, depth);
         }
     }
 
@@ -122,19 +124,21 @@ impl Expander<'_> {
             .or_insert_with(|| {
                 load::read_confined(&path, &display, roots)
                     .and_then(|bytes| load::parse_document(&path, &display, bytes))
-                    .map(Arc::new)
+                    .map(|mut doc| {
+                        let tree = Node::from_owned(std::mem::take(&mut doc.json));
+                        (Arc::new(doc), Rc::new(tree))
+                    })
                     .map_err(|p| p.message)
             })
             .clone();
         match loaded {
-            Ok(doc) => {
-                let uses_reference = self.uses_reference(&doc);
-                let linked_scope = TemplateScope::new(&doc.json, "", params, ctx, &self.budget)
-                    .tracking_references(uses_reference);
+            Ok((doc, tree)) => {
+                let tree: &Node<'t> = &tree;
+                let linked_scope = TemplateScope::new(tree, "", params, ctx, &self.budget);
                 if !self.out.linked_files.contains(&real) {
                     self.out.linked_files.push(real);
                 }
-                self.expand_template_body(&linked_scope, &doc, "", depth + 1);
+                self.expand_template_body(&linked_scope, tree, &doc, "", depth + 1);
                 self.collect(&linked_scope, &doc);
             }
             Err(reason) => self.problem(

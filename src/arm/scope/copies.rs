@@ -4,32 +4,31 @@
 //! integer, is a `copy-count` problem located at the count; the loop is then evaluated once,
 //! as an assumption the caller records, so a count of 1,000,000,000 costs one iteration.
 
-use serde_json::Value;
-
 use super::{At, TemplateScope};
 use crate::arm::expr::ExprError;
 use crate::arm::problems::PendingProblem;
-use crate::arm::unknown::{unknown, unknown_reason};
+use crate::arm::unknown::unknown;
 use crate::diagnostic::ProblemCode;
+use crate::json::Node;
 
 /// ARM's limit on the iterations of one copy loop.
 pub(crate) const MAX_COPY_COUNT: i64 = 800;
 
-impl TemplateScope<'_> {
+impl<'t> TemplateScope<'_, 't> {
     /// `"copy": [{"name", "count", "input"}]` inside an object: one array property per entry.
     pub(crate) fn expand_property_copies(
         &self,
-        specs: &Value,
+        specs: &Node<'t>,
         pointer: &str,
         depth: usize,
-    ) -> Vec<(String, Value)> {
+    ) -> Vec<(String, Node<'t>)> {
         let mut out = Vec::new();
         let Some(specs) = specs.as_array() else {
             return out;
         };
         for (i, spec) in specs.iter().enumerate() {
             let spec_pointer = format!("{pointer}/{i}");
-            let Some(name) = spec.get("name").and_then(Value::as_str) else {
+            let Some(name) = spec.get("name").and_then(Node::as_str) else {
                 continue;
             };
             let count = self.copy_count(spec.get("count"), &format!("{spec_pointer}/count"));
@@ -46,16 +45,16 @@ impl TemplateScope<'_> {
                         item
                     })
                     .collect(),
-                Err(reason) => vec![unknown(reason)],
+                Err(reason) => vec![Node::from_owned(unknown(reason))],
             };
-            out.push((name.to_owned(), Value::Array(items)));
+            out.push((name.to_owned(), Node::Array(items)));
         }
         out
     }
 
     /// Evaluates a copy `count`: 0..=800 (ARM's limit). Err(reason) when unknown or invalid;
     /// invalid counts are also reported as `copy-count` problems at `pointer`.
-    pub fn copy_count(&self, count: Option<&Value>, pointer: &str) -> Result<i64, String> {
+    pub fn copy_count(&self, count: Option<&Node<'t>>, pointer: &str) -> Result<i64, String> {
         let Some(raw) = count else {
             let owner = pointer.strip_suffix("/count").unwrap_or(pointer);
             self.report(PendingProblem::at(
@@ -66,16 +65,16 @@ impl TemplateScope<'_> {
             return Err("copy without count".to_owned());
         };
         let value = self.evaluate_at(raw, &At::Pointer(pointer), 0);
-        if let Some(reason) = unknown_reason(&value) {
+        if let Some(reason) = value.unknown_reason() {
             return Err(format!("copy count is unknown: {reason}"));
         }
         let parsed = match &value {
-            Value::Number(n) => n
+            Node::Number(n) => n
                 .as_i64()
                 .map(i128::from)
                 .or_else(|| n.as_u64().map(i128::from))
                 .or_else(|| integral(n.as_f64())),
-            Value::String(s) => s.trim().parse::<i128>().ok(),
+            Node::String(s) => s.trim().parse::<i128>().ok(),
             _ => None,
         };
         let message = match parsed {
@@ -85,7 +84,7 @@ impl TemplateScope<'_> {
             Some(n) => format!("copy count {n} is outside 0-{MAX_COPY_COUNT}, ARM's limit"),
             None => format!("copy count {} is not an integer", shorten(&value)),
         };
-        let error_at_string = raw.is_string() && raw.as_str().is_some_and(|s| s.starts_with('['));
+        let error_at_string = raw.as_str().is_some_and(|s| s.starts_with('['));
         let problem = if error_at_string {
             // Point at the expression that computed the count.
             let text = raw.as_str().unwrap_or_default();
@@ -115,7 +114,7 @@ fn integral(f: Option<f64>) -> Option<i128> {
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
 }
 
-fn shorten(value: &Value) -> String {
+fn shorten(value: &Node<'_>) -> String {
     let text = value.to_string();
     if text.chars().count() <= 40 {
         return text;

@@ -16,7 +16,7 @@ use crate::diagnostic::ProblemCode;
 /// Upper bound on nested resolution (variables using variables, defaults using parameters).
 const MAX_EVAL_DEPTH: usize = 64;
 
-impl TemplateScope<'_> {
+impl TemplateScope<'_, '_> {
     /// The value of a parameter or variable (`key` lower-case), cached when it can be.
     pub(super) fn resolve_cached(&self, kind: Kind, key: &str) -> Result<Value, String> {
         let cache = match kind {
@@ -130,7 +130,7 @@ impl TemplateScope<'_> {
                 let base = At::Pointer(&self.base_pointer);
                 let section = At::Key(&base, "parameters");
                 let declaration = At::Key(&section, name);
-                Ok(self.evaluate_at(default, &At::Key(&declaration, "defaultValue"), 0))
+                Ok(self.evaluate_value(default, &At::Key(&declaration, "defaultValue")))
             }
             None => Ok(unknown(format!(
                 "parameter '{name}' has no default value and no value was supplied"
@@ -145,7 +145,7 @@ impl TemplateScope<'_> {
         if let Some((name, decl)) = self.var_decls.get(key) {
             let base = At::Pointer(&self.base_pointer);
             let section = At::Key(&base, "variables");
-            return Ok(self.evaluate_at(decl, &At::Key(&section, name), 0));
+            return Ok(self.evaluate_value(decl, &At::Key(&section, name)));
         }
         // Variable copy loops: "variables": {"copy": [{"name", "count", "input"}]}.
         if let Some((_, specs)) = self.var_decls.get("copy") {
@@ -155,7 +155,7 @@ impl TemplateScope<'_> {
                 .into_iter()
                 .find(|(name, _)| name.eq_ignore_ascii_case(key));
             if let Some((_, value)) = found {
-                return Ok(value);
+                return Ok(value.to_value());
             }
         }
         Err(format!("the template declares no variable '{key}'"))
