@@ -12,10 +12,13 @@
 mod deploy;
 mod resource;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use serde_json::Value;
 
 use super::budget::Budget;
 use super::context::DeploymentContext;
@@ -24,7 +27,7 @@ use super::ids::resource_id;
 use super::parameters;
 use super::problems::{to_input_problem, PendingProblem};
 use super::references;
-use super::scope::TemplateScope;
+use super::scope::{Registry, TemplateScope};
 use super::unknown::strip_runtime_marks;
 use crate::diagnostic::{InputProblem, ProblemCode};
 use crate::json::Node;
@@ -98,15 +101,16 @@ pub fn expand_template<'t>(
         .map(|p| parameters::values(&p.json))
         .unwrap_or_default();
     let mut first = Expander::new(doc, roots);
-    let scope = TemplateScope::new(&tree, "", values.clone(), ctx.clone(), &first.budget);
+    let scope = first.scope(&tree, "", values.clone(), ctx.clone());
     first.expand_template_body(&scope, &tree, doc, "", 0);
     first.collect(&scope, doc);
-    if scope.reference_misses() > 0 && !first.budget.exhausted() {
-        // A reference() to a resource declared later: expand again with every resource known.
+    if first.registry.misses() > 0 && !first.budget.exhausted() {
+        // A reference() to a resource declared later: expand again with every resource known
+        // (by id everywhere, by name at the top level).
         let mut second = Expander::new(doc, roots);
-        let scope2 = TemplateScope::new(&tree, "", values, ctx.clone(), &second.budget);
+        let scope2 = second.scope(&tree, "", values, ctx.clone());
         for (resource, value) in first.out.resources.iter().zip(&first.values) {
-            scope2.register_reference(&resource.id, &resource.name, value);
+            scope2.register_reference(&resource.id, &resource.name, None, value);
         }
         second.expand_template_body(&scope2, &tree, doc, "", 0);
         second.collect(&scope2, doc);
@@ -124,6 +128,8 @@ struct Expander<'t> {
     /// The value of each resource of `out`, shared with the scopes that `reference()` it.
     values: Vec<Rc<Node<'t>>>,
     budget: Rc<Budget>,
+    /// The resources declared so far, by id, for `reference()` in every scope.
+    registry: Rc<Registry<'t>>,
     /// Problems already reported once per expansion (truncation, depth), by kind.
     noted: Vec<&'static str>,
     /// Linked templates read so far, with their trees, by path (a template linked from every
@@ -137,10 +143,12 @@ struct Expander<'t> {
 /// it deploys outlive the document).
 type Linked = (Arc<Document>, Rc<Node<'static>>);
 
-/// Where a declaration sits: its document and the pointer of its template object.
+/// Where a declaration sits: its document, the pointer of its template object and, in a
+/// template with symbolic names, its symbol.
 struct Place<'a> {
     doc: &'a Arc<Document>,
     pointer: String,
+    symbol: Option<&'a str>,
 }
 
 impl<'t> Expander<'t> {
@@ -150,9 +158,21 @@ impl<'t> Expander<'t> {
             out: ArmExpansion::default(),
             values: Vec::new(),
             budget: Rc::new(Budget::for_template(doc.text_len())),
+            registry: Rc::default(),
             noted: Vec::new(),
             linked: HashMap::new(),
         }
+    }
+
+    /// A scope for `template` (at `base`) in this expansion.
+    fn scope<'s>(
+        &self,
+        template: &'s Node<'t>,
+        base: &str,
+        values: HashMap<String, Value>,
+        ctx: DeploymentContext,
+    ) -> TemplateScope<'s, 't> {
+        TemplateScope::new(template, base, values, ctx, &self.budget, &self.registry)
     }
 
     /// The expansion's result, with the problems found once every resource is known. The
@@ -231,6 +251,7 @@ impl<'t> Expander<'t> {
                     let place = Place {
                         doc,
                         pointer: index_pointer(&resources_pointer, i),
+                        symbol: None,
                     };
                     self.expand_declaration(scope, decl, &place, None, depth);
                 }
@@ -240,6 +261,7 @@ impl<'t> Expander<'t> {
                     let place = Place {
                         doc,
                         pointer: format!("{resources_pointer}/{}", escape_pointer_token(symbol)),
+                        symbol: Some(symbol),
                     };
                     self.expand_declaration(scope, decl, &place, None, depth);
                 }
@@ -386,17 +408,29 @@ impl<'t> Expander<'t> {
             evaluated,
         );
         let value = Rc::new(value);
-        scope.register_reference(&id, &names.name, &value);
+        // A symbol names one resource; a copy loop's resources are read with references().
+        let symbol = place.symbol.filter(|_| decl.get("copy").is_none());
+        scope.register_reference(&id, &names.name, symbol, &value);
         let deployment = names.is_deployment().then(|| Rc::clone(&value));
-        let (resource_type, name) = self.record(names, id, value, place, assumptions);
+        let slot = self.values.len();
+        let (resource_type, name) = self.record(names, id.clone(), value, place, assumptions);
         if let Some(value) = deployment {
-            self.expand_deployment(scope, decl, &value, place, depth);
+            if let Some(outputs) = self.expand_deployment(scope, decl, &value, place, depth) {
+                // What reference() reads of the deployment: its outputs, as the inner
+                // template computes them.
+                let with_outputs = Rc::new(with_outputs(&value, outputs));
+                scope.register_reference(&id, &name, symbol, &with_outputs);
+                if let Some(stored) = self.values.get_mut(slot) {
+                    *stored = with_outputs;
+                }
+            }
         }
         if let Some(Node::Array(children)) = decl.get("resources") {
             for (j, child) in children.iter().enumerate() {
                 let child_place = Place {
                     doc: place.doc,
                     pointer: index_pointer(&child_pointer(&place.pointer, "resources"), j),
+                    symbol: None,
                 };
                 self.expand_declaration(
                     scope,
@@ -408,6 +442,27 @@ impl<'t> Expander<'t> {
             }
         }
     }
+}
+
+/// `deployment` with `properties.outputs` set to `outputs`.
+fn with_outputs<'t>(deployment: &Node<'t>, outputs: Node<'t>) -> Node<'t> {
+    let mut value = deployment.clone();
+    if let Node::Object(members) = &mut value {
+        match members.iter_mut().find(|(key, _)| key == "properties") {
+            Some((_, Node::Object(props))) => {
+                match props.iter_mut().find(|(key, _)| key == "outputs") {
+                    Some(slot) => slot.1 = outputs,
+                    None => props.push((Cow::Borrowed("outputs"), outputs)),
+                }
+            }
+            Some(slot) => slot.1 = Node::Object(vec![(Cow::Borrowed("outputs"), outputs)]),
+            None => members.push((
+                Cow::Borrowed("properties"),
+                Node::Object(vec![(Cow::Borrowed("outputs"), outputs)]),
+            )),
+        }
+    }
+    value
 }
 
 fn condition_value(value: &Node<'_>) -> Option<bool> {

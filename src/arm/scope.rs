@@ -13,8 +13,11 @@
 //! never decides what a resource is.
 
 mod copies;
+mod outputs;
 mod reference;
 mod values;
+
+pub(crate) use reference::Registry;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -108,20 +111,26 @@ pub(crate) struct TemplateScope<'s, 't> {
     /// lookups), counted against `expr::MAX_TOTAL_DEPTH`.
     open: Cell<usize>,
     problems: RefCell<ProblemLog>,
-    references: RefCell<Map<String, Rc<Node<'t>>>>,
-    reference_misses: Cell<usize>,
+    /// While set, problems are not recorded (see [`Self::evaluate_outputs`]).
+    quiet: Cell<bool>,
+    /// This scope's resources by lower-case name and symbolic name; by id they are in
+    /// `registry`, shared with the other scopes of the deployment.
+    names: RefCell<Map<String, Rc<Node<'t>>>>,
+    registry: Rc<Registry<'t>>,
     budget: Rc<Budget>,
 }
 
 impl<'s, 't> TemplateScope<'s, 't> {
     /// Builds the scope for `template` with the given parameter values (from a parameters
-    /// file or a nested deployment's `parameters`), charging its work to `budget`.
+    /// file or a nested deployment's `parameters`), charging its work to `budget` and finding
+    /// resources by id in the deployment's `registry`.
     pub fn new(
         template: &'s Node<'t>,
         base_pointer: &str,
         param_values: HashMap<String, Value>,
         ctx: DeploymentContext,
         budget: &Rc<Budget>,
+        registry: &Rc<Registry<'t>>,
     ) -> Self {
         let decls = |key: &str| -> Map<String, (String, &'s Node<'t>)> {
             template
@@ -153,8 +162,9 @@ impl<'s, 't> TemplateScope<'s, 't> {
             depth: Cell::new(0),
             open: Cell::new(0),
             problems: RefCell::default(),
-            references: RefCell::default(),
-            reference_misses: Cell::new(0),
+            quiet: Cell::new(false),
+            names: RefCell::default(),
+            registry: Rc::clone(registry),
             budget: Rc::clone(budget),
         }
     }
@@ -166,6 +176,9 @@ impl<'s, 't> TemplateScope<'s, 't> {
 
     /// Records a problem (once, however many loop iterations meet it).
     pub fn report(&self, problem: PendingProblem) {
+        if self.quiet.get() {
+            return;
+        }
         self.problems.borrow_mut().push(problem);
     }
 
@@ -188,16 +201,22 @@ impl<'s, 't> TemplateScope<'s, 't> {
         self.loops.borrow_mut().pop();
     }
 
-    /// Makes an expanded resource available to `reference()` by id and by name.
-    pub fn register_reference(&self, id: &str, name: &str, resource: &Rc<Node<'t>>) {
-        let mut refs = self.references.borrow_mut();
-        refs.insert(id.to_ascii_lowercase(), Rc::clone(resource));
-        refs.insert(name.to_ascii_lowercase(), Rc::clone(resource));
-    }
-
-    /// How many `reference()` calls found nothing (a second pass may resolve them).
-    pub fn reference_misses(&self) -> usize {
-        self.reference_misses.get()
+    /// Makes an expanded resource available to `reference()` by id (in the whole
+    /// deployment), by name and, in a template with symbolic names, by its symbol (in this
+    /// scope).
+    pub fn register_reference(
+        &self,
+        id: &str,
+        name: &str,
+        symbol: Option<&str>,
+        resource: &Rc<Node<'t>>,
+    ) {
+        self.registry.register(id, resource);
+        let mut names = self.names.borrow_mut();
+        names.insert(name.to_ascii_lowercase(), Rc::clone(resource));
+        if let Some(symbol) = symbol {
+            names.insert(symbol.to_ascii_lowercase(), Rc::clone(resource));
+        }
     }
 
     /// Evaluates a JSON tree: expressions in strings, property `copy` arrays in objects.
@@ -379,12 +398,11 @@ impl Scope for TemplateScope<'_, '_> {
         let Some(key) = target.as_str().map(str::to_ascii_lowercase) else {
             return unknown("reference() to a computed target");
         };
-        let found = self.references.borrow().get(&key).cloned();
-        match found {
-            Some(resource) => reference::reference_view(&resource.to_value(), full),
+        let found = self.names.borrow().get(&key).cloned();
+        match found.or_else(|| self.registry.get(&key)) {
+            Some(resource) => reference::reference_view(&resource, full, &self.registry),
             None => {
-                self.reference_misses
-                    .set(self.reference_misses.get().saturating_add(1));
+                self.registry.miss();
                 unknown(format!(
                     "reference('{}'): runtime state of a resource not declared in this template",
                     target.as_str().unwrap_or_default()

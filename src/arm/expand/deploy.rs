@@ -32,7 +32,8 @@ const MAX_DEPLOYMENT_DEPTH: usize = 16;
 
 impl<'t> Expander<'t> {
     /// Expands the template a deployment resource deploys: `decl` as declared, `evaluated`
-    /// as evaluated.
+    /// as evaluated. Gives back the deployment's outputs when the template is in the input
+    /// and declares some.
     pub(super) fn expand_deployment(
         &mut self,
         scope: &TemplateScope<'_, 't>,
@@ -40,7 +41,7 @@ impl<'t> Expander<'t> {
         evaluated: &Node<'t>,
         place: &Place<'_>,
         depth: usize,
-    ) {
+    ) -> Option<Node<'t>> {
         if depth >= MAX_DEPLOYMENT_DEPTH {
             self.problem_once(
                 "deployment depth",
@@ -48,7 +49,7 @@ impl<'t> Expander<'t> {
                 &place.pointer,
                 format!("nested deployments deeper than {MAX_DEPLOYMENT_DEPTH} levels were not followed; the resources they deploy are not scanned"),
             );
-            return;
+            return None;
         }
         let props = decl.get("properties");
         let inner = props
@@ -67,21 +68,23 @@ impl<'t> Expander<'t> {
         }
         if let Some(template) = props.and_then(|p| p.get("template")) {
             let base = format!("{}/properties/template", place.pointer);
-            if inner {
-                let inner_scope = TemplateScope::new(template, &base, params, ctx, &self.budget);
+            return if inner {
+                let inner_scope = self.scope(template, &base, params, ctx);
                 self.expand_template_body(&inner_scope, template, place.doc, &base, depth + 1);
                 self.collect(&inner_scope, place.doc);
+                inner_scope.evaluate_outputs(template)
             } else {
+                // Outer scope: the parent's parameters and variables; Azure does not let
+                // its outputs reference() what the nested template deploys, and this scope
+                // would not tell the two apart.
                 self.expand_template_body(scope, template, place.doc, &base, depth + 1);
-            }
-            return;
+                scope.evaluate_outputs(template)
+            };
         }
-        if let Some(link) = evaluated
+        let link = evaluated
             .get("properties")
-            .and_then(|p| p.get("templateLink"))
-        {
-            self.expand_linked(&link.to_value(), params, ctx, place, depth);
-        }
+            .and_then(|p| p.get("templateLink"))?;
+        self.expand_linked(&link.to_value(), params, ctx, place, depth)
     }
 
     fn expand_linked(
@@ -91,7 +94,7 @@ impl<'t> Expander<'t> {
         ctx: DeploymentContext,
         place: &Place<'_>,
         depth: usize,
-    ) {
+    ) -> Option<Node<'t>> {
         let link_pointer = format!("{}/properties/templateLink", place.pointer);
         let base_dir = place.doc.path.parent().unwrap_or(Path::new("."));
         let Some((path, real)) = resolve_link(base_dir, link, &self.roots) else {
@@ -114,7 +117,7 @@ impl<'t> Expander<'t> {
                 ProblemCode::LinkedTemplate,
                 format!("linked template {what} {why}: the resources it deploys are not scanned"),
             );
-            return;
+            return None;
         };
         let display = load::display_path(&path);
         let roots = &self.roots;
@@ -134,19 +137,23 @@ impl<'t> Expander<'t> {
         match loaded {
             Ok((doc, tree)) => {
                 let tree: &Node<'t> = &tree;
-                let linked_scope = TemplateScope::new(tree, "", params, ctx, &self.budget);
+                let linked_scope = self.scope(tree, "", params, ctx);
                 if !self.out.linked_files.contains(&real) {
                     self.out.linked_files.push(real);
                 }
                 self.expand_template_body(&linked_scope, tree, &doc, "", depth + 1);
                 self.collect(&linked_scope, &doc);
+                linked_scope.evaluate_outputs(tree)
             }
-            Err(reason) => self.problem(
-                place.doc,
-                &link_pointer,
-                ProblemCode::LinkedTemplate,
-                format!("linked template {display} could not be read ({reason}); the resources it deploys are not scanned"),
-            ),
+            Err(reason) => {
+                self.problem(
+                    place.doc,
+                    &link_pointer,
+                    ProblemCode::LinkedTemplate,
+                    format!("linked template {display} could not be read ({reason}); the resources it deploys are not scanned"),
+                );
+                None
+            }
         }
     }
 }
