@@ -28,7 +28,7 @@ use super::parameters;
 use super::problems::{to_input_problem, PendingProblem};
 use super::references;
 use super::scope::{Registry, TemplateScope};
-use super::unknown::strip_runtime_marks;
+use super::unknown::{strip_runtime_marks, symbolic_parameter, symbolic_reason};
 use crate::diagnostic::{InputProblem, ProblemCode};
 use crate::json::Node;
 use crate::load::{Document, Roots};
@@ -194,6 +194,11 @@ impl<'t> Expander<'t> {
                 .extend(parameters::mismatches(doc, declared.as_ref(), params));
         }
         out.problems.extend(references::dangling(&out.resources));
+        if self.registry.symbolic_in_use() {
+            for resource in &mut out.resources {
+                note_symbolic_parameters(resource);
+            }
+        }
         for resource in &mut out.resources {
             strip_runtime_marks(&mut resource.value);
         }
@@ -345,10 +350,17 @@ impl<'t> Expander<'t> {
             match condition_value(&value) {
                 Some(false) => return None,
                 Some(true) => {}
-                None => assumptions.push(format!(
-                    "its condition cannot be decided offline ({}); assumed deployed",
-                    value.unknown_reason().unwrap_or("not a boolean")
-                )),
+                None => {
+                    let symbolic = value.as_str().and_then(symbolic_parameter);
+                    let reason = match (value.unknown_reason(), symbolic) {
+                        (Some(reason), _) => reason.to_owned(),
+                        (None, Some(parameter)) => symbolic_reason(parameter),
+                        (None, None) => "not a boolean".to_owned(),
+                    };
+                    assumptions.push(format!(
+                        "its condition cannot be decided offline ({reason}); assumed deployed"
+                    ));
+                }
             }
         }
         Some(assumptions)
@@ -442,6 +454,49 @@ impl<'t> Expander<'t> {
             }
         }
     }
+}
+
+/// Says, in `resource`'s assumptions, which parameters left symbolic its name and the ids
+/// it links to (`id` members) are built from.
+fn note_symbolic_parameters(resource: &mut ArmResource<'_>) {
+    fn note<'a>(text: &'a str, found: &mut Vec<&'a str>) {
+        if let Some(parameter) = symbolic_parameter(text) {
+            if !found.contains(&parameter) {
+                found.push(parameter);
+            }
+        }
+    }
+    fn walk<'a>(node: &'a Node<'_>, found: &mut Vec<&'a str>, depth: usize) {
+        match node {
+            Node::Array(items) if depth < 64 => {
+                items.iter().for_each(|item| walk(item, found, depth + 1));
+            }
+            Node::Object(members) if depth < 64 => {
+                for (key, member) in members {
+                    match member {
+                        Node::String(id) if key.eq_ignore_ascii_case("id") => note(id, found),
+                        other => walk(other, found, depth + 1),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    note(&resource.name, &mut found);
+    let properties = resource.value.get("properties").unwrap_or(&Node::Null);
+    walk(properties, &mut found, 0);
+    let notes: Vec<String> = found
+        .into_iter()
+        .map(|parameter| {
+            format!(
+                "parameter '{parameter}' has no value in the input: names built from it are \
+                 kept as [parameters('{parameter}')] and linked where the same expression names \
+                 a resource"
+            )
+        })
+        .collect();
+    resource.assumptions.extend(notes);
 }
 
 /// `deployment` with `properties.outputs` set to `outputs`.

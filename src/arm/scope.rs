@@ -394,6 +394,10 @@ impl Scope for TemplateScope<'_, '_> {
         self.open.set(self.open.get().saturating_sub(levels));
     }
 
+    fn symbolic_in_use(&self) -> bool {
+        self.registry.symbolic_in_use()
+    }
+
     fn reference(&self, target: &Value, full: bool) -> Value {
         let Some(key) = target.as_str().map(str::to_ascii_lowercase) else {
             return unknown("reference() to a computed target");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{expand_template, ArmExpansion, ArmResource, DeploymentContext};
+use crate::arm::unknown::unknown_reason;
 use crate::diagnostic::ProblemCode;
 use crate::load::{parse_document, Document, Roots};
 
@@ -138,7 +139,8 @@ fn a_cycle_is_one_problem_and_unknown_values() {
     assert!(cycles[0].contains("a -> b -> a"), "{cycles:?}");
     assert!(cycles[1].contains("self -> self"), "{cycles:?}");
     assert_eq!(codes(&expansion).len(), 2, "{:?}", expansion.problems);
-    assert!(names(&expansion)[0].contains("unknown"));
+    // A name the input does not decide reads as written.
+    assert_eq!(names(&expansion)[0], "[variables('a')]");
 }
 
 #[test]
@@ -295,7 +297,7 @@ fn declarations_expand_to_what_they_deploy_from_a_tree_or_from_text() {
             "nsg/c1",
             "net",
             "maybe",
-            "(unknown: expression error: 'bogus' is not an ARM template function)",
+            "[bogus()]",
             "n-[x]"
         ],
     );
@@ -540,4 +542,156 @@ fn dangling_references_compare_ids_loosely_and_point_at_the_id() {
     let text = document.text();
     let id = text.find("\"/subscriptions/s/resourceGroups/g").unwrap();
     assert_eq!(dangling[0].span.as_ref().unwrap().offset, id);
+}
+
+/// The evaluated value of `pointer` in the resource named `name`.
+fn value_at(expansion: &ArmExpansion<'_>, name: &str, pointer: &str) -> Value {
+    let resource = expansion
+        .resources
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no resource {name}"));
+    resource
+        .value
+        .to_value()
+        .pointer(pointer)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_string_parameter_without_value_names_resources_but_decides_nothing() {
+    let expansion = expand(&json!({
+        "parameters": {
+            "vm": {"type": "string"},
+            "count": {"type": "int"},
+            "env": {"type": "String"}
+        },
+        "resources": [
+            {"type": "Microsoft.Network/networkInterfaces", "name": "[format('{0}-nic', parameters('vm'))]",
+             "properties": {
+                "id1": "[resourceId('Microsoft.Network/networkInterfaces', concat(parameters('vm'), '-nic'))]",
+                "lower": "[toLower(parameters('vm'))]",
+                "same": "[equals(parameters('env'), 'prod')]",
+                "chosen": "[if(equals(parameters('env'), 'prod'), '10.0.0.0/8', '*')]",
+                "cut": "[substring(parameters('vm'), 0, 3)]",
+                "n": "[parameters('count')]"
+             }},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "pip",
+             "condition": "[parameters('env')]"},
+            {"type": "Microsoft.Network/publicIPAddresses", "name": "[concat('p', copyIndex())]",
+             "copy": {"name": "c", "count": "[parameters('env')]"}}
+        ]
+    }));
+    let nic = "[parameters('vm')]-nic";
+    let id = value_at(&expansion, nic, "/properties/id1");
+    assert!(
+        id.as_str()
+            .unwrap()
+            .ends_with("/networkInterfaces/[parameters('vm')]-nic"),
+        "{id}"
+    );
+    assert_eq!(
+        value_at(&expansion, nic, "/properties/lower"),
+        json!("[parameters('vm')]")
+    );
+    for decisive in ["same", "chosen", "cut"] {
+        let value = value_at(&expansion, nic, &format!("/properties/{decisive}"));
+        assert!(
+            unknown_reason(&value)
+                .is_some_and(|r| r.contains("parameter 'env'") || r.contains("parameter 'vm'")),
+            "{decisive}: {value}"
+        );
+    }
+    // Only strings are left symbolic.
+    assert!(unknown_reason(&value_at(&expansion, nic, "/properties/n")).is_some());
+    let pip = expansion
+        .resources
+        .iter()
+        .find(|r| r.name == "pip")
+        .unwrap();
+    assert!(
+        pip.assumptions
+            .iter()
+            .any(|a| a.contains("parameter 'env'")),
+        "{:?}",
+        pip.assumptions
+    );
+    let copied = expansion.resources.iter().find(|r| r.name == "p0").unwrap();
+    assert!(
+        copied
+            .assumptions
+            .iter()
+            .any(|a| a.contains("copy count is unknown") && a.contains("'env'")),
+        "{:?}",
+        copied.assumptions
+    );
+    let nic_resource = expansion.resources.iter().find(|r| r.name == nic).unwrap();
+    assert!(
+        nic_resource
+            .assumptions
+            .iter()
+            .any(|a| a.contains("parameter 'vm' has no value")),
+        "{:?}",
+        nic_resource.assumptions
+    );
+}
+
+#[test]
+fn nested_outputs_are_read_through_reference_in_every_spelling() {
+    let module = |scope: &str| {
+        json!({
+            "type": "Microsoft.Resources/deployments", "name": format!("net-{scope}"),
+            "properties": {
+                "expressionEvaluationOptions": {"scope": scope},
+                "parameters": {"vnet": {"value": "v"}},
+                "template": {
+                    "parameters": {"vnet": {"type": "string", "defaultValue": "unused"}},
+                    "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('vnet')]",
+                        "properties": {"subnets": [{"name": "a", "properties": {}}]}}],
+                    "outputs": {
+                        "subnet": {"type": "string", "value": "[reference(resourceId('Microsoft.Network/virtualNetworks', parameters('vnet'))).subnets[0].id]"},
+                        "secret": {"type": "securestring", "value": "x"},
+                        "list": {"type": "array", "copy": {"count": 2, "input": "[concat('s', copyIndex())]"}}
+                    }
+                }
+            }
+        })
+    };
+    let expansion = expand(&json!({
+        "parameters": {"vnet": {"type": "string", "defaultValue": "outer"}},
+        "resources": [
+            {"type": "t", "name": "reader", "properties": {
+                "inner": "[reference(resourceId('Microsoft.Resources/deployments', 'net-inner'), '2022-09-01').outputs.subnet.value]",
+                "byName": "[reference('net-inner').outputs.list.value]",
+                "secret": "[reference('net-inner').outputs.secret.value]",
+                "outer": "[reference('net-outer').outputs.subnet.value]"
+            }},
+            module("inner"),
+            module("outer")
+        ]
+    }));
+    let inner = value_at(&expansion, "reader", "/properties/inner");
+    assert!(
+        inner
+            .as_str()
+            .unwrap()
+            .ends_with("/virtualNetworks/v/subnets/a"),
+        "{inner}"
+    );
+    assert_eq!(
+        value_at(&expansion, "reader", "/properties/byName"),
+        json!(["s0", "s1"])
+    );
+    assert!(unknown_reason(&value_at(&expansion, "reader", "/properties/secret")).is_some());
+    // Outer scope: the nested template reads the parent's parameter 'vnet' = outer.
+    let outer = value_at(&expansion, "reader", "/properties/outer");
+    assert!(
+        outer
+            .as_str()
+            .unwrap()
+            .ends_with("/virtualNetworks/outer/subnets/a"),
+        "{outer}"
+    );
+    assert!(expansion.problems.is_empty(), "{:?}", expansion.problems);
 }

@@ -23,6 +23,12 @@ impl Node<'_> {
         }
     }
 
+    /// Why this node is unknown where its value decides something, when it is a string built
+    /// from a parameter left symbolic (see [`symbolic`]).
+    pub fn symbolic_reason(&self) -> Option<String> {
+        symbolic_parameter(self.as_str()?).map(symbolic_reason)
+    }
+
     /// The IP configuration id, when this node is [`dynamic_private_ip`]'s unknown.
     pub fn dynamic_ip_config(&self) -> Option<&str> {
         self.unknown_reason()?
@@ -86,6 +92,37 @@ pub fn dynamic_ip_config(value: &Value) -> Option<&str> {
     unknown_reason(value)?
         .strip_prefix(DYNAMIC_IP_PREFIX)?
         .strip_suffix(DYNAMIC_IP_SUFFIX)
+}
+
+/// The value of a string parameter the input gives no value (no default, no parameters-file
+/// entry): its own expression, `[parameters('name')]`. Expressions that only build names and
+/// ids from it (`format`, `concat`, `resourceId`...) carry it along, so the same expression on
+/// both sides of a link names the same resource whatever value is supplied; anything that
+/// decides from its value (a comparison, a port, a prefix) reads it as unknown (see
+/// [`symbolic_parameter`]).
+pub fn symbolic(name: &str) -> String {
+    format!("{SYMBOLIC_OPEN}{name}{SYMBOLIC_CLOSE}")
+}
+
+const SYMBOLIC_OPEN: &str = "[parameters('";
+const SYMBOLIC_CLOSE: &str = "')]";
+
+/// The name of the first parameter left symbolic (see [`symbolic`]) inside `text`.
+pub fn symbolic_parameter(text: &str) -> Option<&str> {
+    let start = text.find(SYMBOLIC_OPEN)? + SYMBOLIC_OPEN.len();
+    let rest = text.get(start..)?;
+    rest.find(SYMBOLIC_CLOSE).and_then(|end| rest.get(..end))
+}
+
+/// Why a value built from a parameter left symbolic is unknown where it decides something.
+pub fn symbolic_reason(name: &str) -> String {
+    format!("parameter '{name}' has no value in the input, and this value depends on it")
+}
+
+/// The unknown a string holding a parameter left symbolic is, where its value decides.
+pub fn symbolic_unknown(value: &Value) -> Option<Value> {
+    let name = symbolic_parameter(value.as_str()?)?;
+    Some(unknown(symbolic_reason(name)))
 }
 
 /// Key marking an object returned by `reference()`: reading a property it lacks gives an
@@ -173,6 +210,17 @@ mod tests {
             Some("parameter 'x' has no value")
         );
         assert_eq!(first_unknown_inside(&json!({"a": 1})), None);
+    }
+
+    #[test]
+    fn a_symbolic_parameter_is_found_inside_the_names_built_from_it() {
+        let nic = format!("{}-nic", symbolic("vmName"));
+        assert_eq!(nic, "[parameters('vmName')]-nic");
+        assert_eq!(symbolic_parameter(&nic), Some("vmName"));
+        assert_eq!(symbolic_parameter("vm-nic"), None);
+        assert_eq!(symbolic_parameter("[parameters('open"), None);
+        assert!(symbolic_unknown(&json!(nic)).is_some_and(|u| is_unknown(&u)));
+        assert!(symbolic_unknown(&json!(3)).is_none());
     }
 
     #[test]

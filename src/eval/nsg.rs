@@ -192,8 +192,15 @@ fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
     match &rule.priority {
         Decided::Known(p) => u64::from(*p) * 2 + 1,
         Decided::Unknown(_) => {
-            let allow = matches!(rule.access, Decided::Known(Access::Allow));
-            if mode.leans_open(Uncertainty::Unknown) == allow {
+            // First where it can decide towards the mode's outcome: an unknown access is an
+            // Allow in the open mode and a Deny in the closed one.
+            let leans = match rule.access {
+                Decided::Known(access) => {
+                    mode.leans_open(Uncertainty::Unknown) == (access == Access::Allow)
+                }
+                Decided::Unknown(_) => true,
+            };
+            if leans {
                 0
             } else {
                 u64::MAX

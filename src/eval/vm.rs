@@ -203,15 +203,19 @@ pub fn evaluate_vm_with<'i>(
         .collect();
     for &port in ports {
         let paths = paths_in(inv, &targets, &public, port, shared.map(|s| &s.dnat));
+        // A port's reasons are the VM's missing links and what this port met, not what
+        // another port met before it.
+        let mut here = uncertain.get(..missing.len()).unwrap_or_default().to_vec();
         let runs = PerMode::from_fn(|mode| {
-            ModeRun::new(mode, shared, &mut uncertain).evaluate_port(&targets, &paths, port)
+            ModeRun::new(mode, shared, &mut here).evaluate_port(&targets, &paths, port)
         });
         for (mode, run) in runs.iter() {
             if run.open {
                 modes.get_mut(mode).open_ports.push(port);
             }
         }
-        port_results.push(judge_port(port, runs, &uncertain));
+        port_results.push(judge_port(port, runs, &here));
+        uncertain.extend(here.into_iter().skip(missing.len()));
     }
     for mode in Mode::ALL {
         let facts = modes.get_mut(mode);

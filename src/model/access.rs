@@ -47,8 +47,18 @@ pub fn text(value: &Node, key: &str) -> Option<Decided<String>> {
     decided_text(get_ci(value, key)?)
 }
 
-/// A value as a decided string (None for null).
+/// A value as a decided string (None for null). A string built from a template parameter
+/// left symbolic is unknown: its value decides this field (ids read with [`decided_id`]).
 pub fn decided_text(value: &Node) -> Option<Decided<String>> {
+    match value.symbolic_reason() {
+        Some(reason) => Some(Decided::Unknown(reason)),
+        None => decided_id(value),
+    }
+}
+
+/// A value as a decided string (None for null), a parameter left symbolic kept as written:
+/// for ids and names, where the same expression names the same resource whatever its value.
+pub fn decided_id(value: &Node) -> Option<Decided<String>> {
     if let Some(reason) = value.unknown_reason() {
         return Some(Decided::Unknown(reason.to_owned()));
     }
@@ -65,8 +75,8 @@ pub fn decided_text(value: &Node) -> Option<Decided<String>> {
 pub fn reference_id(value: &Node, key: &str) -> Option<Decided<String>> {
     let field = get_ci(value, key)?;
     match field {
-        Node::Object(_) if field.unknown_reason().is_none() => decided_text(get_ci(field, "id")?),
-        other => decided_text(other),
+        Node::Object(_) if field.unknown_reason().is_none() => decided_id(get_ci(field, "id")?),
+        other => decided_id(other),
     }
 }
 
@@ -92,6 +102,9 @@ pub fn string_list(value: &Node, key: &str) -> Option<Decided<Vec<String>>> {
     let field = get_ci(value, key)?;
     if let Some(reason) = field.unknown_reason() {
         return Some(Decided::Unknown(reason.to_owned()));
+    }
+    if let Some(reason) = field.symbolic_reason() {
+        return Some(Decided::Unknown(reason));
     }
     match field {
         Node::Null => None,

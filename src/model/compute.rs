@@ -33,7 +33,7 @@ pub fn vm(d: &Declared<'_>) -> Vm {
         .iter()
         .filter_map(|n| match n {
             Node::String(_) => super::access::decided_text(n),
-            other => super::access::decided_text(get_ci(other, "id")?),
+            other => super::access::decided_id(get_ci(other, "id")?),
         })
         .collect();
     let inline_nics = inline_nic_configs(d.id, network, &d.origin);

@@ -360,14 +360,14 @@ pub fn is_relevant_type(resource_type: &str) -> bool {
 
 /// The `location` of a resource, when known.
 pub fn location_of(value: &Node) -> Option<String> {
+    // A region from a parameter without value is not known (it would name a wrong URL).
+    let decided = |node: &Node| match node.symbolic_reason() {
+        Some(_) => None,
+        None => node.as_str().map(str::to_owned),
+    };
     get_ci(value, "location")
-        .and_then(Node::as_str)
-        .map(str::to_owned)
-        .or_else(|| {
-            get_ci(props(value), "location")
-                .and_then(Node::as_str)
-                .map(str::to_owned)
-        })
+        .and_then(decided)
+        .or_else(|| get_ci(props(value), "location").and_then(decided))
 }
 
 /// Problems for rules of one NSG that share a priority in one direction (Azure rejects them),

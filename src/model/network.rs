@@ -56,7 +56,15 @@ pub fn nsg(id: &str, name: &str, value: &Node, origin: Origin, problems: &mut Pr
                 problems,
             )
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut rules = rules;
+    if let Some(reason) = get_ci(p, "securityRules").and_then(Node::unknown_reason) {
+        // Rules the input does not decide may allow or deny anything: never none.
+        rules.push(undecided_rules(
+            reason,
+            origin.child(&format!("{base}/securityRules")),
+        ));
+    }
     let listed_defaults: Vec<SecurityRule> = items(p, "defaultSecurityRules")
         .iter()
         .enumerate()
@@ -80,6 +88,26 @@ pub fn nsg(id: &str, name: &str, value: &Node, origin: Origin, problems: &mut Pr
         rules,
         default_rules,
         origin,
+    }
+}
+
+/// A rule standing for an NSG's custom rules when the input does not decide them: every
+/// field unknown for `reason`, so each evaluation mode places it where it opens or closes
+/// the most.
+fn undecided_rules(reason: &str, origin: Origin) -> SecurityRule {
+    let why = format!("the NSG's rules are not decided: {reason}");
+    SecurityRule {
+        name: "(securityRules undecided)".into(),
+        priority: Decided::Unknown(why.clone()),
+        direction: Decided::Unknown(why.clone()),
+        access: Decided::Unknown(why.clone()),
+        protocol: Decided::Unknown(why.clone()),
+        sources: Decided::Unknown(why.clone()),
+        source_ports: Decided::Unknown(why.clone()),
+        destinations: Decided::Unknown(why.clone()),
+        destination_ports: Decided::Unknown(why),
+        is_default: false,
+        origin: Some(origin),
     }
 }
 

@@ -18,6 +18,7 @@
 
 mod cli;
 mod corpus;
+mod decided;
 mod decoding;
 mod exports;
 mod fixtures;

@@ -35,6 +35,11 @@ pub(super) fn names_of<'t>(
     parent: Option<(&str, &str)>,
 ) -> Names<'t> {
     let mut evaluated = Vec::with_capacity(2);
+    let declared_name = match decl.get("name") {
+        Some(Node::String(s)) => s.as_ref().to_owned(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
     let mut text = |key: &'static str| -> String {
         let Some(raw) = decl.get(key) else {
             return Node::Null.to_string();
@@ -42,17 +47,14 @@ pub(super) fn names_of<'t>(
         let value = scope.evaluate_tree(raw, &child_pointer(&place.pointer, key));
         let text = match &value {
             Node::String(s) => s.as_ref().to_owned(),
+            // A name the input does not decide reads as written: `[variables('vmName')]`.
+            other if key == "name" && other.unknown_reason().is_some() => declared_name.clone(),
             other => other
                 .unknown_reason()
                 .map_or_else(|| other.to_string(), |r| format!("(unknown: {r})")),
         };
         evaluated.push((key, value));
         text
-    };
-    let declared_name = match decl.get("name") {
-        Some(Node::String(s)) => s.as_ref().to_owned(),
-        Some(other) => other.to_string(),
-        None => String::new(),
     };
     let own_type = text("type");
     let own_name = text("name");

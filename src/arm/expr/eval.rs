@@ -17,7 +17,8 @@ use super::{
     MAX_STRING_BYTES, MAX_TOTAL_DEPTH, MAX_VALUE_DEPTH,
 };
 use crate::arm::unknown::{
-    first_unknown_inside, is_unknown, missing_runtime_property, runtime_view_unknown, unknown,
+    first_unknown_inside, is_unknown, missing_runtime_property, runtime_view_unknown,
+    symbolic_parameter, symbolic_reason, symbolic_unknown, unknown,
 };
 
 /// Evaluates expressions against one scope, tracking the data budget.
@@ -102,6 +103,12 @@ impl<'a> Evaluator<'a> {
                 let args = self.eval_args(name, arg_exprs, offset)?;
                 if let Some(found) = unknown_argument(&args.values, policy)
                     .or_else(|| whole_object_of_runtime_state(name, &args.values))
+                    .or_else(|| {
+                        self.scope
+                            .symbolic_in_use()
+                            .then(|| symbolic_argument(name, &args.values))
+                            .flatten()
+                    })
                 {
                     return Ok(found);
                 }
@@ -206,6 +213,7 @@ impl<'a> Evaluator<'a> {
             return Ok(Value::Null);
         };
         let condition = self.eval(cond)?;
+        let condition = symbolic_unknown(&condition).unwrap_or(condition);
         if is_unknown(&condition) {
             return Ok(match (self.eval(yes), self.eval(no)) {
                 (Ok(a), Ok(b)) if deep_equal(&a, &b) && first_unknown_inside(&a).is_none() => a,
@@ -224,6 +232,7 @@ impl<'a> Evaluator<'a> {
         let mut first_unknown = None;
         for (i, e) in args.iter().enumerate() {
             let v = self.eval(e)?;
+            let v = symbolic_unknown(&v).unwrap_or(v);
             if is_unknown(&v) {
                 first_unknown.get_or_insert(v);
                 continue;
@@ -267,6 +276,46 @@ fn whole_object_of_runtime_state(name: &str, values: &[Value]) -> Option<Value> 
         return None;
     }
     values.iter().find_map(|v| runtime_view_unknown(v, false))
+}
+
+/// A parameter left symbolic (see `unknown::symbolic`) passes only through the functions that
+/// build names and ids from it; any other function would decide from a value the input does
+/// not give, so it returns an unknown naming the parameter.
+fn symbolic_argument(name: &str, values: &[Value]) -> Option<Value> {
+    const NAMING: [&str; 17] = [
+        "parameters",
+        "variables",
+        "format",
+        "concat",
+        "string",
+        "tolower",
+        "toupper",
+        "uniquestring",
+        "guid",
+        "resourceid",
+        "subscriptionresourceid",
+        "tenantresourceid",
+        "extensionresourceid",
+        "managementgroupresourceid",
+        "createarray",
+        "createobject",
+        "reference",
+    ];
+    if NAMING.iter().any(|n| name.eq_ignore_ascii_case(n)) {
+        return None;
+    }
+    fn find(value: &Value, depth: usize) -> Option<&str> {
+        match value {
+            Value::String(s) => symbolic_parameter(s),
+            Value::Array(items) if depth < 32 => items.iter().find_map(|v| find(v, depth + 1)),
+            Value::Object(map) if depth < 32 => map.values().find_map(|v| find(v, depth + 1)),
+            _ => None,
+        }
+    }
+    values
+        .iter()
+        .find_map(|v| find(v, 0))
+        .map(|parameter| unknown(symbolic_reason(parameter)))
 }
 
 /// The unknown a call must return instead of running, under `policy`.

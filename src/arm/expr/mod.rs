@@ -213,6 +213,11 @@ pub trait Scope {
     /// decides (e.g. the properties of a resource declared in the same template) or an unknown
     /// marker.
     fn reference(&self, target: &Value, full: bool) -> Value;
+    /// True once a parameter has been left symbolic in this deployment (see
+    /// `unknown::symbolic`): only then do calls check their arguments for one.
+    fn symbolic_in_use(&self) -> bool {
+        false
+    }
     /// Levels of nesting already open around evaluations in this scope (an expression reading
     /// a variable whose value holds another expression...), counted against
     /// [`MAX_TOTAL_DEPTH`]. Scopes whose lookups never evaluate anything keep the default.

@@ -7,7 +7,7 @@
 use super::{At, TemplateScope};
 use crate::arm::expr::ExprError;
 use crate::arm::problems::PendingProblem;
-use crate::arm::unknown::unknown;
+use crate::arm::unknown::{symbolic_parameter, symbolic_reason, unknown};
 use crate::diagnostic::ProblemCode;
 use crate::json::Node;
 
@@ -67,6 +67,12 @@ impl<'t> TemplateScope<'_, 't> {
         let value = self.evaluate_at(raw, &At::Pointer(pointer), 0);
         if let Some(reason) = value.unknown_reason() {
             return Err(format!("copy count is unknown: {reason}"));
+        }
+        if let Some(parameter) = value.as_str().and_then(symbolic_parameter) {
+            return Err(format!(
+                "copy count is unknown: {}",
+                symbolic_reason(parameter)
+            ));
         }
         let parsed = match &value {
             Node::Number(n) => n

@@ -33,7 +33,10 @@ impl<'t> TemplateScope<'_, 't> {
                     self.output_value(output, &pointer)
                 };
                 let entry = vec![
-                    (Cow::Borrowed("type"), Node::String(Cow::Owned(kind.to_owned()))),
+                    (
+                        Cow::Borrowed("type"),
+                        Node::String(Cow::Owned(kind.to_owned())),
+                    ),
                     (Cow::Borrowed("value"), value),
                 ];
                 (name.clone(), Node::Object(entry))
@@ -51,7 +54,8 @@ impl<'t> TemplateScope<'_, 't> {
             return Node::from_owned(unknown("the output has no value"));
         };
         let copy_pointer = child_pointer(pointer, "copy");
-        let count = match self.copy_count(copy.get("count"), &child_pointer(&copy_pointer, "count")) {
+        let count = match self.copy_count(copy.get("count"), &child_pointer(&copy_pointer, "count"))
+        {
             Ok(count) => count,
             Err(reason) => return Node::from_owned(unknown(reason)),
         };

@@ -24,6 +24,8 @@ pub(crate) struct Registry<'t> {
     by_id: RefCell<Map<String, Rc<Node<'t>>>>,
     /// `reference()` calls that found nothing (a second pass may resolve them).
     misses: Cell<usize>,
+    /// Whether a parameter was left symbolic anywhere in the deployment.
+    symbolic: Cell<bool>,
 }
 
 impl<'t> Registry<'t> {
@@ -44,6 +46,16 @@ impl<'t> Registry<'t> {
         self.misses.set(self.misses.get().saturating_add(1));
     }
 
+    /// Notes that a parameter was left symbolic.
+    pub fn note_symbolic(&self) {
+        self.symbolic.set(true);
+    }
+
+    /// True once a parameter was left symbolic.
+    pub fn symbolic_in_use(&self) -> bool {
+        self.symbolic.get()
+    }
+
     /// How many `reference()` calls found nothing so far.
     pub fn misses(&self) -> usize {
         self.misses.get()
@@ -52,7 +64,10 @@ impl<'t> Registry<'t> {
     /// True when a resource whose id starts with `prefix` (lower case) is declared: a child
     /// resource declared on its own (`virtualNetworks/subnets` beside a virtual network).
     fn declares_under(&self, prefix: &str) -> bool {
-        self.by_id.borrow().keys().any(|key| key.starts_with(prefix))
+        self.by_id
+            .borrow()
+            .keys()
+            .any(|key| key.starts_with(prefix))
     }
 }
 
@@ -158,7 +173,8 @@ mod tests {
     use crate::arm::unknown::{dynamic_ip_config, unknown_reason};
     use serde_json::json;
 
-    const VNET: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet";
+    const VNET: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet";
 
     fn view(resource: Value, registry: &Registry<'_>) -> Value {
         reference_view(&Node::from_owned(resource), false, registry)
@@ -172,8 +188,14 @@ mod tests {
             {"name": "back", "properties": {"addressPrefix": "10.0.1.0/24"}}
         ]}});
         let out = view(vnet, &registry);
-        assert_eq!(out["subnets"][1]["id"], json!(format!("{VNET}/subnets/back")));
-        assert_eq!(out["subnets"][0]["properties"]["addressPrefix"], "10.0.0.0/24");
+        assert_eq!(
+            out["subnets"][1]["id"],
+            json!(format!("{VNET}/subnets/back"))
+        );
+        assert_eq!(
+            out["subnets"][0]["properties"]["addressPrefix"],
+            "10.0.0.0/24"
+        );
     }
 
     #[test]
@@ -183,7 +205,8 @@ mod tests {
             &format!("{VNET}/subnets/extra"),
             &Rc::new(Node::from_owned(json!({}))),
         );
-        let vnet = json!({"id": VNET, "properties": {"subnets": [{"name": "a", "properties": {}}]}});
+        let vnet =
+            json!({"id": VNET, "properties": {"subnets": [{"name": "a", "properties": {}}]}});
         let out = view(vnet, &registry);
         assert!(unknown_reason(&out["subnets"]).is_some_and(|r| r.contains("separate")));
     }
@@ -191,7 +214,8 @@ mod tests {
     #[test]
     fn a_private_ip_not_declared_is_the_dynamic_unknown() {
         let registry = Registry::default();
-        let nic = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic";
+        let nic =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic";
         let out = view(
             json!({"id": nic, "properties": {"ipConfigurations": [
                 {"name": "st", "properties": {"privateIPAllocationMethod": "Static", "privateIPAddress": "10.0.0.5"}},

@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::{At, Kind, Slot, TemplateScope};
 use crate::arm::problems::PendingProblem;
-use crate::arm::unknown::unknown;
+use crate::arm::unknown::{symbolic, unknown};
 use crate::diagnostic::ProblemCode;
+use crate::json::Node;
 
 /// Upper bound on nested resolution (variables using variables, defaults using parameters).
 const MAX_EVAL_DEPTH: usize = 64;
@@ -131,6 +132,15 @@ impl TemplateScope<'_, '_> {
                 let section = At::Key(&base, "parameters");
                 let declaration = At::Key(&section, name);
                 Ok(self.evaluate_value(default, &At::Key(&declaration, "defaultValue")))
+            }
+            // A string may only name resources: keep its expression (see `symbolic`).
+            None if decl
+                .get("type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("string")) =>
+            {
+                self.registry.note_symbolic();
+                Ok(Value::String(symbolic(name)))
             }
             None => Ok(unknown(format!(
                 "parameter '{name}' has no default value and no value was supplied"
