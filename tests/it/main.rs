@@ -24,6 +24,7 @@ mod fixtures;
 mod fuzz;
 mod hostile;
 mod html;
+mod invariants;
 mod json_report;
 mod layout;
 mod limits;
