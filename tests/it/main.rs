@@ -19,6 +19,7 @@
 mod cli;
 mod corpus;
 mod decoding;
+mod explain;
 mod exports;
 mod fixtures;
 mod fuzz;
