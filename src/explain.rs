@@ -14,7 +14,9 @@ use crate::classify::{classify, port_name};
 use crate::escape::terminal;
 use crate::eval::evaluate_vm;
 use crate::eval::nsg::Source;
-use crate::eval::trace::{trace_port, ConfigTrace};
+use crate::eval::trace::{source_verdict, trace_port, ChainTrace, ConfigTrace, SourceVerdict};
+use crate::eval::vm::PortEvaluation;
+use crate::eval::Confidence;
 use crate::model::{key, Inventory, Vm};
 use crate::rules::{find_rule, Rule, REGISTRY};
 use crate::scan::{pipeline, InputRecord, ScanOptions, Texts};
@@ -125,23 +127,116 @@ fn trace_inventory(
                 "\nport {p} ({}), TCP, from {source_text}:",
                 port_name(p)
             );
-            for config in trace_port(inventory, candidate, p, &flow_source) {
-                config_text(&mut out, &config);
+            let configs = trace_port(inventory, candidate, p, &flow_source);
+            for config in &configs {
+                config_text(&mut out, config);
             }
-            if let Some(evaluated) = result.ports.iter().find(|e| e.port == p) {
-                let _ = writeln!(
-                    out,
-                    "  => NSG verdict for an Internet source: {} ({}); open: {}; exposed: {}",
-                    evaluated.nsg_verdict.value.as_str(),
-                    evaluated.nsg_verdict.confidence.as_str(),
-                    evaluated.open.value,
-                    evaluated.internet_exposed.value
-                );
+            let evaluated = result.ports.iter().find(|e| e.port == p);
+            match source {
+                // The scan's verdict is for an arbitrary Internet address: context, then the
+                // verdict for the source asked about closes.
+                Some(_) => {
+                    if let Some(evaluated) = evaluated {
+                        scan_verdict(
+                            &mut out,
+                            "  (the scan, for an arbitrary Internet address",
+                            evaluated,
+                            ")",
+                        );
+                    }
+                    source_closing(
+                        &mut out,
+                        &source_verdict(&configs, &flow_source),
+                        p,
+                        &source_text,
+                    );
+                }
+                None => {
+                    if let Some(evaluated) = evaluated {
+                        scan_verdict(
+                            &mut out,
+                            "  => NSG verdict for an Internet source",
+                            evaluated,
+                            "",
+                        );
+                    }
+                }
             }
         }
         out.push('\n');
     }
     (out, found)
+}
+
+/// The scan's verdict for a port, and what it depends on when it is not certain.
+fn scan_verdict(out: &mut String, lead: &str, evaluated: &PortEvaluation, tail: &str) {
+    let _ = writeln!(
+        out,
+        "{lead}: {} ({}); open: {}; exposed: {}{tail}",
+        evaluated.nsg_verdict.value.as_str(),
+        evaluated.nsg_verdict.confidence.as_str(),
+        evaluated.open.value,
+        evaluated.internet_exposed.value
+    );
+    let mut said: Vec<&str> = Vec::new();
+    for judged in [
+        (
+            &evaluated.nsg_verdict.confidence,
+            &evaluated.nsg_verdict.reason,
+            "NSG verdict",
+        ),
+        (&evaluated.open.confidence, &evaluated.open.reason, "open"),
+        (
+            &evaluated.internet_exposed.confidence,
+            &evaluated.internet_exposed.reason,
+            "exposed",
+        ),
+    ] {
+        let (confidence, reason, what) = judged;
+        if *confidence == Confidence::Certain {
+            continue;
+        }
+        let reason = reason
+            .as_deref()
+            .unwrap_or("an undecidable value (no reason recorded)");
+        if said.contains(&reason) {
+            continue;
+        }
+        said.push(reason);
+        let _ = writeln!(
+            out,
+            "     {what} {}: {}",
+            confidence.as_str(),
+            terminal(reason)
+        );
+    }
+}
+
+/// The closing verdict for the source `--source` named.
+fn source_closing(out: &mut String, verdict: &SourceVerdict, port: u16, source_text: &str) {
+    let outcome = match (verdict.reaches, verdict.uncertain.is_empty()) {
+        (true, true) => "reachable",
+        (true, false) => "may be reachable (the most open outcome is shown)",
+        (false, _) => "not reachable",
+    };
+    let why = if verdict.reaches && !verdict.via.is_empty() {
+        format!("through {}", terminal(&verdict.via.join(", ")))
+    } else if verdict.reaches && verdict.uncertain.is_empty() {
+        "its network security groups let it through".to_owned()
+    } else if verdict.reaches {
+        "the input does not decide what filters it or leads to it".to_owned()
+    } else if verdict.nsgs_allow {
+        "the network security groups allow it, but no path in reaches the port".to_owned()
+    } else {
+        "denied by the network security groups".to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "  => verdict for {source_text}: port {port} {outcome}: {why}"
+    );
+    for reason in &verdict.uncertain {
+        let _ = writeln!(out, "     unknown: {}", terminal(reason));
+    }
 }
 
 fn is_private(ip: IpAddr) -> bool {
@@ -182,52 +277,24 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
         terminal(&config.label),
         terminal(&config.address)
     );
-    if config.nsgs.is_empty() {
+    if let Some(reason) = &config.unknown {
+        let _ = writeln!(
+            out,
+            "    network interface unknown: {}; any NSG or path may apply",
+            terminal(reason)
+        );
+    } else if config.chain.nsgs.is_empty() {
         let _ = writeln!(
             out,
             "    no NSG on the subnet or the NIC: traffic is unfiltered"
         );
     }
-    for nsg in &config.nsgs {
-        let place = nsg
-            .origin
-            .as_ref()
-            .map(|o| format!(" at {}:{}", terminal(o.path()), o.line_col().0))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    {} NSG {}{place}",
-            nsg.level.as_str(),
-            terminal(&nsg.name)
-        );
-        for step in &nsg.steps {
-            let priority = step.priority.map_or("?".to_owned(), |p| p.to_string());
-            let default = if step.default_rule { " (default)" } else { "" };
-            let name = terminal(&step.name);
-            match &step.skipped {
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "      {priority:>5}  {name}{default}  {}  <- matches, decides",
-                        step.access.as_str()
-                    );
-                }
-                Some(why) => {
-                    let _ = writeln!(
-                        out,
-                        "      {priority:>5}  {name}{default}  {}  skipped: {}",
-                        step.access.as_str(),
-                        terminal(why)
-                    );
-                }
-            }
-        }
-        let _ = writeln!(out, "      result: {}", nsg.access.as_str());
-    }
-    if config.paths.is_empty() {
+    nsgs_text(out, &config.chain, "    ");
+    if config.paths.is_empty() && config.unknown.is_none() {
         let _ = writeln!(out, "    paths in: none");
     }
-    for (path, state) in &config.paths {
+    for trace in &config.paths {
+        let path = &trace.path;
         let rule = path
             .rule
             .as_ref()
@@ -238,7 +305,73 @@ fn config_text(out: &mut String, config: &ConfigTrace) {
             "    path in: {} '{}'{rule} ({})",
             path.kind.as_str(),
             terminal(&path.via),
-            terminal(state)
+            terminal(&trace.state)
         );
+        if let Some((translated, chain)) = &trace.translated {
+            let _ = writeln!(
+                out,
+                "      the firewall forwards it with source {} (Azure Firewall translates the source of DNAT traffic); the NSGs for that source:",
+                terminal(translated)
+            );
+            nsgs_text(out, chain, "      ");
+            let _ = writeln!(
+                out,
+                "      => the forwarded traffic {} the NSGs",
+                if chain.passes {
+                    "passes"
+                } else {
+                    "is denied by"
+                }
+            );
+        }
+    }
+}
+
+/// Every NSG of `chain`, rule by rule, indented by `indent`.
+fn nsgs_text(out: &mut String, chain: &ChainTrace, indent: &str) {
+    for nsg in &chain.nsgs {
+        let place = nsg
+            .origin
+            .as_ref()
+            .map(|o| format!(" at {}:{}", terminal(o.path()), o.line_col().0))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{indent}{} NSG {}{place}",
+            nsg.level.as_str(),
+            terminal(&nsg.name)
+        );
+        for step in &nsg.steps {
+            let priority = step.priority.map_or("?".to_owned(), |p| p.to_string());
+            let default = if step.default_rule { " (default)" } else { "" };
+            let name = terminal(&step.name);
+            let uncertain = step
+                .uncertain
+                .as_ref()
+                .map(|u| format!(" (uncertain: {})", terminal(u)))
+                .unwrap_or_default();
+            let what = match &step.skipped {
+                None => "<- matches, decides".to_owned(),
+                Some(why) => format!("skipped: {}", terminal(why)),
+            };
+            let _ = writeln!(
+                out,
+                "{indent}  {priority:>5}  {name}{default}  {}  {what}{uncertain}",
+                step.access.as_str()
+            );
+        }
+        let _ = writeln!(out, "{indent}  result: {}", nsg.access.as_str());
+        // A reason a step already gave is not repeated.
+        for reason in nsg
+            .uncertain
+            .iter()
+            .filter(|r| !nsg.steps.iter().any(|s| s.uncertain.as_ref() == Some(*r)))
+        {
+            let _ = writeln!(
+                out,
+                "{indent}    (the most open outcome; unknown: {})",
+                terminal(reason)
+            );
+        }
     }
 }

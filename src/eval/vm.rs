@@ -8,6 +8,7 @@ use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, 
 use super::shared::DnatIndex;
 use super::{NsgEvidence, NsgLevel, NsgVerdict, SharedDecisions, SpecificSource};
 use crate::model::access::last_segment;
+use crate::model::network::UNDECIDED_IP_CONFIG;
 use crate::model::{
     key, Access, Decided, Firewall, Inventory, IpConfig, JitPolicy, Nic, Nsg, PrivateIp, Route,
     TranslatedAddress, Vm,
@@ -337,6 +338,19 @@ pub(crate) fn targets_of<'i>(
         });
     }
     for nic in nics {
+        if nic.ip_configs.is_empty() {
+            // Azure gives every NIC at least one ipConfiguration: one the input does not show
+            // is not decided, and a verdict over none would be a guess.
+            let why = format!("network interface {} has no ipConfiguration", nic.name);
+            missing.push(why.clone());
+            targets.push(Target {
+                nic_name: nic.name.clone(),
+                label: Arc::from(""),
+                config: None,
+                slots: Vec::new(),
+                destination: Destination::Unknown(why),
+            });
+        }
         for config in &nic.ip_configs {
             targets.push(target_for(inv, nic, config, missing));
         }
@@ -366,6 +380,10 @@ fn target_for<'i>(
                 slots.push(Slot::Missing(NsgLevel::Subnet, why));
             }
         },
+        // An ipConfiguration the input does not decide: its reason says which property.
+        Some(Decided::Unknown(reason)) if config.name == UNDECIDED_IP_CONFIG => {
+            slots.push(Slot::Missing(NsgLevel::Subnet, reason.clone()));
+        }
         Some(Decided::Unknown(reason)) => slots.push(Slot::Missing(
             NsgLevel::Subnet,
             format!("subnet unknown: {reason}"),
@@ -663,10 +681,18 @@ impl<'r, 'i> ModeRun<'r, 'i> {
                         Access::Deny
                     };
                     if let Some(evidence) = evidence.as_deref_mut() {
+                        let undecided =
+                            target.config.is_some_and(|c| c.name == UNDECIDED_IP_CONFIG);
                         evidence.push(NsgEvidence {
                             ip_configuration: Arc::clone(label),
                             level: *level,
-                            nsg: "(not in the input)".to_owned().into(),
+                            nsg: if undecided {
+                                "(undecided)"
+                            } else {
+                                "(not in the input)"
+                            }
+                            .to_owned()
+                            .into(),
                             nsg_id: String::new().into(),
                             rule: String::new().into(),
                             priority: None,

@@ -3,7 +3,7 @@
 use crate::json::node::{Node, NULL};
 
 use super::access::{get_ci, items, props, reference_id, text};
-use super::network::ip_config;
+use super::network::{ip_configs, undecided_ip_config, UNDECIDED_IP_CONFIG};
 use super::types::{Decided, JitPolicy, JitPolicyVm, Nic, OsType, Vm, VmKind};
 use crate::source::Origin;
 
@@ -29,14 +29,14 @@ pub struct Declared<'a> {
 pub fn vm(d: &Declared<'_>) -> Vm {
     let p = props(d.value);
     let network = get_ci(p, "networkProfile").unwrap_or(&NULL);
-    let nic_ids = items(network, "networkInterfaces")
-        .iter()
-        .filter_map(|n| match n {
-            Node::String(_) => super::access::decided_text(n),
-            other => super::access::decided_id(get_ci(other, "id")?),
-        })
-        .collect();
-    let inline_nics = inline_nic_configs(d.id, network, &d.origin);
+    let nic_ids = nic_references(p, network);
+    // An undecided profile is already an unknown reference: not a second, undecided NIC.
+    let inline_nics =
+        if undecided_network(("properties", p), network, "networkInterfaces").is_some() {
+            Vec::new()
+        } else {
+            inline_nic_configs(d.id, ("properties", p), &d.origin)
+        };
     Vm {
         id: d.id.to_owned(),
         name: d.name.to_owned(),
@@ -58,7 +58,6 @@ pub fn vm(d: &Declared<'_>) -> Vm {
 pub fn vmss(d: &Declared<'_>) -> Vm {
     let p = props(d.value);
     let profile = get_ci(p, "virtualMachineProfile").unwrap_or(&NULL);
-    let network = get_ci(profile, "networkProfile").unwrap_or(&NULL);
     Vm {
         id: d.id.to_owned(),
         name: d.name.to_owned(),
@@ -66,7 +65,7 @@ pub fn vmss(d: &Declared<'_>) -> Vm {
         kind: VmKind::VirtualMachineScaleSet,
         os: os_type(profile),
         nic_ids: Vec::new(),
-        inline_nics: inline_nic_configs(d.id, network, &d.origin),
+        inline_nics: inline_nic_configs(d.id, ("virtualMachineProfile", profile), &d.origin),
         tags: tags(d.value),
         power_state: None,
         location: super::location_of(d.value),
@@ -76,26 +75,78 @@ pub fn vmss(d: &Declared<'_>) -> Vm {
     }
 }
 
-fn inline_nic_configs(owner_id: &str, network: &Node, origin: &Origin) -> Vec<Nic> {
+/// The VM's references to its NICs. A list the input does not decide (an `if()` on an
+/// unknown, a copy loop of unknown count), or an entry of it, is an unknown reference with the
+/// reason: never taken for no network interface.
+fn nic_references(p: &Node, network: &Node) -> Vec<Decided<String>> {
+    if let Some(reason) = undecided_network(("properties", p), network, "networkInterfaces") {
+        return vec![Decided::Unknown(reason)];
+    }
+    items(network, "networkInterfaces")
+        .iter()
+        .filter_map(|n| match n {
+            Node::String(_) => super::access::decided_id(n),
+            other => match other.unknown_reason() {
+                Some(reason) => Some(Decided::Unknown(format!(
+                    "an entry of networkProfile.networkInterfaces is undecided: {reason}"
+                ))),
+                None => super::access::decided_id(get_ci(other, "id")?),
+            },
+        })
+        .collect()
+}
+
+/// Why the list `field` of the network profile `network` (under the properties `owner`) is
+/// undecided, when it is: the list itself, the profile, or the properties holding it is an
+/// unknown.
+fn undecided_network(owner: (&str, &Node), network: &Node, field: &str) -> Option<String> {
+    let (owner_name, owner) = owner;
+    let undecided = |what: &str, node: Option<&Node>| {
+        let reason = node?.unknown_reason()?;
+        Some(format!("{what} is undecided: {reason}"))
+    };
+    undecided(owner_name, Some(owner))
+        .or_else(|| undecided("networkProfile", get_ci(owner, "networkProfile")))
+        .or_else(|| undecided(&format!("networkProfile.{field}"), get_ci(network, field)))
+}
+
+/// A scale set's NIC configurations. An undecided list (or entry) becomes one NIC
+/// configuration with an undecided ipConfiguration (see [`ip_configs`]), so its verdicts are
+/// unknown with the reason instead of decided with no network interface.
+fn inline_nic_configs(owner_id: &str, profile: (&str, &Node), origin: &Origin) -> Vec<Nic> {
+    let network = get_ci(profile.1, "networkProfile").unwrap_or(&NULL);
+    let undecided = |why: String| {
+        let id = format!("{owner_id}/networkInterfaceConfigurations/{UNDECIDED_IP_CONFIG}");
+        Nic {
+            name: UNDECIDED_IP_CONFIG.to_owned(),
+            nsg: None,
+            ip_configs: vec![undecided_ip_config(&id, why)],
+            origin: origin.clone(),
+            id,
+        }
+    };
+    if let Some(why) = undecided_network(profile, network, "networkInterfaceConfigurations") {
+        return vec![undecided(why)];
+    }
     items(network, "networkInterfaceConfigurations")
         .iter()
         .map(|config| {
+            if let Some(reason) = config.unknown_reason() {
+                return undecided(format!(
+                    "an entry of networkProfile.networkInterfaceConfigurations is undecided: {reason}"
+                ));
+            }
             let name = get_ci(config, "name")
                 .and_then(Node::as_str)
                 .unwrap_or("nic");
             let id = format!("{owner_id}/networkInterfaceConfigurations/{name}");
             let cp = props(config);
-            let ip_configs = items(cp, "ipConfigurations")
-                .iter()
-                .map(|c| {
-                    let mut ip = ip_config(&id, c);
-                    if get_ci(props(c), "publicIPAddressConfiguration").is_some() {
-                        ip.public_ip =
-                            Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
-                    }
-                    ip
-                })
-                .collect();
+            let mut ip_configs = ip_configs(&id, cp);
+            for (ip, c) in ip_configs.iter_mut().zip(items(cp, "ipConfigurations")) {
+                if get_ci(props(c), "publicIPAddressConfiguration").is_some() {
+                    ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
+                }
+            }
             Nic {
                 id,
                 name: name.to_owned(),

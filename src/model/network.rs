@@ -310,10 +310,7 @@ pub fn subnet(
 /// Builds a NIC.
 pub fn nic(id: &str, name: &str, value: &Node, origin: Origin) -> Nic {
     let p = props(value);
-    let ip_configs = items(p, "ipConfigurations")
-        .iter()
-        .map(|c| ip_config(id, c))
-        .collect();
+    let ip_configs = ip_configs(id, p);
     Nic {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -323,8 +320,56 @@ pub fn nic(id: &str, name: &str, value: &Node, origin: Origin) -> Nic {
     }
 }
 
+/// The name of an ipConfiguration the input does not decide (see [`ip_configs`]).
+pub const UNDECIDED_IP_CONFIG: &str = "(undecided)";
+
+/// The ipConfigurations of the NIC (or scale-set NIC configuration) with id `nic_id` and
+/// properties `p`. When the input does not decide them (an `if()` on an unknown, a copy loop of
+/// unknown count), each undecided part becomes one ipConfiguration named
+/// [`UNDECIDED_IP_CONFIG`] whose subnet and address are unknown with the reason: the NIC is
+/// never taken to have no ipConfiguration, nor one with no subnet.
+pub fn ip_configs(nic_id: &str, p: &Node) -> Vec<IpConfig> {
+    if let Some(reason) = get_ci(p, "ipConfigurations").and_then(Node::unknown_reason) {
+        return vec![undecided_ip_config(
+            nic_id,
+            format!(
+                "the ipConfigurations of network interface '{}' are undecided: {reason}",
+                super::access::last_segment(nic_id)
+            ),
+        )];
+    }
+    items(p, "ipConfigurations")
+        .iter()
+        .map(|c| ip_config(nic_id, c))
+        .collect()
+}
+
+/// An ipConfiguration of the NIC `nic_id` that the input does not decide, for `why`.
+pub fn undecided_ip_config(nic_id: &str, why: String) -> IpConfig {
+    IpConfig {
+        key: key(&format!("{nic_id}/ipConfigurations/{UNDECIDED_IP_CONFIG}")),
+        name: UNDECIDED_IP_CONFIG.to_owned(),
+        subnet: Some(Decided::Unknown(why.clone())),
+        private_ip: PrivateIp::Unknown(why),
+        public_ip: None,
+        backend_pools: Vec::new(),
+        nat_rules: Vec::new(),
+        nat_pools: Vec::new(),
+        asgs: Vec::new(),
+    }
+}
+
 /// Builds one ipConfiguration of a NIC whose id is `nic_id`.
 pub fn ip_config(nic_id: &str, value: &Node) -> IpConfig {
+    if let Some(reason) = value.unknown_reason() {
+        return undecided_ip_config(
+            nic_id,
+            format!(
+                "an ipConfiguration of network interface '{}' is undecided: {reason}",
+                super::access::last_segment(nic_id)
+            ),
+        );
+    }
     let p = props(value);
     let name = get_ci(value, "name")
         .and_then(Node::as_str)

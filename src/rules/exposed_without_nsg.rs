@@ -1,15 +1,33 @@
-//! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable.
+//! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable,
+//! or a scale set (which JIT never covers) reachable with no NSG or firewall on the path.
 
 use super::{port_label, related_for, Finding, Level, Message, Rule};
 use crate::classify::{Classification, ReasonCode, VmResult};
+use crate::model::VmKind;
+
+/// No NSG and no firewall filter the machine. A VM says so by its classification. A scale
+/// set is notApplicable whatever filters it, so it is judged on the evaluation itself: no
+/// port shows an NSG (every port is evaluated against every ipConfiguration, so evidence on
+/// none means no NSG, nor one that may exist, on any NIC or subnet) and no firewall is in front.
+fn unfiltered(vm: &VmResult) -> bool {
+    match vm.kind {
+        VmKind::VirtualMachine => {
+            vm.classification.value == Classification::NotApplicable
+                && vm.reason_code == ReasonCode::NoNsgNoFirewall
+        }
+        VmKind::VirtualMachineScaleSet => {
+            vm.firewall_in_front.is_none() && vm.ports.iter().all(|p| p.evidence.is_empty())
+        }
+    }
+}
 
 /// The rule.
 pub static RULE: Rule = Rule {
     id: "JIT002",
     name: "exposed-without-nsg",
     summary: "Management port reachable from the Internet with no NSG: JIT cannot be applied",
-    description: "A virtual machine has no network security group on any of its network interfaces or subnets and no Azure Firewall in front, so Defender for Cloud classifies it as not applicable for just-in-time VM access; yet a public IP or a load balancer leads to one of its management ports, and nothing filters that traffic.",
-    help_markdown: "## What it flags\nA VM (not a scale set) with no NSG on its NICs or subnets and no firewall in front, where a public IP or a public load balancer reaches a management port. Nothing filters the traffic: every address on the Internet can try to log in.\n\n## Why it matters\nJIT works by writing deny rules into an NSG or firewall; with neither, JIT does not apply, so the VM silently escapes the recommendation while being fully exposed.\n\n## How to fix\nAttach an NSG to the subnet or the NIC that allows only what the workload needs, then enable JIT for the management ports. Prefer Azure Bastion over a public IP for administration.\n\n## Example\nAdd `\"networkSecurityGroup\": { \"id\": \"[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-app')]\" }` to the subnet's `properties`, with no rule allowing 22/3389 from `*`.",
+    description: "A virtual machine or scale set has no network security group on any of its network interfaces or subnets and no Azure Firewall in front, so just-in-time VM access cannot apply (Defender for Cloud classifies such a VM as not applicable, and never covers scale sets); yet a public IP or a load balancer leads to one of its management ports, and nothing filters that traffic.",
+    help_markdown: "## What it flags\nA VM or scale set with no NSG on its NICs or subnets and no firewall in front, where a public IP (for a scale set, a public IP per instance) or a public load balancer reaches a management port. Nothing filters the traffic: every address on the Internet can try to log in.\n\n## Why it matters\nJIT works by writing deny rules into an NSG or firewall; with neither, JIT does not apply, so the VM silently escapes the recommendation while being fully exposed. A scale set is never covered by JIT, so an NSG is the only filter it can have.\n\n## How to fix\nAttach an NSG to the subnet or the NIC (for a scale set, its `networkInterfaceConfigurations`) that allows only what the workload needs, then enable JIT for the management ports of a VM. Prefer Azure Bastion over a public IP for administration.\n\n## Example\nAdd `\"networkSecurityGroup\": { \"id\": \"[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-app')]\" }` to the subnet's `properties`, with no rule allowing 22/3389 from `*`.",
     level: Level::Error,
     security_severity: "8.1",
     precision: "high",
@@ -17,9 +35,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
-    if vm.classification.value != Classification::NotApplicable
-        || vm.reason_code != ReasonCode::NoNsgNoFirewall
-    {
+    if !unfiltered(vm) {
         return Vec::new();
     }
     vm.ports
@@ -41,7 +57,10 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
                 .collect();
             let mut message = Message::default();
             message
-                .words("VM '")
+                .words(match vm.kind {
+                    VmKind::VirtualMachine => "VM '",
+                    VmKind::VirtualMachineScaleSet => "Scale set '",
+                })
                 .value(&vm.name)
                 .words("': ")
                 .words(&port_label(port.port))

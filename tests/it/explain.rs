@@ -1,0 +1,276 @@
+//! `jitscan explain PATH --vm NAME`: the closing verdict is for the source asked about, a
+//! firewall DNAT path shows the NSGs evaluated for the source the VM actually sees (the
+//! firewall's private address), and every unknown says what it depends on.
+//!
+//! Expected texts come from Azure's rules (docs/verdicts.md), worked out in each test.
+
+use crate::support::{jitscan, Run};
+
+/// The explanation's text (exit 0 required).
+fn explain(args: &[&str]) -> String {
+    let ran = jitscan().arg("explain").args(args).run();
+    assert_eq!(ran.code, 0, "explain {args:?} failed: {}", ran.stderr);
+    ran.stdout_text()
+}
+
+/// The last line of the text that starts with `  =>`: the closing verdict of the (only) port.
+fn closing(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with("  =>"))
+        .unwrap_or_else(|| panic!("no closing verdict in:\n{text}"))
+}
+
+/// Every line saying something is unknown (a verdict `unknown`, a port that "may be"
+/// reachable) is followed by a line naming the reason.
+fn unknowns_name_their_reasons(text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let says_unknown = line.contains("(unknown)") || line.contains("may be reachable");
+        let verdict_line = line.trim_start().starts_with("=>") || line.starts_with("  (the scan");
+        if !(says_unknown && verdict_line) {
+            continue;
+        }
+        let next = lines.get(i + 1).copied().unwrap_or("");
+        assert!(
+            next.starts_with("     ") && next.contains("unknown: ") && next.len() > 25,
+            "line {} says unknown without a reason:\n{line}\n{next}\n\nin:\n{text}",
+            i + 1
+        );
+    }
+}
+
+const PARTNER: &str = "fixtures/arm/rdp-allowed-from-one-public-range.json";
+
+/// nsg-rdp-partner allows 3389 from 203.0.113.0/24 only; the NIC has a Standard public IP
+/// (closed unless an NSG allows). 203.0.113.5 is in the range: the allow rule decides, the
+/// public IP leads in, so that source reaches 3389. The scan's verdict (any Internet address)
+/// stays deny, and is not the closing line.
+#[test]
+fn a_source_the_nsg_admits_closes_with_reachable() {
+    let text = explain(&[
+        PARTNER,
+        "--vm",
+        "vm-win-partner",
+        "--port",
+        "3389",
+        "--source",
+        "203.0.113.5",
+    ]);
+    assert!(
+        text.contains("allow-rdp-partner-range  Allow  <- matches, decides"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(the scan, for an arbitrary Internet address: deny (certain)"),
+        "{text}"
+    );
+    assert_eq!(
+        closing(&text),
+        "  => verdict for 203.0.113.5: port 3389 reachable: through publicIp 'pip-win-partner'"
+    );
+    // Nothing after the closing verdict but the blank line that ends the VM.
+    assert!(text.trim_end().ends_with(closing(&text)), "{text}");
+}
+
+/// 198.51.100.1 is outside 203.0.113.0/24: the allow rule is skipped, DenyAllInBound decides,
+/// and the Standard public IP lets nothing through without an NSG allow.
+#[test]
+fn a_source_the_nsg_refuses_closes_with_not_reachable() {
+    let text = explain(&[
+        PARTNER,
+        "--vm",
+        "vm-win-partner",
+        "--port",
+        "3389",
+        "--source",
+        "198.51.100.1",
+    ]);
+    assert!(
+        text.contains("allow-rdp-partner-range  Allow  skipped: source does not match"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DenyAllInBound (default)  Deny  <- matches, decides"),
+        "{text}"
+    );
+    assert!(text.contains("result: Deny"), "{text}");
+    assert_eq!(
+        closing(&text),
+        "  => verdict for 198.51.100.1: port 3389 not reachable: denied by the network security groups"
+    );
+}
+
+/// A private source is inside the virtual network: AllowVnetInBound (65000) admits it and no
+/// public path is needed; the closing verdict says so rather than the Internet verdict.
+#[test]
+fn a_private_source_is_judged_inside_the_virtual_network() {
+    let text = explain(&[
+        PARTNER,
+        "--vm",
+        "vm-win-partner",
+        "--port",
+        "3389",
+        "--source",
+        "10.30.1.9",
+    ]);
+    assert!(
+        text.contains("AllowVnetInBound (default)  Allow  <- matches, decides"),
+        "{text}"
+    );
+    assert!(
+        closing(&text).starts_with("  => verdict for 10.30.1.9 (private: taken to be inside the virtual network): port 3389 reachable"),
+        "{text}"
+    );
+}
+
+const DNAT: &str = "fixtures/arm/firewall-dnat-to-rdp.json";
+
+/// Azure Firewall DNATs 3389 from `*` to 10.0.2.4 and translates the source to its own private
+/// address, in AzureFirewallSubnet 10.0.0.0/26 (the firewall's address is not in the input).
+/// For the Internet the workload NSG (defaults only) denies (DenyAllInBound); for the
+/// firewall's address, a VirtualNetwork source, AllowVnetInBound decides: the forwarded
+/// traffic gets in. The trace must show that second evaluation under the DNAT path.
+#[test]
+fn a_dnat_path_shows_the_nsgs_for_the_firewall_address() {
+    let text = explain(&[DNAT, "--vm", "vm-dnat-rdp", "--port", "3389"]);
+    let forwarded = text
+        .split("path in: firewallDnat 'afw-hub'")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no DNAT path in:\n{text}"));
+    assert!(
+        forwarded.contains("the firewall forwards it with source an address in 10.0.0.0/26"),
+        "{text}"
+    );
+    assert!(
+        forwarded.contains("AllowVnetInBound (default)  Allow  <- matches, decides"),
+        "{text}"
+    );
+    assert!(
+        forwarded.contains("=> the forwarded traffic passes the NSGs"),
+        "{text}"
+    );
+    assert!(
+        closing(&text).contains("open: true; exposed: true"),
+        "{text}"
+    );
+    // Before the path, the Internet-source evaluation: DenyAllInBound decides.
+    let direct = text.split("path in:").next().unwrap();
+    assert!(
+        direct.contains("DenyAllInBound (default)  Deny  <- matches, decides"),
+        "{text}"
+    );
+}
+
+/// The same firewall, with the workload NSG denying 3389 from the firewall's subnet at priority
+/// 100: the forwarded traffic is denied, so nothing is open; the trace says which rule did it.
+#[test]
+fn a_dnat_path_denied_for_the_firewall_address_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::support::root().join(DNAT)).unwrap();
+    let deny = r#""securityRules": [{"name": "deny-rdp-from-firewall", "properties": {"protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "3389", "sourceAddressPrefix": "10.0.0.0/26", "destinationAddressPrefix": "*", "access": "Deny", "priority": 100, "direction": "Inbound"}}]"#;
+    assert!(text.contains(r#""securityRules": []"#));
+    let path = dir.path().join("dnat-denied.json");
+    std::fs::write(&path, text.replacen(r#""securityRules": []"#, deny, 1)).unwrap();
+    let out = explain(&[
+        path.to_str().unwrap(),
+        "--vm",
+        "vm-dnat-rdp",
+        "--port",
+        "3389",
+    ]);
+    let forwarded = out.split("path in: firewallDnat").nth(1).unwrap();
+    assert!(
+        forwarded.contains("deny-rdp-from-firewall  Deny  <- matches, decides"),
+        "{out}"
+    );
+    assert!(
+        forwarded.contains("=> the forwarded traffic is denied by the NSGs"),
+        "{out}"
+    );
+    assert!(
+        closing(&out).contains("open: false; exposed: false"),
+        "{out}"
+    );
+}
+
+/// With `--source`, a DNAT rule from `*` admits 198.51.100.7, and the forwarded traffic passes
+/// the NSGs (above): that source reaches 3389 through the firewall.
+#[test]
+fn a_source_reaching_through_dnat_closes_with_the_firewall_path() {
+    let text = explain(&[
+        DNAT,
+        "--vm",
+        "vm-dnat-rdp",
+        "--port",
+        "3389",
+        "--source",
+        "198.51.100.7",
+    ]);
+    assert_eq!(
+        closing(&text),
+        "  => verdict for 198.51.100.7: port 3389 reachable: through firewallDnat 'afw-hub'"
+    );
+}
+
+/// allowedSource has no value: the allow rule for 22 may match. The trace shows the most open
+/// outcome and says why, and the unknown verdict names the parameter.
+#[test]
+fn an_unknown_verdict_names_what_is_unknown() {
+    let text = explain(&[
+        "fixtures/arm/parameter-without-default-decides-port.json",
+        "--vm",
+        "vm-param",
+        "--port",
+        "22",
+    ]);
+    assert!(
+        text.contains("=> NSG verdict for an Internet source: unknown (unknown)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NSG verdict unknown: rule 'allow-ssh-from-allowed-source'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(uncertain: rule 'allow-ssh-from-allowed-source'"),
+        "{text}"
+    );
+    unknowns_name_their_reasons(&text);
+}
+
+/// A scale set whose NIC configurations come from a copy loop of unknown count: no NSG is
+/// known, and the explanation says the NIC configurations are undecided and why, never
+/// "unfiltered" or a bare "unknown".
+#[test]
+fn undecided_network_interfaces_are_named_in_the_explanation() {
+    let text = explain(&[
+        "fixtures/arm/vmss-nic-configs-copy-count-unknown.json",
+        "--vm",
+        "vmss-batch",
+    ]);
+    assert!(!text.contains("traffic is unfiltered"), "{text}");
+    assert!(
+        text.contains("networkInterfaceConfigurations is undecided: copy count is unknown: parameter 'nicCount'"),
+        "{text}"
+    );
+    unknowns_name_their_reasons(&text);
+    let with_source = explain(&[
+        "fixtures/arm/vm-nic-references-copy-count-unknown.json",
+        "--vm",
+        "vm-app",
+        "--port",
+        "22",
+        "--source",
+        "203.0.113.9",
+    ]);
+    assert!(
+        with_source.contains("network interface unknown: "),
+        "{with_source}"
+    );
+    assert!(
+        closing(&with_source).contains("may be reachable"),
+        "{with_source}"
+    );
+    unknowns_name_their_reasons(&with_source);
+}
