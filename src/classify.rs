@@ -238,8 +238,13 @@ fn describe_open_port(port: &PortEvaluation) -> String {
         .iter()
         .filter(|e| e.access == crate::model::Access::Allow && !e.rule.is_empty())
         .map(|e| {
+            let owner = if e.level == crate::eval::NsgLevel::NetworkManager {
+                "AlwaysAllow security admin rule collection"
+            } else {
+                "NSG"
+            };
             format!(
-                "NSG '{}' rule '{}' (priority {}) allows it",
+                "{owner} '{}' rule '{}' (priority {}) allows it",
                 e.nsg,
                 e.rule,
                 e.priority.map_or("?".to_owned(), |p| p.to_string())

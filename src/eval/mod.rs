@@ -5,6 +5,7 @@
 //! closed, assumed-open and open ([`mode::Mode`]); comparing the three runs gives each verdict
 //! its confidence. Results carry the evidence that decided them.
 
+pub(crate) mod admin;
 pub mod mode;
 pub mod nsg;
 pub mod paths;
@@ -50,6 +51,9 @@ pub enum NsgLevel {
     Subnet,
     /// On the network interface.
     Nic,
+    /// An Azure Virtual Network Manager security admin rule, on the virtual network (before
+    /// any NSG).
+    NetworkManager,
 }
 
 impl NsgLevel {
@@ -58,6 +62,7 @@ impl NsgLevel {
         match self {
             Self::Subnet => "subnet",
             Self::Nic => "nic",
+            Self::NetworkManager => "networkManager",
         }
     }
 }

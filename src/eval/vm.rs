@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::admin::AdminView;
 use super::mode::{Mode, PerMode, Uncertainty};
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
 use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, PathRule};
@@ -187,6 +188,7 @@ pub fn evaluate_vm_with<'i>(
 ) -> ClassificationInput<'i> {
     let mut missing = Vec::new();
     let targets = targets_of(inv, vm, &mut missing);
+    let admin = AdminView::of(inv, vm, &targets);
     let mut uncertain: Vec<(Uncertainty, String)> = missing
         .iter()
         .map(|m| (Uncertainty::Unknown, m.clone()))
@@ -208,7 +210,7 @@ pub fn evaluate_vm_with<'i>(
         // another port met before it.
         let mut here = uncertain.get(..missing.len()).unwrap_or_default().to_vec();
         let runs = PerMode::from_fn(|mode| {
-            ModeRun::new(mode, shared, &mut here).evaluate_port(&targets, &paths, port)
+            ModeRun::new(mode, shared, &admin, &mut here).evaluate_port(&targets, &paths, port)
         });
         for (mode, run) in runs.iter() {
             if run.open {
@@ -223,11 +225,8 @@ pub fn evaluate_vm_with<'i>(
         facts.has_nsg = targets.iter().any(|t| {
             !t.slots.is_empty() || (t.config.is_none() && mode.leans_open(Uncertainty::Unknown))
         });
-        facts.firewall_in_front = ModeRun::new(mode, shared, &mut uncertain).firewall_in_front(
-            inv,
-            &targets,
-            &port_results,
-        );
+        facts.firewall_in_front = ModeRun::new(mode, shared, &admin, &mut uncertain)
+            .firewall_in_front(inv, &targets, &port_results);
     }
     note_missing_policy_rules(&port_results, &mut missing);
     let vm_key = key(&vm.id);
@@ -497,6 +496,8 @@ struct ModeRun<'r, 'i> {
     mode: Mode,
     /// NSG decisions made in advance for every VM.
     shared: Option<&'r SharedDecisions<'i>>,
+    /// Security admin rules, evaluated before the NSGs.
+    admin: &'r AdminView<'i>,
     /// Only the open run keeps evidence, paths and specific sources: it is the one reported,
     /// and the verdicts never depend on them.
     record: bool,
@@ -508,11 +509,13 @@ impl<'r, 'i> ModeRun<'r, 'i> {
     fn new(
         mode: Mode,
         shared: Option<&'r SharedDecisions<'i>>,
+        admin: &'r AdminView<'i>,
         uncertain: &'r mut Vec<(Uncertainty, String)>,
     ) -> Self {
         Self {
             mode,
             shared,
+            admin,
             record: mode == Mode::Open,
             uncertain,
         }
@@ -628,14 +631,25 @@ impl<'r, 'i> ModeRun<'r, 'i> {
         }
     }
 
-    /// Subnet NSG and NIC NSG must both allow; with neither, unfiltered. The deciding rule of
-    /// each is added to `evidence` when given.
+    /// Security admin rules first (a Deny or AlwaysAllow ends it there); then subnet NSG and
+    /// NIC NSG must both allow; with neither, unfiltered. The deciding rule of each is added
+    /// to `evidence` when given.
     fn chain_verdict(
         &mut self,
         target: &Target<'_>,
         flow: &Flow<'_>,
         mut evidence: Option<&mut Vec<NsgEvidence>>,
     ) -> NsgVerdict {
+        let admin = self.admin;
+        if let Some(verdict) = admin.decide(
+            target,
+            flow,
+            self.mode,
+            self.uncertain,
+            evidence.as_deref_mut(),
+        ) {
+            return verdict;
+        }
         if target.slots.is_empty() {
             return NsgVerdict::Unfiltered;
         }

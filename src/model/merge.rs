@@ -81,6 +81,7 @@ impl Inventory {
             nat_members: _,
             effective,
             peerings,
+            admin,
             pending_rules,
             pending_nats,
             pending_routes,
@@ -111,6 +112,7 @@ impl Inventory {
         self.problems.extend(problems);
         self.effective.extend(effective);
         self.peerings.extend(peerings);
+        self.admin.merge(admin);
         self.pending_rules.extend(pending_rules);
         self.pending_nats.extend(pending_nats);
         self.pending_routes.extend(pending_routes);

@@ -75,6 +75,8 @@ pub struct Inventory {
     pub effective: Vec<EffectiveNsg>,
     /// Virtual network peerings (local vnet key, remote vnet key).
     pub peerings: Set<(String, String)>,
+    /// Azure Virtual Network Manager security admin rules and what they apply to.
+    pub admin: network::admin::SecurityAdmin,
     pending_rules: Vec<(String, SecurityRule)>,
     pending_nats: Vec<(String, LbNat)>,
     pending_routes: Vec<(String, Route)>,
@@ -178,12 +180,14 @@ impl Inventory {
             "microsoft.security/locations/jitnetworkaccesspolicies" => {
                 self.jit_policies.push(compute::jit_policy(d))
             }
-            _ => {}
+            _ => {
+                self.admin.add(&t, id, value, &origin, &mut self.problems);
+            }
         }
     }
 
     /// Every origin a result of evaluation can cite: of VMs, NSGs and their rules (declared
-    /// and effective), load balancers, firewalls and DNAT rules. Evaluation makes no origins
+    /// and effective), load balancers, firewalls, DNAT rules and security admin rules. Evaluation makes no origins
     /// of its own, it copies these (a test checks that reports ask for no other).
     pub fn cited_origins(&self) -> Vec<&Origin> {
         let mut out: Vec<&Origin> = self.vms.iter().map(|vm| &vm.origin).collect();
@@ -204,6 +208,7 @@ impl Inventory {
         for policy in self.firewall_policies.values() {
             out.extend(policy.dnat.iter().map(|r| &r.origin));
         }
+        out.extend(self.admin.rules.iter().map(|r| &r.origin));
         out
     }
 
@@ -262,6 +267,7 @@ impl Inventory {
             nat_members,
             effective,
             peerings: _,
+            admin: _,
             pending_rules,
             pending_nats,
             pending_routes,

@@ -3,6 +3,7 @@
 //! located at the property that holds it (see `fields`), and the affected value becomes
 //! unknown rather than guessed.
 
+pub mod admin;
 mod fields;
 
 use std::net::IpAddr;

@@ -165,9 +165,16 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
     for e in &port.evidence {
         if let Some(origin) = &e.origin {
             let mut message = Message::default();
+            let owner = if e.level == crate::eval::NsgLevel::NetworkManager {
+                "security admin rule collection '"
+            } else {
+                " NSG '"
+            };
+            if e.level != crate::eval::NsgLevel::NetworkManager {
+                message.words(e.level.as_str());
+            }
             message
-                .words(e.level.as_str())
-                .words(" NSG '")
+                .words(owner)
                 .value(&e.nsg)
                 .words("' rule '")
                 .value(&e.rule)

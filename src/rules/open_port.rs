@@ -3,7 +3,7 @@
 use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
 use crate::classify::{Classification, VmResult};
 use crate::eval::paths::PathKind;
-use crate::eval::Confidence;
+use crate::eval::{Confidence, NsgLevel};
 use crate::model::Access;
 
 /// The rule.
@@ -36,6 +36,11 @@ fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
             }
             for e in port.evidence.iter().filter(|e| e.access == Access::Allow && !e.rule.is_empty()) {
                 let priority = e.priority.map_or("?".to_owned(), |p| p.to_string());
+                if e.level == NsgLevel::NetworkManager {
+                    // The only allowing admin rule that decides is an AlwaysAllow.
+                    message.words(": security admin rule '").value(&e.rule).words(&format!("' (AlwaysAllow, priority {priority}) of '")).value(&e.nsg).words("' delivers it without NSG evaluation");
+                    continue;
+                }
                 message.words(": ").words(e.level.as_str()).words(" NSG '").value(&e.nsg).words("' rule '").value(&e.rule).words(&format!("' (priority {priority}) allows it"));
             }
             let paths: Vec<Message> = [PathKind::PublicIp, PathKind::LoadBalancerNat, PathKind::LoadBalancerRule, PathKind::FirewallDnat]

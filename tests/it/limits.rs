@@ -94,7 +94,7 @@ fn same_report_whatever_the_limits(path: &Path) {
 
 #[test]
 fn fixture_reports_do_not_depend_on_the_limits() {
-    for folder in ["arm", "exports", "linked", "hostile", "policy"] {
+    for folder in ["arm", "avnm", "exports", "linked", "hostile", "policy"] {
         same_report_whatever_the_limits(&root().join("fixtures").join(folder));
     }
 }

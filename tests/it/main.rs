@@ -16,6 +16,7 @@
     clippy::indexing_slicing
 )]
 
+mod avnm;
 mod cli;
 mod corpus;
 mod decided;

@@ -107,6 +107,7 @@ pub(crate) fn evidence_rows(ports: &[PortEvaluation]) -> Vec<EvidenceView> {
                 level: match e.level {
                     NsgLevel::Subnet => "subnet",
                     NsgLevel::Nic => "NIC",
+                    NsgLevel::NetworkManager => "network manager",
                 },
                 nsg: e.nsg.to_string(),
                 rule: e.rule.to_string(),

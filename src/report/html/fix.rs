@@ -229,6 +229,17 @@ fn nsg_rule_step(e: &NsgEvidence) -> Vec<Inline> {
     let priority = e
         .priority
         .map_or_else(String::new, |p| format!(" (priority {p})"));
+    if e.level == crate::eval::NsgLevel::NetworkManager {
+        return vec![
+            Inline::text("Change the access of, or remove, AlwaysAllow security admin rule "),
+            Inline::code(e.rule.to_string()),
+            Inline::text(format!(
+                "{priority} of Azure Virtual Network Manager rule collection "
+            )),
+            Inline::code(e.nsg.to_string()),
+            Inline::text(" (it bypasses every NSG, JIT's included): it allows "),
+        ];
+    }
     vec![
         Inline::text("Restrict the source of, or remove, rule "),
         Inline::code(e.rule.to_string()),
