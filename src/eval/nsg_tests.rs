@@ -305,3 +305,80 @@ fn specific_sources_are_the_narrow_allows_for_the_port() {
         ]
     );
 }
+
+// Sources judged by coverage (docs/verdicts.md, "Sources judged by coverage").
+
+fn rule_from(
+    name: &str,
+    priority: u32,
+    access: Access,
+    sources: &[&str],
+    ports: &str,
+) -> SecurityRule {
+    let mut r = rule(name, priority, access, "*", ports);
+    r.sources = Decided::Known(
+        sources
+            .iter()
+            .map(|s| AddressItem::parse(s).unwrap())
+            .collect(),
+    );
+    r
+}
+
+fn internet_decision(n: &Nsg, mode: Mode) -> (Access, Vec<String>) {
+    let dest = vm_address();
+    let d = decide(n, &from_internet(22, &dest), mode);
+    let names = std::iter::once(d.rule)
+        .chain(d.also.iter().copied())
+        .map(|r| r.name.to_string())
+        .collect();
+    (d.access, names)
+}
+
+#[test]
+fn halves_split_over_two_rules_admit_the_internet_and_both_are_named() {
+    let n = nsg(vec![
+        rule("low", 100, Access::Allow, "0.0.0.0/1", "22"),
+        rule("high", 110, Access::Allow, "128.0.0.0/1", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&n, Mode::Closed),
+        (Access::Allow, vec!["low".to_owned(), "high".to_owned()])
+    );
+    // One half alone is not the Internet.
+    let half = nsg(vec![rule("low", 100, Access::Allow, "0.0.0.0/1", "22")]);
+    assert_eq!(
+        internet_decision(&half, Mode::Closed),
+        (Access::Deny, vec!["DenyAllInBound".to_owned()])
+    );
+}
+
+#[test]
+fn denied_halves_shadow_a_later_allow_from_any() {
+    let n = nsg(vec![
+        rule_from("deny-low", 100, Access::Deny, &["0.0.0.0/1", "::/1"], "22"),
+        rule_from(
+            "deny-high",
+            110,
+            Access::Deny,
+            &["128.0.0.0/1", "8000::/1"],
+            "22",
+        ),
+        rule("allow-any", 120, Access::Allow, "*", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&n, Mode::Closed),
+        (Access::Deny, vec!["deny-low".to_owned()])
+    );
+    // IPv4 prefixes do not match IPv6 clients: denying every IPv4 address leaves `*` open to
+    // every IPv6 one.
+    let v4_only = nsg(vec![
+        rule("deny-low", 100, Access::Deny, "0.0.0.0/1", "22"),
+        rule("deny-high", 110, Access::Deny, "128.0.0.0/1", "22"),
+        rule("allow-any", 120, Access::Allow, "*", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&v4_only, Mode::Closed),
+        (Access::Allow, vec!["allow-any".to_owned()])
+    );
+}
