@@ -444,3 +444,30 @@ pub(crate) fn span_at(text: &str, line: usize, column: usize) -> Span {
         column,
     }
 }
+
+#[cfg(test)]
+mod finding_settings_tests {
+    use super::*;
+
+    #[test]
+    fn the_broad_source_prefix_length_is_read_and_checked() {
+        let config = parse("findings:\n  broadSourcePrefixLength: 12\n", "jitscan.yaml").unwrap();
+        assert_eq!(config.broad_source_prefix_length, Some(12));
+        assert_eq!(
+            parse("suppressions: []\n", "jitscan.yaml")
+                .unwrap()
+                .broad_source_prefix_length,
+            None
+        );
+        for bad in [
+            "findings:\n  broadSourcePrefixLength: 0\n",
+            "findings:\n  broadSourcePrefixLength: 33\n",
+            "findings:\n  broadSourcePrefixLength: wide\n",
+            "findings:\n  broadSourcePrefix: 8\n",
+            "findings: 8\n",
+        ] {
+            let problems = parse(bad, "jitscan.yaml").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
+    }
+}
