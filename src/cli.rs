@@ -120,6 +120,10 @@ pub struct InputArgs {
     /// Location returned by resourceGroup().location for templates.
     #[arg(long, value_name = "REGION")]
     pub location: Option<String>,
+    /// JIT006 flags management ports open to public ranges wider than a prefix of this length
+    /// (1-32; default 8, or `findings.broadSourcePrefixLength` of the config file).
+    #[arg(long, value_name = "LEN", value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub broad_source_prefix_length: Option<u8>,
     /// Worker threads for parsing and evaluation (default: all cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -192,6 +196,7 @@ impl InputArgs {
             parameters: self.parameters.clone(),
             context,
             today: self.as_of.unwrap_or_else(Date::today),
+            broad_source_prefix_length: self.broad_source_prefix_length,
             ..ScanOptions::default()
         }
     }

@@ -108,6 +108,9 @@ pub struct Config {
     pub suppressions: Vec<SuppressionEntry>,
     /// Settings of suggested JIT policies.
     pub policy: policy::PolicySettings,
+    /// `findings.broadSourcePrefixLength`: JIT006 flags public ranges wider than a prefix of
+    /// this length (1-32); None: not set here.
+    pub broad_source_prefix_length: Option<u8>,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -206,13 +209,13 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
     };
     for (key, _) in map {
         let key = key.as_str().unwrap_or("?");
-        if !matches!(key, "suppressions" | "policy") {
+        if !matches!(key, "suppressions" | "policy" | "findings") {
             let line = line_of_key(text, key, 0).unwrap_or(1);
             problems.push(problem(
                 line,
                 1,
                 format!("unknown setting `{key}`"),
-                "known settings: suppressions",
+                "known settings: suppressions, policy, findings",
             ));
         }
     }
@@ -241,6 +244,15 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
             ),
         }
     }
+    if let Some(findings) = map.get("findings") {
+        match finding_settings(findings) {
+            Ok(length) => config.broad_source_prefix_length = length,
+            Err((key, message, help)) => {
+                let line = line_of_key(text, key, 0).unwrap_or(1);
+                problems.push(problem(line, 1, message, help));
+            }
+        }
+    }
     let item_lines = list_item_lines(text, "suppressions");
     for (i, entry) in entries.iter().enumerate() {
         let line = item_lines.get(i).copied().unwrap_or(1);
@@ -262,6 +274,40 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
 }
 
 type FieldError = (&'static str, String, &'static str);
+
+/// The `findings` mapping: `broadSourcePrefixLength` (1-32) is its only key.
+fn finding_settings(value: &Value) -> Result<Option<u8>, FieldError> {
+    const HELP: &str =
+        "write `findings:` then `  broadSourcePrefixLength: 8` (a prefix length from 1 to 32)";
+    let map = match value {
+        Value::Null => return Ok(None),
+        Value::Mapping(map) => map,
+        _ => return Err(("findings", "`findings` must be a mapping".to_owned(), HELP)),
+    };
+    for (key, _) in map {
+        let key = key.as_str().unwrap_or("?");
+        if key != "broadSourcePrefixLength" {
+            return Err((
+                "findings",
+                format!("unknown key `{key}` under `findings`"),
+                HELP,
+            ));
+        }
+    }
+    match map.get("broadSourcePrefixLength") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| (1..=32).contains(n))
+            .map(Some)
+            .ok_or((
+                "broadSourcePrefixLength",
+                "`broadSourcePrefixLength` must be a prefix length from 1 to 32".to_owned(),
+                HELP,
+            )),
+    }
+}
 
 fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -396,5 +442,32 @@ pub(crate) fn span_at(text: &str, line: usize, column: usize) -> Span {
         len: 1,
         line,
         column,
+    }
+}
+
+#[cfg(test)]
+mod finding_settings_tests {
+    use super::*;
+
+    #[test]
+    fn the_broad_source_prefix_length_is_read_and_checked() {
+        let config = parse("findings:\n  broadSourcePrefixLength: 12\n", "jitscan.yaml").unwrap();
+        assert_eq!(config.broad_source_prefix_length, Some(12));
+        assert_eq!(
+            parse("suppressions: []\n", "jitscan.yaml")
+                .unwrap()
+                .broad_source_prefix_length,
+            None
+        );
+        for bad in [
+            "findings:\n  broadSourcePrefixLength: 0\n",
+            "findings:\n  broadSourcePrefixLength: 33\n",
+            "findings:\n  broadSourcePrefixLength: wide\n",
+            "findings:\n  broadSourcePrefix: 8\n",
+            "findings: 8\n",
+        ] {
+            let problems = parse(bad, "jitscan.yaml").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
     }
 }

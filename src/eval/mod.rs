@@ -5,7 +5,9 @@
 //! closed, assumed-open and open ([`mode::Mode`]); comparing the three runs gives each verdict
 //! its confidence. Results carry the evidence that decided them.
 
+pub mod addresses;
 pub(crate) mod admin;
+pub mod coverage;
 pub mod mode;
 pub mod nsg;
 pub mod paths;

@@ -9,6 +9,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::addresses::{items_cover_public, Addresses};
+use super::coverage;
 use super::mode::{Mode, Uncertainty};
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Direction, Nsg, SecurityRule};
@@ -88,14 +90,32 @@ pub struct Decision<'n> {
     pub access: Access,
     /// The deciding rule.
     pub rule: &'n SecurityRule,
+    /// For an Internet source, further Allow rules that decided with `rule`: together they
+    /// admit every public address (`0.0.0.0/1` in one rule, `128.0.0.0/1` in the next).
+    pub also: Vec<&'n SecurityRule>,
+    /// For an Internet source, the public addresses each Allow rule admits to the port (what
+    /// earlier rules left it), in rule order; rules that admit none are left out.
+    pub admitted: Vec<(&'n SecurityRule, Addresses)>,
     /// Uncertain facts that were resolved on the way (level, reason).
     pub uncertain: Vec<(Uncertainty, String)>,
 }
 
 /// Evaluates `nsg` for `flow`, resolving uncertainty by `mode`. Rules are taken by ascending
 /// priority (custom, then default), first match wins. An unknown priority or access is placed
-/// where it opens (Open) or closes (Closed) the most.
+/// where it opens (Open) or closes (Closed) the most. For an Internet source the walk follows
+/// every public address at once ([`coverage`]): the NSG allows when what it admits covers the
+/// public address space, whichever rules admit it.
 pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
+    let ordered = in_priority_order(nsg, mode);
+    if *flow.source == Source::Internet {
+        return coverage::decide_internet(nsg, &ordered, flow, mode);
+    }
+    decide_first_match(nsg, ordered, flow, mode)
+}
+
+/// The rules of `nsg`, custom then default, by ascending priority; an unknown priority is
+/// placed per `mode`.
+fn in_priority_order(nsg: &Nsg, mode: Mode) -> Vec<&SecurityRule> {
     // The model keeps rules sorted by priority; only unknown priorities need a per-mode order.
     let all_known = nsg.rules.iter().all(|r| r.priority.known().is_some());
     let ordered: Vec<&SecurityRule> = if all_known && is_sorted(&nsg.rules) {
@@ -110,56 +130,78 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
         keyed.sort_by_key(|(priority, _)| *priority);
         keyed.into_iter().map(|(_, rule)| rule).collect()
     };
+    ordered
+}
+
+/// The access of `rule`, an unknown one resolved per `mode` (and noted in `uncertain`).
+pub(crate) fn resolved_access(
+    rule: &SecurityRule,
+    mode: Mode,
+    uncertain: &mut Vec<(Uncertainty, String)>,
+) -> Access {
+    match &rule.access {
+        Decided::Known(a) => *a,
+        Decided::Unknown(reason) => {
+            uncertain.push((Uncertainty::Unknown, reason.clone()));
+            if mode.leans_open(Uncertainty::Unknown) {
+                Access::Allow
+            } else {
+                Access::Deny
+            }
+        }
+    }
+}
+
+/// Whether a rule that `may` match is taken in `mode`: when its doubt leans its way.
+pub(crate) fn taken_when_uncertain(level: Uncertainty, access: Access, mode: Mode) -> bool {
+    mode.leans_open(level) == (access == Access::Allow)
+}
+
+/// One address (or range inside the virtual network): the first rule that matches decides.
+fn decide_first_match<'n>(
+    nsg: &'n Nsg,
+    ordered: Vec<&'n SecurityRule>,
+    flow: &Flow<'_>,
+    mode: Mode,
+) -> Decision<'n> {
     let mut uncertain = Vec::new();
     for rule in ordered {
-        let access = match &rule.access {
-            Decided::Known(a) => *a,
-            Decided::Unknown(reason) => {
-                let a = if mode.leans_open(Uncertainty::Unknown) {
-                    Access::Allow
-                } else {
-                    Access::Deny
-                };
-                uncertain.push((Uncertainty::Unknown, reason.clone()));
-                a
-            }
-        };
+        let access = resolved_access(rule, mode, &mut uncertain);
         match rule_matches(rule, access, flow) {
-            Match::Yes => {
-                return Decision {
-                    access,
-                    rule,
-                    uncertain,
-                }
-            }
+            Match::Yes => return decision(access, rule, uncertain),
             Match::No => {}
             Match::Maybe(level, reason) => {
                 uncertain.push((level, reason));
-                let take = mode.leans_open(level) == (access == Access::Allow);
-                if take {
-                    return Decision {
-                        access,
-                        rule,
-                        uncertain,
-                    };
+                if taken_when_uncertain(level, access, mode) {
+                    return decision(access, rule, uncertain);
                 }
             }
         }
     }
-    // Unreachable with Azure's DenyAllInBound present; an exported NSG may omit defaults.
-    let fallback = nsg.default_rules.last().or_else(|| nsg.rules.last());
-    match fallback {
-        Some(rule) => Decision {
-            access: Access::Deny,
-            rule,
-            uncertain,
-        },
-        None => Decision {
-            access: Access::Deny,
-            rule: &IMPLICIT_DENY,
-            uncertain,
-        },
+    decision(Access::Deny, fallback_rule(nsg), uncertain)
+}
+
+fn decision(
+    access: Access,
+    rule: &SecurityRule,
+    uncertain: Vec<(Uncertainty, String)>,
+) -> Decision<'_> {
+    Decision {
+        access,
+        rule,
+        also: Vec::new(),
+        admitted: Vec::new(),
+        uncertain,
     }
+}
+
+/// What denies when no rule matched: unreachable with Azure's DenyAllInBound present; an
+/// exported NSG may omit the defaults.
+pub(crate) fn fallback_rule(nsg: &Nsg) -> &SecurityRule {
+    nsg.default_rules
+        .last()
+        .or_else(|| nsg.rules.last())
+        .unwrap_or(&IMPLICIT_DENY)
 }
 
 fn is_sorted(rules: &[SecurityRule]) -> bool {
@@ -209,8 +251,22 @@ fn effective_priority(rule: &SecurityRule, mode: Mode) -> u64 {
     }
 }
 
-/// Does `rule` (with the given resolved access) match `flow`?
+/// Does `rule` (with the given resolved access) match `flow`? For an Internet source, a rule
+/// matches on its own when its sources cover every public address.
 pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Match {
+    conditions(rule, access, flow, || {
+        decided(&rule.sources, |items| source_matches(items, flow.source))
+    })
+}
+
+/// Every condition of `rule` for `flow`, the source's given by `source`, combined in a fixed
+/// order (the first doubt of the strongest level is the one kept).
+pub(crate) fn conditions(
+    rule: &SecurityRule,
+    access: Access,
+    flow: &Flow<'_>,
+    source: impl FnOnce() -> Match,
+) -> Match {
     decided(&rule.direction, |d| bool_match(*d == Direction::Inbound))
         .and(|| decided(&rule.protocol, |p| bool_match(covers_tcp(p))))
         .and(|| {
@@ -218,9 +274,17 @@ pub fn rule_matches(rule: &SecurityRule, access: Access, flow: &Flow<'_>) -> Mat
                 bool_match(ports.contains(flow.port))
             })
         })
-        .and(|| decided(&rule.sources, |items| source_matches(items, flow.source)))
+        .and(source)
         .and(|| source_ports_match(rule, access))
         .and(|| decided(&rule.destinations, |items| destination_matches(items, flow)))
+}
+
+/// True when `rule` certainly does not match `port` whatever its source: the cheap tests, for
+/// skipping a rule before its sources are read.
+pub(crate) fn certainly_not_for(rule: &SecurityRule, port: u16) -> bool {
+    matches!(rule.direction, Decided::Known(Direction::Outbound))
+        || matches!(&rule.protocol, Decided::Known(p) if !covers_tcp(p))
+        || matches!(&rule.destination_ports, Decided::Known(p) if !p.contains(port))
 }
 
 /// `Tcp`, `*`, `Any`, `All` (effective rules) cover TCP.
@@ -228,14 +292,14 @@ fn covers_tcp(protocol: &str) -> bool {
     matches!(protocol, "tcp" | "*" | "any" | "all")
 }
 
-fn decided<T>(value: &Decided<T>, f: impl FnOnce(&T) -> Match) -> Match {
+pub(crate) fn decided<T>(value: &Decided<T>, f: impl FnOnce(&T) -> Match) -> Match {
     match value {
         Decided::Known(v) => f(v),
         Decided::Unknown(reason) => Match::Maybe(Uncertainty::Unknown, reason.clone()),
     }
 }
 
-fn bool_match(b: bool) -> Match {
+pub(crate) fn bool_match(b: bool) -> Match {
     if b {
         Match::Yes
     } else {
@@ -256,7 +320,7 @@ fn source_matches(items: &[AddressItem], source: &Source) -> Match {
     let mut best = Match::No;
     for item in items {
         let m = match (item, source) {
-            (item, Source::Internet) => bool_match(item.is_internet_wide()),
+            (_, Source::Internet) => return bool_match(items_cover_public(items)),
             (AddressItem::Any | AddressItem::Internet, Source::PublicAddress(_)) => Match::Yes,
             (AddressItem::Prefix(net), Source::PublicAddress(ip)) => bool_match(net.contains(ip)),
             (
@@ -375,9 +439,7 @@ pub fn specific_sources_allowed<'n>(
         .iter()
         .filter(|r| matches!(r.access, Decided::Known(Access::Allow)))
         .filter_map(|r| match &r.sources {
-            Decided::Known(items) if !items.iter().any(AddressItem::is_internet_wide) => {
-                Some((r, items))
-            }
+            Decided::Known(items) if !items_cover_public(items) => Some((r, items)),
             _ => None,
         })
         .filter(

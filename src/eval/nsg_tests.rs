@@ -305,3 +305,279 @@ fn specific_sources_are_the_narrow_allows_for_the_port() {
         ]
     );
 }
+
+// Sources judged by coverage (docs/verdicts.md, "Sources judged by coverage").
+
+fn rule_from(
+    name: &str,
+    priority: u32,
+    access: Access,
+    sources: &[&str],
+    ports: &str,
+) -> SecurityRule {
+    let mut r = rule(name, priority, access, "*", ports);
+    r.sources = Decided::Known(
+        sources
+            .iter()
+            .map(|s| AddressItem::parse(s).unwrap())
+            .collect(),
+    );
+    r
+}
+
+fn internet_decision(n: &Nsg, mode: Mode) -> (Access, Vec<String>) {
+    let dest = vm_address();
+    let d = decide(n, &from_internet(22, &dest), mode);
+    let names = std::iter::once(d.rule)
+        .chain(d.also.iter().copied())
+        .map(|r| r.name.to_string())
+        .collect();
+    (d.access, names)
+}
+
+#[test]
+fn halves_split_over_two_rules_admit_the_internet_and_both_are_named() {
+    let n = nsg(vec![
+        rule("low", 100, Access::Allow, "0.0.0.0/1", "22"),
+        rule("high", 110, Access::Allow, "128.0.0.0/1", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&n, Mode::Closed),
+        (Access::Allow, vec!["low".to_owned(), "high".to_owned()])
+    );
+    // One half alone is not the Internet.
+    let half = nsg(vec![rule("low", 100, Access::Allow, "0.0.0.0/1", "22")]);
+    assert_eq!(
+        internet_decision(&half, Mode::Closed),
+        (Access::Deny, vec!["DenyAllInBound".to_owned()])
+    );
+}
+
+#[test]
+fn denied_halves_shadow_a_later_allow_from_any() {
+    let n = nsg(vec![
+        rule_from("deny-low", 100, Access::Deny, &["0.0.0.0/1", "::/1"], "22"),
+        rule_from(
+            "deny-high",
+            110,
+            Access::Deny,
+            &["128.0.0.0/1", "8000::/1"],
+            "22",
+        ),
+        rule("allow-any", 120, Access::Allow, "*", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&n, Mode::Closed),
+        (Access::Deny, vec!["deny-low".to_owned()])
+    );
+    // IPv4 prefixes do not match IPv6 clients: denying every IPv4 address leaves `*` open to
+    // every IPv6 one.
+    let v4_only = nsg(vec![
+        rule("deny-low", 100, Access::Deny, "0.0.0.0/1", "22"),
+        rule("deny-high", 110, Access::Deny, "128.0.0.0/1", "22"),
+        rule("allow-any", 120, Access::Allow, "*", "22"),
+    ]);
+    assert_eq!(
+        internet_decision(&v4_only, Mode::Closed),
+        (Access::Allow, vec!["allow-any".to_owned()])
+    );
+}
+
+/// 0.0.0.0/1 and 128.0.0.0/1 without 128.0.0.0/24.
+const HALVES_BUT_ONE_24: [&str; 24] = [
+    "0.0.0.0/1",
+    "128.0.1.0/24",
+    "128.0.2.0/23",
+    "128.0.4.0/22",
+    "128.0.8.0/21",
+    "128.0.16.0/20",
+    "128.0.32.0/19",
+    "128.0.64.0/18",
+    "128.0.128.0/17",
+    "128.1.0.0/16",
+    "128.2.0.0/15",
+    "128.4.0.0/14",
+    "128.8.0.0/13",
+    "128.16.0.0/12",
+    "128.32.0.0/11",
+    "128.64.0.0/10",
+    "128.128.0.0/9",
+    "129.0.0.0/8",
+    "130.0.0.0/7",
+    "132.0.0.0/6",
+    "136.0.0.0/5",
+    "144.0.0.0/4",
+    "160.0.0.0/3",
+    "192.0.0.0/2",
+];
+
+#[test]
+fn a_targeted_deny_is_an_exception_but_a_gap_is_not() {
+    // A deny of one /24 ahead of an allow from `*`: open to everyone else.
+    let n = nsg(vec![
+        rule("deny-scanner", 100, Access::Deny, "45.95.147.0/24", "22"),
+        rule("allow-any", 110, Access::Allow, "*", "22"),
+    ]);
+    assert_eq!(internet_decision(&n, Mode::Closed).0, Access::Allow);
+    // A list that leaves one public /24 to DenyAllInBound: not the Internet.
+    let near = nsg(vec![rule_from(
+        "near",
+        100,
+        Access::Allow,
+        &HALVES_BUT_ONE_24,
+        "22",
+    )]);
+    assert_eq!(internet_decision(&near, Mode::Closed).0, Access::Deny);
+    // A deny of more than a /8 is no targeted exception (the allow is IPv4 only: an allow
+    // from `*` would admit every IPv6 client whatever IPv4 denies precede it).
+    let wide = nsg(vec![
+        rule("deny-wide", 100, Access::Deny, "2.0.0.0/7", "22"),
+        rule_from(
+            "allow-v4",
+            110,
+            Access::Allow,
+            &["0.0.0.0/1", "128.0.0.0/1"],
+            "22",
+        ),
+    ]);
+    assert_eq!(internet_decision(&wide, Mode::Closed).0, Access::Deny);
+}
+
+#[test]
+fn an_uncertain_half_makes_the_verdict_uncertain_with_its_reason() {
+    let mut high = rule("high", 110, Access::Allow, "128.0.0.0/1", "22");
+    high.protocol = Decided::Unknown("parameter 'protocol' has no value".into());
+    let n = nsg(vec![
+        rule("low", 100, Access::Allow, "0.0.0.0/1", "22"),
+        high,
+    ]);
+    let dest = vm_address();
+    let flow = from_internet(22, &dest);
+    assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Deny);
+    let open = decide(&n, &flow, Mode::Open);
+    assert_eq!(open.access, Access::Allow);
+    assert_eq!(
+        open.uncertain,
+        vec![(
+            Uncertainty::Unknown,
+            "parameter 'protocol' has no value".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_doubt_that_decides_nothing_is_not_noted() {
+    // The office rule's destination may or may not be the VM; the allow from `*` admits the
+    // office anyway, so the doubt changes nothing.
+    let mut office = rule("office", 100, Access::Allow, "52.1.2.3", "22");
+    office.destinations = Decided::Known(vec![AddressItem::parse("10.0.0.0/25").unwrap()]);
+    let n = nsg(vec![
+        office,
+        rule("allow-any", 110, Access::Allow, "*", "22"),
+    ]);
+    let dest = Destination::InPrefixes(vec!["10.0.0.0/24".parse().unwrap()]);
+    for mode in Mode::ALL {
+        let d = decide(&n, &from_internet(22, &dest), mode);
+        assert_eq!(
+            (d.access, d.rule.name.as_ref()),
+            (Access::Allow, "allow-any")
+        );
+        assert!(d.uncertain.is_empty(), "{mode:?}: {:?}", d.uncertain);
+    }
+}
+
+fn admitted(n: &Nsg, port: u16) -> crate::eval::addresses::Addresses {
+    let dest = vm_address();
+    decide(n, &from_internet(port, &dest), Mode::Closed)
+        .admitted
+        .iter()
+        .fold(Default::default(), |acc, (_, set)| acc.union(set))
+}
+
+fn arb_public_rule() -> impl Strategy<Value = SecurityRule> {
+    (
+        100u32..200,
+        any::<bool>(),
+        prop::sample::select(vec![
+            "*",
+            "0.0.0.0/1",
+            "128.0.0.0/1",
+            "45.95.147.0/24",
+            "16.0.0.0/4",
+            "10.0.0.0/8",
+            "2000::/3",
+        ]),
+        20u16..24,
+    )
+        .prop_map(|(priority, allow, source, port)| {
+            let access = if allow { Access::Allow } else { Access::Deny };
+            rule(
+                &format!("r{priority}"),
+                priority,
+                access,
+                source,
+                &port.to_string(),
+            )
+        })
+}
+
+proptest! {
+    /// Splitting a rule's source into its two halves, in one rule or in two rules one after
+    /// the other, changes neither the verdict nor the admitted addresses.
+    #[test]
+    fn splitting_a_source_in_halves_changes_nothing(rules in prop::collection::vec(arb_public_rule(), 1..6), port in 20u16..24) {
+        // Priorities doubled, so each split rule's second half fits right after its first.
+        let mut rules = unique_priorities(rules);
+        for r in &mut rules {
+            r.priority = Decided::Known(*r.priority.known().unwrap() * 2);
+        }
+        let halves = |r: &SecurityRule| -> Option<[String; 2]> {
+            match r.sources.known()?.first()? {
+                AddressItem::Prefix(net) => {
+                    let mut parts = net.subnets(net.prefix_len() + 1).ok()?;
+                    Some([parts.next()?.to_string(), parts.next()?.to_string()])
+                }
+                _ => None,
+            }
+        };
+        let mut one_rule = Vec::new();
+        let mut two_rules = Vec::new();
+        for r in &rules {
+            let Some([a, b]) = halves(r) else {
+                one_rule.push(r.clone());
+                two_rules.push(r.clone());
+                continue;
+            };
+            let mut both = r.clone();
+            both.sources = Decided::Known(vec![AddressItem::parse(&a).unwrap(), AddressItem::parse(&b).unwrap()]);
+            one_rule.push(both);
+            let p = *r.priority.known().unwrap();
+            let mut first = r.clone();
+            first.priority = Decided::Known(p);
+            first.sources = Decided::Known(vec![AddressItem::parse(&a).unwrap()]);
+            let mut second = r.clone();
+            second.priority = Decided::Known(p + 1);
+            second.sources = Decided::Known(vec![AddressItem::parse(&b).unwrap()]);
+            two_rules.extend([first, second]);
+        }
+        let base = nsg(rules);
+        for split in [nsg(one_rule), nsg(two_rules)] {
+            prop_assert_eq!(internet_access(&base, port), internet_access(&split, port));
+            prop_assert_eq!(admitted(&base, port), admitted(&split, port));
+        }
+    }
+
+    /// A deny never admits more addresses. (It may open the verdict only as a targeted
+    /// exception: see docs/verdicts.md.)
+    #[test]
+    fn adding_a_deny_never_admits_more(rules in prop::collection::vec(arb_public_rule(), 0..6), extra in arb_public_rule(), port in 20u16..24, priority in 50u32..300) {
+        let mut with: Vec<SecurityRule> = unique_priorities(rules).into_iter().filter(|r| r.priority.known() != Some(&priority)).collect();
+        let before = admitted(&nsg(with.clone()), port);
+        let mut extra = extra;
+        extra.access = Decided::Known(Access::Deny);
+        extra.priority = Decided::Known(priority);
+        with.push(extra);
+        let after = admitted(&nsg(with), port);
+        prop_assert!(before.union(&after) == before, "{:?} grew to {:?}", before, after);
+    }
+}

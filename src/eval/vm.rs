@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::admin::AdminView;
+use super::coverage::{broad_on_path, BroadSources, PathAdmitted};
 use super::mode::{Mode, PerMode, Uncertainty};
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
 use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, PathRule};
@@ -128,6 +129,8 @@ pub struct PortEvaluation {
     pub paths: Vec<(Arc<PathIn>, bool)>,
     /// Specific sources allowed.
     pub specific_sources: Vec<SpecificSource>,
+    /// Public ranges the NSGs admit short of the whole Internet, per ipConfiguration.
+    pub broad_sources: Vec<BroadSources>,
 }
 
 impl PortEvaluation {
@@ -487,6 +490,7 @@ struct PortRun {
     evidence: Vec<NsgEvidence>,
     paths: Vec<(Arc<PathIn>, bool)>,
     specific: Vec<SpecificSource>,
+    broad: Vec<BroadSources>,
 }
 
 /// One mode's run over a VM: what every step of it needs, held once instead of passed
@@ -503,6 +507,8 @@ struct ModeRun<'r, 'i> {
     record: bool,
     /// Every uncertain fact met, for the reasons `judge` gives.
     uncertain: &'r mut Vec<(Uncertainty, String)>,
+    /// Public ranges admitted short of the whole Internet, per ipConfiguration (recorded).
+    broad: Vec<BroadSources>,
 }
 
 impl<'r, 'i> ModeRun<'r, 'i> {
@@ -518,6 +524,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
             admin,
             record: mode == Mode::Open,
             uncertain,
+            broad: Vec::new(),
         }
     }
 
@@ -547,6 +554,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
             evidence: Vec::new(),
             paths: Vec::new(),
             specific: Vec::new(),
+            broad: Vec::new(),
         };
         for (target, target_paths) in targets.iter().zip(paths) {
             let Some(config) = target.config else {
@@ -590,6 +598,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
         }
         run.specific.sort();
         run.specific.dedup();
+        run.broad = std::mem::take(&mut self.broad);
         run
     }
 
@@ -655,6 +664,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
         }
         let label = &target.label;
         let mut verdict = NsgVerdict::Allow;
+        let mut admitted: Vec<PathAdmitted> = Vec::new();
         for slot in &target.slots {
             let access = match slot {
                 Slot::Found(level, nsg) => {
@@ -668,22 +678,24 @@ impl<'r, 'i> ModeRun<'r, 'i> {
                     };
                     self.uncertain.extend(decision.uncertain.iter().cloned());
                     if let Some(evidence) = evidence.as_deref_mut() {
-                        evidence.push(NsgEvidence {
-                            ip_configuration: Arc::clone(label),
-                            level: *level,
-                            nsg: Arc::clone(&nsg.name),
-                            nsg_id: Arc::clone(&nsg.id),
-                            rule: Arc::clone(&decision.rule.name),
-                            priority: decision.rule.priority.known().copied(),
-                            access: decision.access,
-                            default_rule: decision.rule.is_default,
-                            origin: decision
-                                .rule
-                                .origin
-                                .clone()
-                                .or_else(|| Some(nsg.origin.clone())),
-                            note: decision.uncertain.first().map(|(_, r)| r.clone()),
-                        });
+                        // Rules that admit the Internet together are each named.
+                        for rule in
+                            std::iter::once(decision.rule).chain(decision.also.iter().copied())
+                        {
+                            evidence.push(NsgEvidence {
+                                ip_configuration: Arc::clone(label),
+                                level: *level,
+                                nsg: Arc::clone(&nsg.name),
+                                nsg_id: Arc::clone(&nsg.id),
+                                rule: Arc::clone(&rule.name),
+                                priority: rule.priority.known().copied(),
+                                access: decision.access,
+                                default_rule: rule.is_default,
+                                origin: rule.origin.clone().or_else(|| Some(nsg.origin.clone())),
+                                note: decision.uncertain.first().map(|(_, r)| r.clone()),
+                            });
+                        }
+                        admitted.push(PathAdmitted::new(*level, nsg, &decision.admitted));
                     }
                     decision.access
                 }
@@ -722,6 +734,9 @@ impl<'r, 'i> ModeRun<'r, 'i> {
             if access == Access::Deny {
                 verdict = NsgVerdict::Deny;
             }
+        }
+        if verdict == NsgVerdict::Deny {
+            self.broad.extend(broad_on_path(label, &admitted));
         }
         verdict
     }
@@ -845,6 +860,7 @@ fn judge_port(
         evidence,
         paths,
         specific,
+        broad,
         ..
     } = runs.open;
     PortEvaluation {
@@ -857,6 +873,7 @@ fn judge_port(
         evidence: exact(evidence),
         paths: exact(paths),
         specific_sources: exact(specific),
+        broad_sources: broad,
     }
 }
 

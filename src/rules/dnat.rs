@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
     vm.ports
         .iter()
         .filter_map(|port| {

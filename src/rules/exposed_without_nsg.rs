@@ -34,7 +34,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
     if !unfiltered(vm) {
         return Vec::new();
     }

@@ -6,6 +6,7 @@
 //! by SARIF, HTML and `jitscan explain`. Rules read classified VMs only: never files, never
 //! NSGs directly.
 
+mod broad_source;
 mod dnat;
 mod exposed_without_nsg;
 mod load_balancer;
@@ -65,16 +66,33 @@ pub struct Rule {
     /// SARIF precision (`very-high`, `high`, `medium`, `low`).
     pub precision: &'static str,
     /// Raises the rule's findings for one VM.
-    pub check: fn(&'static Rule, &VmResult) -> Vec<Finding>,
+    pub check: fn(&'static Rule, &VmResult, &Settings) -> Vec<Finding>,
+}
+
+/// The settings rules read (`findings:` in jitscan.yaml, or the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// JIT006 flags public ranges holding more addresses than a prefix of this length (1-32,
+    /// both address families; default 8).
+    pub broad_source_prefix_length: u8,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            broad_source_prefix_length: 8,
+        }
+    }
 }
 
 /// Every rule, in id order.
-pub static REGISTRY: [&Rule; 5] = [
+pub static REGISTRY: [&Rule; 6] = [
     &open_port::RULE,
     &exposed_without_nsg::RULE,
     &load_balancer::RULE,
     &dnat::RULE,
     &undecidable::RULE,
+    &broad_source::RULE,
 ];
 
 /// Looks a rule up by id or name (case-insensitive).
@@ -153,9 +171,13 @@ impl Finding {
 }
 
 /// Runs every rule on every VM; findings come out sorted (VM order, then rule, then port).
-pub fn findings(vms: &[VmResult]) -> Vec<Finding> {
+pub fn findings(vms: &[VmResult], settings: &Settings) -> Vec<Finding> {
     vms.par_iter()
-        .flat_map_iter(|vm| REGISTRY.iter().flat_map(move |rule| (rule.check)(rule, vm)))
+        .flat_map_iter(|vm| {
+            REGISTRY
+                .iter()
+                .flat_map(move |rule| (rule.check)(rule, vm, settings))
+        })
         .collect()
 }
 

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
     if vm.classification.value != Classification::Unhealthy {
         return Vec::new();
     }

@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-fn check(rule: &'static Rule, vm: &VmResult) -> Vec<Finding> {
+fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
     let (confidence, reason) = vm.confidence();
     if confidence != Confidence::Unknown {
         return Vec::new();

@@ -49,6 +49,9 @@ pub struct ScanOptions {
     /// Where the work changes shape (parallel parsing, deferred reading, batches and
     /// chunks); never what is found.
     pub limits: Limits,
+    /// `--broad-source-prefix-length`: overrides `findings.broadSourcePrefixLength` of the
+    /// config file.
+    pub broad_source_prefix_length: Option<u8>,
 }
 
 impl Default for ScanOptions {
@@ -62,6 +65,7 @@ impl Default for ScanOptions {
             today: Date::today(),
             config_ignored: false,
             limits: Limits::default(),
+            broad_source_prefix_length: None,
         }
     }
 }
@@ -233,7 +237,13 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     let groups = run.outputs;
     let vms = sorted(groups);
     stages.done("sort");
-    let mut findings = rules::findings(&vms);
+    let settings = rules::Settings {
+        broad_source_prefix_length: options
+            .broad_source_prefix_length
+            .or(options.config.broad_source_prefix_length)
+            .unwrap_or(rules::Settings::default().broad_source_prefix_length),
+    };
+    let mut findings = rules::findings(&vms, &settings);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
     stages.done("findings");
     ScanResult {
