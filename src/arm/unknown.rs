@@ -109,6 +109,10 @@ const SYMBOLIC_CLOSE: &str = "')]";
 
 /// The name of the first parameter left symbolic (see [`symbolic`]) inside `text`.
 pub fn symbolic_parameter(text: &str) -> Option<&str> {
+    // Every string the model reads comes here: most hold no '[' at all.
+    if !text.contains('[') {
+        return None;
+    }
     let start = text.find(SYMBOLIC_OPEN)? + SYMBOLIC_OPEN.len();
     let rest = text.get(start..)?;
     rest.find(SYMBOLIC_CLOSE).and_then(|end| rest.get(..end))

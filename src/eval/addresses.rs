@@ -262,6 +262,9 @@ impl Addresses {
         {
             return public().clone();
         }
+        if !items.iter().any(|i| matches!(i, AddressItem::Prefix(_))) {
+            return Self::default();
+        }
         let (mut v4, mut v6) = (Vec::new(), Vec::new());
         for item in items {
             match item {
@@ -355,9 +358,27 @@ pub fn items_cover_public(items: &[AddressItem]) -> bool {
     {
         return true;
     }
-    items.iter().any(|i| matches!(i, AddressItem::Prefix(_)))
-        && Addresses::public_of_items(items).covers_public()
+    // The prefixes' sizes added up (overlaps counted twice) bound what they can cover: most
+    // lists name far fewer addresses than a family's public space, and need no set work.
+    let (mut v4, mut v6) = (0u128, 0u128);
+    for item in items {
+        match item {
+            AddressItem::Prefix(IpNet::V4(n)) => {
+                v4 = v4.saturating_add(block_size(32, n.prefix_len()))
+            }
+            AddressItem::Prefix(IpNet::V6(n)) => {
+                v6 = v6.saturating_add(block_size(128, n.prefix_len()))
+            }
+            _ => {}
+        }
+    }
+    let (public4, public6) = *PUBLIC_COUNTS;
+    (v4 >= public4 || v6 >= public6) && Addresses::public_of_items(items).covers_public()
 }
+
+/// How many public addresses each family holds.
+static PUBLIC_COUNTS: LazyLock<(u128, u128)> =
+    LazyLock::new(|| (public().v4.count(), public().v6.count()));
 
 /// IPv4 ranges an Internet client cannot hold as its source address: IANA's special-purpose
 /// blocks that are not globally reachable, multicast and the reserved block (reasons in
