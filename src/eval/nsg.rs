@@ -81,6 +81,8 @@ pub struct Flow<'a> {
     pub destination: &'a Destination,
     /// Keys of the application security groups of the destination ipConfiguration.
     pub asgs: &'a [String],
+    /// The destination ipConfiguration's lower-case id, when known.
+    pub config: Option<&'a str>,
 }
 
 /// The rule that decided, with how the decision was reached.
@@ -348,6 +350,15 @@ fn destination_matches(items: &[AddressItem], flow: &Flow<'_>) -> Match {
         let m = match item {
             AddressItem::Any | AddressItem::VirtualNetwork => Match::Yes,
             AddressItem::Asg(asg) => bool_match(flow.asgs.iter().any(|a| a == asg)),
+            // Private addresses are unique in a virtual network: the address Azure gives that
+            // ipConfiguration is this flow's destination exactly when it is that one.
+            AddressItem::IpConfigAddress(config) => match flow.config {
+                Some(destination) => bool_match(destination == config),
+                None => Match::Maybe(
+                    Uncertainty::Unknown,
+                    "the destination ipConfiguration is not known".to_owned(),
+                ),
+            },
             AddressItem::Prefix(net) => match flow.destination {
                 Destination::Address(ip) => bool_match(net.contains(ip)),
                 Destination::InPrefixes(ranges) => {

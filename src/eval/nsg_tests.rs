@@ -64,6 +64,7 @@ fn from_internet(port: u16, destination: &Destination) -> Flow<'_> {
         source: &Source::Internet,
         destination,
         asgs: &[],
+        config: None,
     }
 }
 
@@ -97,6 +98,7 @@ fn default_rules_deny_the_internet_and_admit_the_vnet() {
         source: &vnet,
         destination: &dest,
         asgs: &[],
+        config: None,
     };
     let decision = decide(&n, &flow, Mode::Closed);
     assert_eq!(
@@ -160,6 +162,7 @@ fn partial_destination_prefix_for_a_dynamic_ip_is_assumed() {
         source: &Source::Internet,
         destination: &dest,
         asgs: &[],
+        config: None,
     };
     assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Deny);
     assert_eq!(decide(&n, &flow, Mode::AssumedOpen).access, Access::Allow);
@@ -169,6 +172,7 @@ fn partial_destination_prefix_for_a_dynamic_ip_is_assumed() {
         source: &Source::Internet,
         destination: &whole,
         asgs: &[],
+        config: None,
     };
     assert_eq!(decide(&n, &flow, Mode::Closed).access, Access::Allow);
 }
@@ -580,4 +584,31 @@ proptest! {
         let after = admitted(&nsg(with), port);
         prop_assert!(before.union(&after) == before, "{:?} grew to {:?}", before, after);
     }
+}
+
+/// A rule whose destination is a NIC's address before Azure assigns it covers that NIC's
+/// ipConfiguration and no other; with the destination unknown it may.
+#[test]
+fn a_nic_address_destination_covers_that_ip_configuration_only() {
+    let jump = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networkinterfaces/jump/ipconfigurations/ipconfig1";
+    let mut allow = rule("rdp-to-jump", 200, Access::Allow, "*", "3389");
+    allow.destinations = Decided::Known(vec![AddressItem::IpConfigAddress(jump.to_owned())]);
+    let n = nsg(vec![allow]);
+    let dest = Destination::InPrefixes(vec!["10.0.1.0/24".parse().unwrap()]);
+    let flow = |config: Option<&'static str>| Flow {
+        port: 3389,
+        source: &Source::Internet,
+        destination: &dest,
+        asgs: &[],
+        config,
+    };
+    for mode in Mode::ALL {
+        assert_eq!(decide(&n, &flow(Some(jump)), mode).access, Access::Allow);
+        assert_eq!(
+            decide(&n, &flow(Some("/other/ipconfigurations/x")), mode).access,
+            Access::Deny
+        );
+    }
+    assert_eq!(decide(&n, &flow(None), Mode::Open).access, Access::Allow);
+    assert_eq!(decide(&n, &flow(None), Mode::Closed).access, Access::Deny);
 }

@@ -115,6 +115,7 @@ impl<'i> SharedDecisions<'i> {
                             source: &Source::Internet,
                             destination: unknown,
                             asgs: &[],
+                            config: None,
                         };
                         ((address(nsg), port, mode), decide(nsg, &flow, mode))
                     })
@@ -158,9 +159,12 @@ fn independent_of_destination(nsg: &Nsg) -> bool {
         .iter()
         .chain(nsg.default_rules.iter())
         .all(|rule| match &rule.destinations {
-            Decided::Known(items) => items
-                .iter()
-                .all(|item| !matches!(item, AddressItem::Prefix(_) | AddressItem::Asg(_))),
+            Decided::Known(items) => items.iter().all(|item| {
+                !matches!(
+                    item,
+                    AddressItem::Prefix(_) | AddressItem::Asg(_) | AddressItem::IpConfigAddress(_)
+                )
+            }),
             Decided::Unknown(_) => true,
         })
 }

@@ -135,6 +135,7 @@ fn trace_target(inv: &Inventory, target: &Target<'_>, port: u16, source: &Source
             source,
             destination: &target.destination,
             asgs,
+            config: target.config.map(|c| c.key.as_str()),
         };
         ChainTrace::new(
             target

@@ -574,6 +574,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
                 source: &internet,
                 destination: &target.destination,
                 asgs: &config.asgs,
+                config: Some(&config.key),
             };
             let record = self.record;
             let verdict = self.chain_verdict(target, &flow, record.then_some(&mut run.evidence));
@@ -626,6 +627,7 @@ impl<'r, 'i> ModeRun<'r, 'i> {
                     source,
                     destination: &target.destination,
                     asgs: config_asgs,
+                    config: target.config.map(|c| c.key.as_str()),
                 };
                 matches!(
                     self.chain_verdict(target, &flow, None),

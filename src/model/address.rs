@@ -24,6 +24,9 @@ pub enum AddressItem {
     Prefix(IpNet),
     /// An application security group, by lower-case resource id.
     Asg(String),
+    /// The private address of one ipConfiguration (its lower-case id), as `reference()` to a
+    /// NIC gives it before Azure assigns it: whatever the address, it is that one's.
+    IpConfigAddress(String),
 }
 
 impl AddressItem {
@@ -80,7 +83,17 @@ impl AddressItem {
             Self::Prefix(net) if net.prefix_len() == net.max_prefix_len() => net.addr().to_string(),
             Self::Prefix(net) => net.to_string(),
             Self::Asg(id) => format!("asg:{}", id.rsplit('/').next().unwrap_or(id)),
+            Self::IpConfigAddress(id) => format!("private IP of {}", ip_config_label(id)),
         }
+    }
+}
+
+/// `nic/ipconfig` of an ipConfiguration id.
+fn ip_config_label(id: &str) -> String {
+    let mut parts = id.rsplit('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(config), Some(_), Some(nic)) => format!("{nic}/{config}"),
+        _ => id.to_owned(),
     }
 }
 

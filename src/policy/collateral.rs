@@ -84,6 +84,7 @@ pub fn reach(inv: &Inventory, vm: &Vm, mgmt_ports: &[u16]) -> BTreeMap<ProbeKey,
                     source,
                     destination: &target.destination,
                     asgs: &config.asgs,
+                    config: Some(&config.key),
                 };
                 let allowed = target.slots.iter().all(|slot| match slot {
                     Slot::Found(_, nsg) => decide(nsg, &flow, Mode::Open).access == Access::Allow,

@@ -165,7 +165,18 @@ pub fn port_items(set: &PortSet) -> Vec<String> {
 }
 
 fn insert_addresses(props: &mut Map<String, Value>, side: &str, items: &Decided<Vec<AddressItem>>) {
-    let Decided::Known(items) = items else {
+    // A NIC's address before Azure assigns it has no spelling a rule body can carry.
+    let written = match items {
+        Decided::Known(items)
+            if !items
+                .iter()
+                .any(|i| matches!(i, AddressItem::IpConfigAddress(_))) =>
+        {
+            Some(items)
+        }
+        _ => None,
+    };
+    let Some(items) = written else {
         props.insert(format!("{side}AddressPrefix"), json!("(unknown)"));
         return;
     };

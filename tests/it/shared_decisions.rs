@@ -80,9 +80,12 @@ fn shared_decisions_change_no_result() {
 /// that it may decide one way for one VM and another way for the next.
 fn names_a_destination(nsg: &Nsg) -> bool {
     nsg.rules.iter().any(|rule| match &rule.destinations {
-        Decided::Known(items) => items
-            .iter()
-            .any(|item| matches!(item, AddressItem::Prefix(_) | AddressItem::Asg(_))),
+        Decided::Known(items) => items.iter().any(|item| {
+            matches!(
+                item,
+                AddressItem::Prefix(_) | AddressItem::Asg(_) | AddressItem::IpConfigAddress(_)
+            )
+        }),
         Decided::Unknown(_) => false,
     })
 }
@@ -110,6 +113,7 @@ fn an_nsg_naming_a_destination_prefix_is_not_shared() {
                     source: &Source::Internet,
                     destination: &Destination::Unknown(String::new()),
                     asgs: &[],
+                    config: None,
                 };
                 for mode in Mode::ALL {
                     assert_eq!(

@@ -125,16 +125,25 @@ impl Place<'_> {
     }
 }
 
-/// The texts of a single field and its plural list, each with its place.
+/// The texts of a single field and its plural list, each with its place. A NIC's dynamic
+/// private IP (`reference()` to it) reads as [`DYNAMIC_IP`] followed by the ipConfiguration id.
 fn texts<'a>(p: &'a Node<'a>, names: [&str; 2]) -> Result<Vec<(String, Place<'a>)>, String> {
     let mut out = Vec::new();
     for name in names {
         let Some((key, raw)) = field(p, name) else {
             continue;
         };
+        if let Some(config) = raw.dynamic_ip_config() {
+            out.push((format!("{DYNAMIC_IP}{config}"), Place::Field(key)));
+            continue;
+        }
         match raw {
             Node::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
+                    if let Some(config) = item.dynamic_ip_config() {
+                        out.push((format!("{DYNAMIC_IP}{config}"), Place::Element(key, i)));
+                        continue;
+                    }
                     match decided_text(item) {
                         Some(Decided::Known(s)) => out.push((s, Place::Element(key, i))),
                         Some(Decided::Unknown(r)) => return Err(format!("{name}: {r}")),
@@ -153,6 +162,9 @@ fn texts<'a>(p: &'a Node<'a>, names: [&str; 2]) -> Result<Vec<(String, Place<'a>
     Ok(out)
 }
 
+/// Marks, in [`texts`], a NIC's dynamic private IP (a NUL never comes from a valid field).
+const DYNAMIC_IP: &str = "\u{0}dynamic-ip:";
+
 /// Source or destination items: prefixes, service tags and application security groups.
 pub fn addresses(
     rule_value: &Node,
@@ -169,6 +181,10 @@ pub fn addresses(
     };
     let mut out = Vec::with_capacity(texts.len());
     for (t, place) in &texts {
+        if let Some(config) = t.strip_prefix(DYNAMIC_IP) {
+            out.push(AddressItem::IpConfigAddress(config.to_ascii_lowercase()));
+            continue;
+        }
         match AddressItem::parse(t) {
             Ok(item) => out.push(item),
             Err(message) => {
