@@ -5,8 +5,11 @@
 //! DNAT rule translating to the ipConfiguration's address and the port. Each candidate path
 //! carries a [`Match`] saying whether it certainly exists; `vm` resolves it per mode.
 
+mod instance_ip;
+
 use std::net::IpAddr;
 
+use instance_ip::{instance_ip_sku, InstanceSku};
 use ipnet::IpNet;
 
 use super::mode::Uncertainty;
@@ -94,6 +97,9 @@ pub struct PathIn {
     pub reaches: Match,
     /// Standard SKU public IP / load balancer: closed to inbound traffic unless an NSG allows it.
     pub secure_by_default: bool,
+    /// When the input does not decide the SKU (a scale set's per-instance public IP): how
+    /// unsure `secure_by_default` is and why. It matters only when no NSG filters the path.
+    pub sku_doubt: Option<(Uncertainty, String)>,
     /// For DNAT: the source the VM sees (the firewall's SNAT address).
     pub firewall_source: Option<Source>,
     /// Where the rule or resource is declared.
@@ -110,12 +116,22 @@ pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -
 }
 
 /// The path through the ipConfiguration's own public IP, when it has one: the same for every
-/// port (a VM's evaluation finds it once and shares it across its ports).
+/// port (a VM's evaluation finds it once and shares it across its ports). A scale set's
+/// per-instance public IP takes its SKU as [`instance_ip_sku`] decides it.
 pub(crate) fn public_path(inv: &Inventory, config: &IpConfig, label: &Arc<str>) -> Option<PathIn> {
-    config
-        .public_ip
-        .as_ref()
-        .map(|public| public_ip_path(inv, public, label))
+    let public = config.public_ip.as_ref()?;
+    let mut path = public_ip_path(inv, public, label);
+    if let Some(instance) = &config.instance_public_ip {
+        match instance_ip_sku(inv, instance, config) {
+            InstanceSku::Decided(secure) => path.secure_by_default = secure,
+            InstanceSku::Undecided(level, why) => {
+                // The open side is taken, and said: Basic is open without an NSG.
+                path.secure_by_default = false;
+                path.sku_doubt = Some((level, why));
+            }
+        }
+    }
+    Some(path)
 }
 
 /// The paths to `port` on the ipConfiguration labelled `label` (`nic/ipconfig`) other than
@@ -179,6 +195,7 @@ fn base(kind: PathKind, label: &Arc<str>, via: &str, via_id: &str) -> PathIn {
         internet_wide: Match::Yes,
         reaches: Match::Yes,
         secure_by_default: false,
+        sku_doubt: None,
         firewall_source: None,
         origin: None,
     }

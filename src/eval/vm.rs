@@ -636,7 +636,11 @@ impl<'r, 'i> ModeRun<'r, 'i> {
             }
             _ => match verdict {
                 NsgVerdict::Allow => true,
-                NsgVerdict::Unfiltered => !path.secure_by_default,
+                // An undecided SKU (a scale set's instance IP) is open only as Basic.
+                NsgVerdict::Unfiltered => match &path.sku_doubt {
+                    Some((level, why)) => self.resolve(&Match::Maybe(*level, why.clone())),
+                    None => !path.secure_by_default,
+                },
                 _ => false,
             },
         }

@@ -2,9 +2,9 @@
 
 use crate::json::node::{Node, NULL};
 
-use super::access::{get_ci, items, props, reference_id, text};
+use super::access::{decided_id, get_ci, items, props, reference_id, text};
 use super::network::{ip_configs, undecided_ip_config, UNDECIDED_IP_CONFIG};
-use super::types::{Decided, JitPolicy, JitPolicyVm, Nic, OsType, Vm, VmKind};
+use super::types::{Decided, InstancePublicIp, JitPolicy, JitPolicyVm, Nic, OsType, Vm, VmKind};
 use crate::source::Origin;
 
 /// What the builder needs to know about a resource besides its JSON.
@@ -35,7 +35,7 @@ pub fn vm(d: &Declared<'_>) -> Vm {
         if undecided_network(("properties", p), network, "networkInterfaces").is_some() {
             Vec::new()
         } else {
-            inline_nic_configs(d.id, ("properties", p), &d.origin)
+            inline_nic_configs(d.id, ("properties", p), &d.origin, None)
         };
     Vm {
         id: d.id.to_owned(),
@@ -58,6 +58,8 @@ pub fn vm(d: &Declared<'_>) -> Vm {
 pub fn vmss(d: &Declared<'_>) -> Vm {
     let p = props(d.value);
     let profile = get_ci(p, "virtualMachineProfile").unwrap_or(&NULL);
+    let flexible = matches!(text(p, "orchestrationMode"),
+        Some(Decided::Known(mode)) if mode.eq_ignore_ascii_case("flexible"));
     Vm {
         id: d.id.to_owned(),
         name: d.name.to_owned(),
@@ -65,7 +67,12 @@ pub fn vmss(d: &Declared<'_>) -> Vm {
         kind: VmKind::VirtualMachineScaleSet,
         os: os_type(profile),
         nic_ids: Vec::new(),
-        inline_nics: inline_nic_configs(d.id, ("virtualMachineProfile", profile), &d.origin),
+        inline_nics: inline_nic_configs(
+            d.id,
+            ("virtualMachineProfile", profile),
+            &d.origin,
+            Some(flexible),
+        ),
         tags: tags(d.value),
         power_state: None,
         location: super::location_of(d.value),
@@ -112,8 +119,15 @@ fn undecided_network(owner: (&str, &Node), network: &Node, field: &str) -> Optio
 
 /// A scale set's NIC configurations. An undecided list (or entry) becomes one NIC
 /// configuration with an undecided ipConfiguration (see [`ip_configs`]), so its verdicts are
-/// unknown with the reason instead of decided with no network interface.
-fn inline_nic_configs(owner_id: &str, profile: (&str, &Node), origin: &Origin) -> Vec<Nic> {
+/// unknown with the reason instead of decided with no network interface. `scale_set` is
+/// `Some(flexible)` for a scale set (whose per-instance public IPs get their SKU as
+/// [`instance_public_ip`] reads it), `None` for a VM.
+fn inline_nic_configs(
+    owner_id: &str,
+    profile: (&str, &Node),
+    origin: &Origin,
+    scale_set: Option<bool>,
+) -> Vec<Nic> {
     let network = get_ci(profile.1, "networkProfile").unwrap_or(&NULL);
     let undecided = |why: String| {
         let id = format!("{owner_id}/networkInterfaceConfigurations/{UNDECIDED_IP_CONFIG}");
@@ -143,9 +157,21 @@ fn inline_nic_configs(owner_id: &str, profile: (&str, &Node), origin: &Origin) -
             let cp = props(config);
             let mut ip_configs = ip_configs(&id, cp);
             for (ip, c) in ip_configs.iter_mut().zip(items(cp, "ipConfigurations")) {
-                if get_ci(props(c), "publicIPAddressConfiguration").is_some() {
-                    ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
+                let config = match get_ci(props(c), "publicIPAddressConfiguration") {
+                    None | Some(Node::Null) => continue,
+                    Some(config) => config,
+                };
+                if let Some(reason) = config.unknown_reason() {
+                    // Whether the instances get a public IP at all is not decided.
+                    ip.public_ip = Some(Decided::Unknown(format!(
+                        "publicIPAddressConfiguration of ipConfiguration '{}' is undecided: {reason}",
+                        ip.name
+                    )));
+                    continue;
                 }
+                ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
+                ip.instance_public_ip = scale_set
+                    .map(|flexible| Box::new(instance_public_ip(config, props(c), flexible)));
             }
             Nic {
                 id,
@@ -156,6 +182,62 @@ fn inline_nic_configs(owner_id: &str, profile: (&str, &Node), origin: &Origin) -
             }
         })
         .collect()
+}
+
+/// What may decide the SKU of a scale set's per-instance public IP: the configuration
+/// `config` itself (`sku`, `publicIPPrefix`), and whether the load-balancer references of its
+/// ipConfiguration (properties `ip`) are decided. `null` is taken as absent, as Azure does.
+fn instance_public_ip(config: &Node, ip: &Node, flexible: bool) -> InstancePublicIp {
+    let p = props(config);
+    let sku = match get_ci(config, "sku") {
+        None | Some(Node::Null) => None,
+        Some(node) => match node.unknown_reason() {
+            Some(reason) => Some(Decided::Unknown(reason.to_owned())),
+            None => text(node, "name"),
+        },
+    };
+    let prefix = match get_ci(p, "publicIPPrefix") {
+        None | Some(Node::Null) => None,
+        Some(node) => match node.unknown_reason() {
+            Some(reason) => Some(Decided::Unknown(reason.to_owned())),
+            // A prefix whose id is undecided is still a prefix.
+            None => Some(match get_ci(node, "id").and_then(|id| decided_id(id)) {
+                Some(Decided::Known(id)) => Decided::Known(id),
+                _ => Decided::Known("(a public IP prefix whose id is undecided)".to_owned()),
+            }),
+        },
+    };
+    let lb_undecided = [
+        "loadBalancerBackendAddressPools",
+        "loadBalancerInboundNatPools",
+        "loadBalancerInboundNatRules",
+    ]
+    .iter()
+    .find_map(|field| {
+        let list = get_ci(ip, field)?;
+        let reason = list.unknown_reason().map(str::to_owned).or_else(|| {
+            list.as_array()?.iter().find_map(|entry| {
+                let id = match entry {
+                    Node::String(_) => entry,
+                    other => get_ci(other, "id")?,
+                };
+                id.unknown_reason().map(str::to_owned)
+            })
+        })?;
+        Some(format!(
+            "its ipConfiguration's {field} is undecided: {reason}"
+        ))
+    });
+    InstancePublicIp {
+        name: get_ci(config, "name")
+            .and_then(Node::as_str)
+            .unwrap_or("publicIPAddressConfiguration")
+            .to_owned(),
+        sku,
+        prefix,
+        lb_undecided,
+        flexible,
+    }
 }
 
 fn os_type(p: &Node) -> Option<OsType> {

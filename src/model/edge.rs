@@ -103,6 +103,7 @@ pub fn load_balancer(id: &str, name: &str, value: &Node, origin: Origin) -> Load
         rules,
         pool_members,
         sku: super::network::sku_name(value),
+        sku_undecided: super::network::sku_undecided(value),
         origin,
     }
 }

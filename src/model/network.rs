@@ -353,6 +353,7 @@ pub fn undecided_ip_config(nic_id: &str, why: String) -> IpConfig {
         subnet: Some(Decided::Unknown(why.clone())),
         private_ip: PrivateIp::Unknown(why),
         public_ip: None,
+        instance_public_ip: None,
         backend_pools: Vec::new(),
         nat_rules: Vec::new(),
         nat_pools: Vec::new(),
@@ -386,6 +387,7 @@ pub fn ip_config(nic_id: &str, value: &Node) -> IpConfig {
         subnet: reference_id(p, "subnet"),
         private_ip: private_ip(p),
         public_ip: reference_id(p, "publicIPAddress"),
+        instance_public_ip: None,
         backend_pools: reference_keys(p, "loadBalancerBackendAddressPools"),
         nat_rules: reference_keys(p, "loadBalancerInboundNatRules"),
         nat_pools: reference_keys(p, "loadBalancerInboundNatPools"),
@@ -440,6 +442,18 @@ pub fn route(value: &Node) -> Route {
         prefix: known("addressPrefix").unwrap_or_default(),
         next_hop_type: known("nextHopType").unwrap_or_default(),
         next_hop: super::edge::address_field(p, "nextHopIpAddress"),
+    }
+}
+
+/// Why `sku.name` of a resource is not decided, when it is written but undecided.
+pub fn sku_undecided(value: &Node) -> Option<String> {
+    let sku = get_ci(value, "sku")?;
+    if let Some(reason) = sku.unknown_reason() {
+        return Some(reason.to_owned());
+    }
+    match text(sku, "name") {
+        Some(Decided::Unknown(reason)) => Some(reason),
+        _ => None,
     }
 }
 

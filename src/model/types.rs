@@ -131,6 +131,8 @@ pub struct IpConfig {
     pub private_ip: PrivateIp,
     /// Public IP link (or, for scale sets, a public IP configuration).
     pub public_ip: Option<Decided<String>>,
+    /// For a scale set's per-instance public IP: what may decide its SKU.
+    pub instance_public_ip: Option<Box<InstancePublicIp>>,
     /// Load balancer backend pools (keys).
     pub backend_pools: Vec<String>,
     /// Load balancer inbound NAT rules (keys).
@@ -139,6 +141,26 @@ pub struct IpConfig {
     pub nat_pools: Vec<String>,
     /// Application security groups (keys).
     pub asgs: Vec<String>,
+}
+
+/// A scale set's per-instance public IP (`publicIPAddressConfiguration` of an
+/// ipConfiguration): no public IP resource is declared, so its SKU comes from the
+/// configuration itself, a public IP prefix it draws from, or the load balancers the
+/// ipConfiguration sits behind (evaluated in `eval::paths`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstancePublicIp {
+    /// The configuration's name.
+    pub name: String,
+    /// `sku.name`, when given.
+    pub sku: Option<Decided<String>>,
+    /// `publicIPPrefix`, when given: its id (unknown when the id is not decided, the prefix
+    /// is still there), or why the input does not decide whether there is one.
+    pub prefix: Option<Decided<String>>,
+    /// Why the ipConfiguration's load-balancer references are not (all) decided, when they
+    /// are not: a load balancer that decides the SKU may be missing from them.
+    pub lb_undecided: Option<String>,
+    /// The scale set's `orchestrationMode` is `Flexible` (no Basic load balancer there).
+    pub flexible: bool,
 }
 
 /// A network interface (or a scale set's inline NIC configuration).
@@ -256,6 +278,8 @@ pub struct LoadBalancer {
     pub pool_members: Vec<(String, String)>,
     /// SKU name (`Basic`, `Standard`, `Gateway`), when the input has it.
     pub sku: Option<String>,
+    /// Why the SKU is not decided, when it is written but the input does not decide it.
+    pub sku_undecided: Option<String>,
     /// Declaration.
     pub origin: Origin,
 }

@@ -27,6 +27,7 @@ mod fixtures;
 mod fuzz;
 mod hostile;
 mod html;
+mod instance_ips;
 mod invariants;
 mod json_report;
 mod layout;
