@@ -18,8 +18,9 @@ use rayon::prelude::*;
 
 pub use message::Message;
 
+pub(crate) use crate::classify::established;
 use crate::classify::{port_name, VmResult};
-use crate::eval::paths::PathKind;
+use crate::eval::paths::{PathIn, PathKind};
 use crate::eval::vm::PortEvaluation;
 use crate::eval::Confidence;
 use crate::source::Origin;
@@ -236,22 +237,34 @@ fn port_label(port: u16) -> String {
     format!("port {port} ({})", port_name(port))
 }
 
-/// Paths of `kind` that reach the port: `'via' rule 'name' (frontend)`.
+/// `'via' rule 'name' (frontend)`.
+fn path_label(p: &PathIn) -> Message {
+    let mut message = Message::default();
+    message.words("'").value(&p.via).words("'");
+    if let Some(rule) = &p.rule {
+        message.words(" rule '").value(rule.as_str()).words("'");
+    }
+    if let Some(front) = &p.frontend {
+        message.words(" (").value(front).words(")");
+    }
+    message
+}
+
+/// Paths of `kind` that reach the port, established ones only (see [`established`]).
 fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
     port.paths
         .iter()
-        .filter(|(p, reaches)| *reaches && p.kind == kind)
-        .map(|(p, _)| {
-            let mut message = Message::default();
-            message.words("'").value(&p.via).words("'");
-            if let Some(rule) = &p.rule {
-                message.words(" rule '").value(rule.as_str()).words("'");
-            }
-            if let Some(front) = &p.frontend {
-                message.words(" (").value(front).words(")");
-            }
-            message
-        })
+        .filter(|(p, reaches)| *reaches && p.kind == kind && established(p))
+        .map(|(p, _)| path_label(p))
+        .collect()
+}
+
+/// Paths of `kind` that reach the port only in the fail-safe reading: they may exist.
+fn maybe_reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
+    port.paths
+        .iter()
+        .filter(|(p, reaches)| *reaches && p.kind == kind && !established(p))
+        .map(|(p, _)| path_label(p))
         .collect()
 }
 
