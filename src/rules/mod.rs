@@ -6,6 +6,7 @@
 //! by SARIF, HTML and `jitscan explain`. Rules read classified VMs only: never files, never
 //! NSGs directly.
 
+mod admin_rule;
 mod broad_source;
 mod dnat;
 mod exposed_without_nsg;
@@ -87,13 +88,14 @@ impl Default for Settings {
 }
 
 /// Every rule, in id order.
-pub static REGISTRY: [&Rule; 6] = [
+pub static REGISTRY: [&Rule; 7] = [
     &open_port::RULE,
     &exposed_without_nsg::RULE,
     &load_balancer::RULE,
     &dnat::RULE,
     &undecidable::RULE,
     &broad_source::RULE,
+    &admin_rule::RULE,
 ];
 
 /// Looks a rule up by id or name (case-insensitive).
@@ -259,8 +261,30 @@ fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
         .collect()
 }
 
+/// The paths `select` picks for the port, every kind in turn, each as `kind 'via' ...`.
+pub(super) fn kinds_of(
+    port: &PortEvaluation,
+    select: fn(&PortEvaluation, PathKind) -> Vec<Message>,
+) -> Vec<Message> {
+    [
+        PathKind::PublicIp,
+        PathKind::LoadBalancerNat,
+        PathKind::LoadBalancerRule,
+        PathKind::FirewallDnat,
+    ]
+    .iter()
+    .flat_map(|k| {
+        select(port, *k).into_iter().map(move |p| {
+            let mut path = Message::default();
+            path.words(k.as_str()).words(" ").append(&p);
+            path
+        })
+    })
+    .collect()
+}
+
 /// Paths of `kind` that reach the port only in the fail-safe reading: they may exist.
-fn maybe_reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
+pub(super) fn maybe_reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
     port.paths
         .iter()
         .filter(|(p, reaches)| *reaches && p.kind == kind && !established(p))

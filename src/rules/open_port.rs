@@ -1,9 +1,9 @@
 //! JIT001 mgmt-port-open-to-internet: the JIT recommendation itself.
 
-use super::{maybe_reaching, port_label, reaching, related_for, Finding, Level, Message, Rule};
+use super::{
+    kinds_of, maybe_reaching, port_label, reaching, related_for, Finding, Level, Message, Rule,
+};
 use crate::classify::{Classification, VmResult};
-use crate::eval::paths::PathKind;
-use crate::eval::vm::PortEvaluation;
 use crate::eval::{Confidence, NsgLevel};
 use crate::model::Access;
 
@@ -61,26 +61,4 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
             finding
         })
         .collect()
-}
-
-/// The paths `select` picks for the port, every kind in turn, each as `kind 'via' ...`.
-fn kinds_of(
-    port: &PortEvaluation,
-    select: fn(&PortEvaluation, PathKind) -> Vec<Message>,
-) -> Vec<Message> {
-    [
-        PathKind::PublicIp,
-        PathKind::LoadBalancerNat,
-        PathKind::LoadBalancerRule,
-        PathKind::FirewallDnat,
-    ]
-    .iter()
-    .flat_map(|k| {
-        select(port, *k).into_iter().map(move |p| {
-            let mut path = Message::default();
-            path.words(k.as_str()).words(" ").append(&p);
-            path
-        })
-    })
-    .collect()
 }
