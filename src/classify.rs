@@ -6,6 +6,8 @@
 //! Takes evaluated facts; never reads files and never evaluates rules itself.
 
 use crate::eval::mode::Uncertainty;
+use crate::eval::nsg::Match;
+use crate::eval::paths::PathIn;
 use crate::eval::vm::{judge, ModeFacts, PortEvaluation};
 use crate::eval::{ClassificationInput, Confidence, Judged, NsgVerdict};
 use crate::model::{OsType, VmKind};
@@ -172,9 +174,18 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         .map(|facts| classify_mode(&input, facts));
     let judged = judge(runs, &input.uncertain);
     let (classification, reason_code) = judged.value;
-    // The reason and the firewall are the open run's, the outcome reported.
+    // The reason is the open run's, the outcome reported (a port that may be open says so).
+    // The firewall in front is the open run's too when the classification is undecidable (the
+    // fail-safe); otherwise the run that resolves only unknown facts closed tells it, so a
+    // firewall that may forward (its policy rules not in the input) is not stated as one in
+    // front of a VM whose classification does not depend on it.
     let open = &input.modes.open;
-    let reason = reason_text(&input, reason_code, open);
+    let firewall = if judged.confidence == Confidence::Unknown {
+        open.firewall_in_front.as_ref()
+    } else {
+        input.modes.assumed_open.firewall_in_front.as_ref()
+    };
+    let reason = reason_text(&input, reason_code, open, firewall);
     let vm = input.vm;
     VmResult {
         id: vm.id.clone(),
@@ -191,7 +202,7 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         reason_code,
         reason,
         jit_policy: input.jit.map(|p| p.name.clone()),
-        firewall_in_front: open.firewall_in_front.clone(),
+        firewall_in_front: firewall.cloned(),
         ports: input.ports,
         missing: input.missing,
         assumptions: vm.assumptions.clone(),
@@ -202,7 +213,12 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
     }
 }
 
-fn reason_text(input: &ClassificationInput<'_>, code: ReasonCode, facts: &ModeFacts) -> String {
+fn reason_text(
+    input: &ClassificationInput<'_>,
+    code: ReasonCode,
+    facts: &ModeFacts,
+    firewall: Option<&String>,
+) -> String {
     match code {
         ReasonCode::JitEnabled => format!(
             "JIT VM access is enabled: policy '{}' covers this VM",
@@ -215,7 +231,7 @@ fn reason_text(input: &ClassificationInput<'_>, code: ReasonCode, facts: &ModeFa
             format!("management port open to the Internet: {}", parts.join("; "))
         }
         ReasonCode::ManagementPortsClosed => {
-            let guard = facts.firewall_in_front.clone().map_or_else(|| "its network security groups".to_owned(), |f| format!("its network security groups and {f}"));
+            let guard = firewall.map_or_else(|| "its network security groups".to_owned(), |f| format!("its network security groups and {f}"));
             format!("no management port is open to the Internet: {guard} leave every one closed")
         }
     }
@@ -256,24 +272,30 @@ fn describe_open_port(port: &PortEvaluation) -> String {
     } else if port.nsg_verdict.value == NsgVerdict::Unfiltered {
         text.push_str(" — no NSG filters it");
     }
-    let reaching: Vec<String> = port
-        .paths
-        .iter()
-        .filter(|(_, reaches)| *reaches)
-        .map(|(p, _)| {
-            format!(
-                "{} '{}'{}",
-                p.kind.as_str(),
-                p.via,
-                p.rule
-                    .as_ref()
-                    .map(|r| format!(" rule '{r}'"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    if !reaching.is_empty() {
-        text.push_str(&format!("; reachable via {}", dedup(reaching).join(", ")));
+    // A path that exists only in the fail-safe reading (its own existence unknown) is one
+    // that may reach, never stated as reaching.
+    let reaching = |stated: bool| -> Vec<String> {
+        port.paths
+            .iter()
+            .filter(|(p, reaches)| *reaches && established(p) == stated)
+            .map(|(p, _)| {
+                format!(
+                    "{} '{}'{}",
+                    p.kind.as_str(),
+                    p.via,
+                    p.rule
+                        .as_ref()
+                        .map(|r| format!(" rule '{r}'"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    for (established, words) in [(true, "reachable via"), (false, "may be reachable via")] {
+        let paths = reaching(established);
+        if !paths.is_empty() {
+            text.push_str(&format!("; {words} {}", dedup(paths).join(", ")));
+        }
     }
     text
 }
@@ -282,6 +304,16 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     items.retain(|i| seen.insert(i.clone()));
     items
+}
+
+/// Whether a path's own existence rests on nothing the input leaves unknown. The reported
+/// paths are the fail-safe (open) reading's, where a path that may exist reaches: a finding
+/// states such a path only as one that *may* reach (a firewall whose policy rules are not in
+/// the input, a load balancer frontend outside it, a DNAT rule with undecided sources). An
+/// assumed path (a dynamic address inferred) is stated, with the finding's confidence.
+pub fn established(path: &PathIn) -> bool {
+    let unknown = |m: &Match| matches!(m, Match::Maybe(Uncertainty::Unknown, _));
+    !unknown(&path.reaches) && !unknown(&path.internet_wide)
 }
 
 /// Uncertainty name for reasons.

@@ -11,12 +11,15 @@
 //! something else, the one that changes least, and the plan lists what (see `collateral`).
 //! A VM with no NSG on a path in gets one for its NIC; a firewall DNAT rule to it is removed.
 //! Targets are unhealthy VMs without JIT and VMs that the Internet reaches with no NSG at all.
+//! A port an AlwaysAllow security admin rule (Azure Virtual Network Manager) opens gets no
+//! edit: that rule acts before every NSG rule, so a note names it, its network manager and
+//! what to change there, and the plan stays unproven.
 //!
 //! The proof applies every change of the environment to the model and re-evaluates every VM:
 //! each target must come out with no management port open, and every other difference must
 //! be listed by a plan, or the plan is not proven.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -26,7 +29,7 @@ use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_nam
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
 use crate::eval::paths::{PathKind, PathRule};
 use crate::eval::vm::{targets_of, Slot};
-use crate::eval::{evaluate_vm, Confidence, NsgVerdict};
+use crate::eval::{evaluate_vm, Confidence, NsgEvidence, NsgLevel, NsgVerdict};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
@@ -240,6 +243,10 @@ impl Planner<'_> {
     ) -> Vec<(Change, Vec<String>)> {
         let mut out: Vec<(Change, Vec<String>)> = Vec::new();
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        // Security admin rules that open ports, with the ports: no NSG edit closes them.
+        // Whether one of them is open for certain (or assumed), not only maybe.
+        let mut admin: BTreeMap<(String, String), (&NsgEvidence, BTreeSet<u16>, bool)> =
+            BTreeMap::new();
         for evaluation in result
             .ports
             .iter()
@@ -269,6 +276,14 @@ impl Planner<'_> {
                 .iter()
                 .filter(|e| e.access == Access::Allow && !e.default_rule)
             {
+                if entry.level == NsgLevel::NetworkManager {
+                    let opened = admin
+                        .entry((key(&entry.nsg_id), entry.rule.to_string()))
+                        .or_insert_with(|| (entry, BTreeSet::new(), false));
+                    opened.1.insert(evaluation.port);
+                    opened.2 |= evaluation.open.value;
+                    continue;
+                }
                 if !seen.insert((key(&entry.nsg_id), entry.rule.to_string())) {
                     continue;
                 }
@@ -283,6 +298,11 @@ impl Planner<'_> {
                 }
             }
         }
+        notes.extend(
+            admin
+                .values()
+                .map(|(entry, ports, established)| admin_rule_note(entry, ports, *established)),
+        );
         out
     }
 
@@ -446,6 +466,37 @@ impl Planner<'_> {
             })
             .collect()
     }
+}
+
+/// What to say of a port an AlwaysAllow security admin rule opens (the only allowing admin
+/// rule that is evidence): no NSG edit closes it, and the admin rule's edit is not one jitscan
+/// can prove (who else it serves, and its commit, are outside what the plan re-evaluates).
+fn admin_rule_note(entry: &NsgEvidence, ports: &BTreeSet<u16>, established: bool) -> String {
+    // The evidence names the rule collection as `manager/configuration/collection`.
+    let place = entry.nsg.as_ref();
+    let mut parts = place.splitn(3, '/');
+    let manager = parts.next().unwrap_or(place);
+    let configuration = parts.next();
+    let priority = entry
+        .priority
+        .map_or_else(|| "unknown".to_owned(), |p| p.to_string());
+    // Ports open only in the fail-safe reading: the input does not show the rule in effect.
+    let (verb, may, place_of) = if established {
+        ("are opened", "", "")
+    } else {
+        (
+            "may be opened",
+            " (the input does not decide whether it is in effect there)",
+            "where it is in effect, ",
+        )
+    };
+    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+    format!(
+        "port(s) {} {verb} by AlwaysAllow security admin rule '{}' (priority {priority}) of rule collection '{place}' of Azure Virtual Network Manager '{manager}'{may}. Security admin rules are evaluated before any NSG rule, and an AlwaysAllow rule delivers the traffic without NSG evaluation: {place_of}no NSG change closes them, and neither does a JIT policy (JIT's deny rules are NSG rules; once deployed, Defender reports the VM healthy while they stay open, see JIT007). The fix is on the network manager: change the rule's access to Allow (the NSGs then decide, and JIT can work) or Deny, narrow its sources or destination ports, or delete it, then deploy (commit) security admin configuration '{}' again to the VM's region; it may serve other virtual networks of its network groups, so jitscan does not propose this edit and the plan stays unproven",
+        ports.join(", "),
+        entry.rule,
+        configuration.unwrap_or(place),
+    )
 }
 
 fn remove_dnat_change(path: &crate::eval::paths::PathIn, rule: &str, port: u16) -> Change {

@@ -1,4 +1,4 @@
-//! REPORT: the JSON report, schema version 2 (`src/report/report.schema.json`).
+//! REPORT: the JSON report, schema version 3 (`src/report/report.schema.json`).
 //!
 //! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
@@ -18,7 +18,7 @@ use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -38,7 +38,7 @@ struct Head<'a> {
     missing_references: Vec<MissingEntry>,
 }
 
-/// Where the suppressions came from (schema version 2).
+/// Where the suppressions came from (since schema version 2).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SuppressionSources<'a> {

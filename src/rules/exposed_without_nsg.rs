@@ -45,7 +45,9 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
             let via: Vec<Message> = port
                 .paths
                 .iter()
-                .filter(|(_, r)| *r)
+                // The paths established to reach it: one that only may (an unknown frontend) is
+                // no part of what is stated.
+                .filter(|(p, r)| *r && super::established(p))
                 .map(|(p, _)| {
                     let mut m = Message::default();
                     m.words(p.kind.as_str())

@@ -6,6 +6,7 @@
 //! by SARIF, HTML and `jitscan explain`. Rules read classified VMs only: never files, never
 //! NSGs directly.
 
+mod admin_rule;
 mod broad_source;
 mod dnat;
 mod exposed_without_nsg;
@@ -18,8 +19,9 @@ use rayon::prelude::*;
 
 pub use message::Message;
 
+pub(crate) use crate::classify::established;
 use crate::classify::{port_name, VmResult};
-use crate::eval::paths::PathKind;
+use crate::eval::paths::{PathIn, PathKind};
 use crate::eval::vm::PortEvaluation;
 use crate::eval::Confidence;
 use crate::source::Origin;
@@ -86,13 +88,14 @@ impl Default for Settings {
 }
 
 /// Every rule, in id order.
-pub static REGISTRY: [&Rule; 6] = [
+pub static REGISTRY: [&Rule; 7] = [
     &open_port::RULE,
     &exposed_without_nsg::RULE,
     &load_balancer::RULE,
     &dnat::RULE,
     &undecidable::RULE,
     &broad_source::RULE,
+    &admin_rule::RULE,
 ];
 
 /// Looks a rule up by id or name (case-insensitive).
@@ -236,22 +239,56 @@ fn port_label(port: u16) -> String {
     format!("port {port} ({})", port_name(port))
 }
 
-/// Paths of `kind` that reach the port: `'via' rule 'name' (frontend)`.
+/// `'via' rule 'name' (frontend)`.
+fn path_label(p: &PathIn) -> Message {
+    let mut message = Message::default();
+    message.words("'").value(&p.via).words("'");
+    if let Some(rule) = &p.rule {
+        message.words(" rule '").value(rule.as_str()).words("'");
+    }
+    if let Some(front) = &p.frontend {
+        message.words(" (").value(front).words(")");
+    }
+    message
+}
+
+/// Paths of `kind` that reach the port, established ones only (see [`established`]).
 fn reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
     port.paths
         .iter()
-        .filter(|(p, reaches)| *reaches && p.kind == kind)
-        .map(|(p, _)| {
-            let mut message = Message::default();
-            message.words("'").value(&p.via).words("'");
-            if let Some(rule) = &p.rule {
-                message.words(" rule '").value(rule.as_str()).words("'");
-            }
-            if let Some(front) = &p.frontend {
-                message.words(" (").value(front).words(")");
-            }
-            message
+        .filter(|(p, reaches)| *reaches && p.kind == kind && established(p))
+        .map(|(p, _)| path_label(p))
+        .collect()
+}
+
+/// The paths `select` picks for the port, every kind in turn, each as `kind 'via' ...`.
+pub(super) fn kinds_of(
+    port: &PortEvaluation,
+    select: fn(&PortEvaluation, PathKind) -> Vec<Message>,
+) -> Vec<Message> {
+    [
+        PathKind::PublicIp,
+        PathKind::LoadBalancerNat,
+        PathKind::LoadBalancerRule,
+        PathKind::FirewallDnat,
+    ]
+    .iter()
+    .flat_map(|k| {
+        select(port, *k).into_iter().map(move |p| {
+            let mut path = Message::default();
+            path.words(k.as_str()).words(" ").append(&p);
+            path
         })
+    })
+    .collect()
+}
+
+/// Paths of `kind` that reach the port only in the fail-safe reading: they may exist.
+pub(super) fn maybe_reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
+    port.paths
+        .iter()
+        .filter(|(p, reaches)| *reaches && p.kind == kind && !established(p))
+        .map(|(p, _)| path_label(p))
         .collect()
 }
 

@@ -1,8 +1,9 @@
 //! JIT001 mgmt-port-open-to-internet: the JIT recommendation itself.
 
-use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
+use super::{
+    kinds_of, maybe_reaching, port_label, reaching, related_for, Finding, Level, Message, Rule,
+};
 use crate::classify::{Classification, VmResult};
-use crate::eval::paths::PathKind;
 use crate::eval::{Confidence, NsgLevel};
 use crate::model::Access;
 
@@ -43,18 +44,17 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 }
                 message.words(": ").words(e.level.as_str()).words(" NSG '").value(&e.nsg).words("' rule '").value(&e.rule).words(&format!("' (priority {priority}) allows it"));
             }
-            let paths: Vec<Message> = [PathKind::PublicIp, PathKind::LoadBalancerNat, PathKind::LoadBalancerRule, PathKind::FirewallDnat]
-                .iter()
-                .flat_map(|k| reaching(port, *k).into_iter().map(move |p| {
-                    let mut path = Message::default();
-                    path.words(k.as_str()).words(" ").append(&p);
-                    path
-                }))
-                .collect();
-            if paths.is_empty() {
+            let paths = kinds_of(port, reaching);
+            // A path that exists only in the fail-safe reading is said to be one that may.
+            let maybe = kinds_of(port, maybe_reaching);
+            if paths.is_empty() && maybe.is_empty() {
                 message.words("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
-            } else {
+            }
+            if !paths.is_empty() {
                 message.words("; reachable via ").append(&Message::join(&paths, ", "));
+            }
+            if !maybe.is_empty() {
+                message.words("; may be reachable via ").append(&Message::join(&maybe, ", "));
             }
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             finding.related = related_for(port);

@@ -126,3 +126,66 @@ fn admin_rule_reports_validate_against_the_schema() {
         errors.join("\n")
     );
 }
+
+fn findings_of<'a>(report: &'a Value, rule: &str, vm: &str) -> Vec<&'a Value> {
+    let id = report["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == vm)
+        .unwrap()["id"]
+        .clone();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == rule && f["vmId"] == id)
+        .collect()
+}
+
+/// A VM a JIT policy covers stays healthy (Defender's rule: JIT enabled), but an AlwaysAllow
+/// admin rule opens 22 ahead of every NSG rule, JIT's deny rules included: JIT007 says so,
+/// naming the policy and the admin rule; the VM outside the group gets nothing.
+#[test]
+fn an_always_allow_rule_over_a_jit_covered_vm_says_jit_is_bypassed() {
+    let report = report("always-allow-ssh-bypasses-jit.json");
+    let vm = report["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "vm-jump")
+        .unwrap();
+    assert_eq!(vm["classification"], "healthy");
+    assert_eq!(vm["reasonCode"], "jitEnabled");
+    let found = findings_of(&report, "JIT007", "vm-jump");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["port"], 22);
+    assert_eq!(found[0]["confidence"], "certain");
+    let message = found[0]["message"].as_str().unwrap();
+    for said in [
+        "is covered by JIT policy 'westeurope/default', but its port 22 (SSH) is open to the Internet",
+        "AlwaysAllow security admin rule 'always-allow-ssh' (priority 5) of 'avnm-ops/sac-ops/rc-break-glass'",
+        "no NSG rule and no JIT policy",
+        "reachable via publicIp 'pip-vm-jump'",
+    ] {
+        assert!(message.contains(said), "{said:?} not in {message}");
+    }
+    assert!(findings_of(&report, "JIT007", "vm-app").is_empty());
+    assert!(findings_of(&report, "JIT001", "vm-jump").is_empty());
+}
+
+/// Where the input does not show the AlwaysAllow rule in effect, JIT007 says the port may be
+/// open, with the reason, and never states it.
+#[test]
+fn an_always_allow_rule_that_may_not_apply_is_said_to_maybe_bypass() {
+    let report = report("group-members-not-in-input.json");
+    let found = findings_of(&report, "JIT007", "vm-members-unknown");
+    assert_eq!(found.len(), 3, "{found:?}");
+    for f in found {
+        let message = f["message"].as_str().unwrap();
+        assert_eq!(f["confidence"], "unknown", "{message}");
+        assert!(message.contains("may be open to the Internet"), "{message}");
+        assert!(message.contains("network group"), "{message}");
+        assert!(!message.contains("is open to the Internet"), "{message}");
+    }
+}

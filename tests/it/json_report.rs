@@ -57,7 +57,11 @@ fn same_input_gives_byte_identical_reports() {
 #[test]
 fn every_finding_matches_its_rules_declared_metadata() {
     let options = ScanOptions {
-        paths: vec![root().join("fixtures/arm"), root().join("fixtures/exports")],
+        paths: vec![
+            root().join("fixtures/arm"),
+            root().join("fixtures/exports"),
+            root().join("fixtures/avnm"),
+        ],
         ..ScanOptions::default()
     };
     let result = scan(&options);

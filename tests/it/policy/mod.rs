@@ -2,6 +2,7 @@
 //! Microsoft.Security/locations/jitNetworkAccessPolicies (2020-01-01), and the remediation
 //! plan is proven by re-evaluation, where a naive deny at priority 4096 is not.
 
+mod admin_rules;
 mod cli;
 mod remediation_cases;
 pub mod schema;
