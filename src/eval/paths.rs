@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::addresses::items_cover_public;
 use super::mode::Uncertainty;
 use super::nsg::{Match, Source};
 use super::shared::DnatIndex;
@@ -88,7 +89,8 @@ pub struct PathIn {
     pub frontend: Option<String>,
     /// Sources a DNAT rule accepts.
     pub sources: Vec<String>,
-    /// Whether a generic Internet source may use it.
+    /// Whether a generic Internet source may use it: for DNAT, whether the rule's sources
+    /// cover the public address space (docs/verdicts.md, "Sources judged by coverage").
     pub internet_wide: Match,
     /// Whether the path reaches this ipConfiguration.
     pub reaches: Match,
@@ -371,7 +373,8 @@ fn dnat_path(
     (path.sources, path.internet_wide) = match &rule.sources {
         Decided::Known(items) => (
             items.iter().map(AddressItem::label).collect(),
-            if items.iter().any(AddressItem::is_internet_wide) {
+            // Judged by coverage, as NSG sources are: `0.0.0.0/1` + `128.0.0.0/1` is `*`.
+            if items_cover_public(items) {
                 Match::Yes
             } else {
                 Match::No
