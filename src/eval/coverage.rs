@@ -106,6 +106,37 @@ pub(crate) fn decide_internet<'n>(
     }
 }
 
+/// What one rule took in the walk over every public address, for `explain`'s trace.
+pub(crate) struct Share<'n> {
+    /// The rule.
+    pub rule: &'n SecurityRule,
+    /// Its access as resolved in the walk's mode.
+    pub access: Access,
+    /// The public addresses it took.
+    pub took: Addresses,
+}
+
+/// [`decide_internet`], with the rules that took public addresses on the way (those its
+/// sources name that no earlier rule took): the trace shows the walk the verdict comes from.
+pub(crate) fn trace_internet<'n>(
+    nsg: &'n Nsg,
+    ordered: &[&'n SecurityRule],
+    flow: &Flow<'_>,
+    mode: Mode,
+) -> (Decision<'n>, Vec<Share<'n>>) {
+    let decision = decide_internet(nsg, ordered, flow, mode);
+    let shares = walk(ordered, flow, mode, None)
+        .0
+        .into_iter()
+        .map(|t| Share {
+            rule: t.rule,
+            access: t.access,
+            took: t.set,
+        })
+        .collect();
+    (decision, shares)
+}
+
 /// The first-match walk over every public address: the rules that took addresses, and the
 /// doubts met on rules whose sources alone cover the Internet (as a single address's walk
 /// notes them). `skip`: the position of an uncertain rule to leave untaken.
