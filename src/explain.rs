@@ -14,10 +14,12 @@ use crate::classify::{classify, port_name};
 use crate::escape::terminal;
 use crate::eval::evaluate_vm;
 use crate::eval::nsg::Source;
-use crate::eval::trace::{source_verdict, trace_port, ChainTrace, ConfigTrace, SourceVerdict};
+use crate::eval::trace::{
+    source_verdict, trace_port, ChainTrace, ConfigTrace, RuleStep, SourceVerdict,
+};
 use crate::eval::vm::PortEvaluation;
 use crate::eval::Confidence;
-use crate::model::{key, Inventory, Vm};
+use crate::model::{key, Access, Inventory, Vm};
 use crate::rules::{find_rule, Rule, REGISTRY};
 use crate::scan::{pipeline, InputRecord, ScanOptions, Texts};
 
@@ -351,7 +353,8 @@ fn nsgs_text(out: &mut String, chain: &ChainTrace, indent: &str) {
                 .map(|u| format!(" (uncertain: {})", terminal(u)))
                 .unwrap_or_default();
             let what = match &step.skipped {
-                None => "<- matches, decides".to_owned(),
+                None => decides_text(step),
+                Some(part) if step.took_part => format!("<- takes part: {}", terminal(part)),
                 Some(why) => format!("skipped: {}", terminal(why)),
             };
             let _ = writeln!(
@@ -373,5 +376,35 @@ fn nsgs_text(out: &mut String, chain: &ChainTrace, indent: &str) {
                 terminal(reason)
             );
         }
+    }
+}
+
+/// How a rule that decided reads: for an Internet source, a rule whose sources cover only
+/// part of the public address space says which part, and names the rules it decided with.
+fn decides_text(step: &RuleStep) -> String {
+    let with = step
+        .with
+        .iter()
+        .map(|name| format!("'{}'", terminal(name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (&step.part, step.access, with.is_empty()) {
+        (None, _, true) => "<- matches, decides".to_owned(),
+        (None, Access::Allow, false) => {
+            format!("<- matches; with {with} every public address is admitted: decides")
+        }
+        (Some(part), Access::Allow, false) => format!(
+            "<- admits part of the Internet ({}); with {with} every public address: decides",
+            terminal(part)
+        ),
+        (Some(part), Access::Allow, true) => format!(
+            "<- admits part of the Internet ({}): every public address but the exceptions refused above: decides",
+            terminal(part)
+        ),
+        (Some(part), Access::Deny, _) => format!(
+            "<- refuses part of the Internet ({}), not a targeted exception: not every public address is admitted, decides",
+            terminal(part)
+        ),
+        (None, Access::Deny, false) => "<- matches, decides".to_owned(),
     }
 }

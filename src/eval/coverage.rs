@@ -20,7 +20,9 @@ use super::nsg::{
 };
 use std::sync::Arc;
 
+use super::paths::{PathIn, PathKind, PathRule};
 use super::NsgLevel;
+use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Nsg, SecurityRule};
 use crate::source::Origin;
 
@@ -102,6 +104,37 @@ pub(crate) fn decide_internet<'n>(
         admitted,
         uncertain,
     }
+}
+
+/// What one rule took in the walk over every public address, for `explain`'s trace.
+pub(crate) struct Share<'n> {
+    /// The rule.
+    pub rule: &'n SecurityRule,
+    /// Its access as resolved in the walk's mode.
+    pub access: Access,
+    /// The public addresses it took.
+    pub took: Addresses,
+}
+
+/// [`decide_internet`], with the rules that took public addresses on the way (those its
+/// sources name that no earlier rule took): the trace shows the walk the verdict comes from.
+pub(crate) fn trace_internet<'n>(
+    nsg: &'n Nsg,
+    ordered: &[&'n SecurityRule],
+    flow: &Flow<'_>,
+    mode: Mode,
+) -> (Decision<'n>, Vec<Share<'n>>) {
+    let decision = decide_internet(nsg, ordered, flow, mode);
+    let shares = walk(ordered, flow, mode, None)
+        .0
+        .into_iter()
+        .map(|t| Share {
+            rule: t.rule,
+            access: t.access,
+            took: t.set,
+        })
+        .collect();
+    (decision, shares)
 }
 
 /// The first-match walk over every public address: the rules that took addresses, and the
@@ -264,10 +297,12 @@ impl PathAdmitted {
             .iter()
             .map(|(rule, set)| {
                 let named = BroadRule {
-                    level,
-                    nsg: Arc::clone(&nsg.name),
+                    via: BroadVia::Nsg {
+                        level,
+                        nsg: Arc::clone(&nsg.name),
+                        priority: rule.priority.known().copied(),
+                    },
                     rule: Arc::clone(&rule.name),
-                    priority: rule.priority.known().copied(),
                     origin: rule.origin.clone().or_else(|| Some(nsg.origin.clone())),
                 };
                 (named, set.clone())
@@ -289,19 +324,35 @@ pub struct BroadSources {
     pub rules: Vec<BroadRule>,
 }
 
-/// An Allow rule that admits some of a [`BroadSources`]' addresses.
+/// A rule that admits some of a [`BroadSources`]' addresses: an NSG's Allow rule, or an
+/// Azure Firewall DNAT rule whose forwarded traffic the NSGs let through.
 #[derive(Debug, Clone)]
 pub struct BroadRule {
-    /// Subnet or NIC.
-    pub level: NsgLevel,
-    /// NSG name.
-    pub nsg: Arc<str>,
-    /// Rule name.
+    /// Whose rule it is.
+    pub via: BroadVia,
+    /// Rule name (`collection/name` for a DNAT rule).
     pub rule: Arc<str>,
-    /// Its priority.
-    pub priority: Option<u32>,
     /// Where it is declared.
     pub origin: Option<Origin>,
+}
+
+/// Whose rule a [`BroadRule`] is.
+#[derive(Debug, Clone)]
+pub enum BroadVia {
+    /// An NSG's.
+    Nsg {
+        /// Subnet or NIC.
+        level: NsgLevel,
+        /// NSG name.
+        nsg: Arc<str>,
+        /// The rule's priority.
+        priority: Option<u32>,
+    },
+    /// An Azure Firewall's DNAT rule.
+    FirewallDnat {
+        /// Firewall name.
+        firewall: Arc<str>,
+    },
 }
 
 /// The public addresses the NSGs of one path (each found NSG, in `admitted`) all admit, with
@@ -330,5 +381,37 @@ pub(crate) fn broad_on_path(label: &Arc<str>, admitted: &[PathAdmitted]) -> Opti
         ip_configuration: Arc::clone(label),
         addresses: total,
         rules,
+    })
+}
+
+/// The public addresses a firewall DNAT rule that does not accept the whole Internet accepts,
+/// for JIT006: None when it accepts every public address (JIT004's), none, or its sources are
+/// not decided (the verdict says so).
+pub(crate) fn broad_dnat(path: &PathIn) -> Option<BroadSources> {
+    if path.kind != PathKind::FirewallDnat || path.internet_wide != Match::No {
+        return None;
+    }
+    // The rule's sources as the path lists them: prefixes and addresses read back; an IP
+    // group's addresses are not in the input and count as none.
+    let items: Vec<AddressItem> = path
+        .sources
+        .iter()
+        .filter_map(|text| AddressItem::parse(text).ok())
+        .collect();
+    let addresses = Addresses::public_of_items(&items);
+    if addresses.is_empty() {
+        return None;
+    }
+    let rule = path.rule.as_ref().map_or("?", PathRule::as_str);
+    Some(BroadSources {
+        ip_configuration: Arc::clone(&path.ip_configuration),
+        addresses,
+        rules: vec![BroadRule {
+            via: BroadVia::FirewallDnat {
+                firewall: path.via.as_str().into(),
+            },
+            rule: rule.into(),
+            origin: path.origin.clone(),
+        }],
     })
 }

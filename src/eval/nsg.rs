@@ -117,7 +117,7 @@ pub fn decide<'n>(nsg: &'n Nsg, flow: &Flow<'_>, mode: Mode) -> Decision<'n> {
 
 /// The rules of `nsg`, custom then default, by ascending priority; an unknown priority is
 /// placed per `mode`.
-fn in_priority_order(nsg: &Nsg, mode: Mode) -> Vec<&SecurityRule> {
+pub(crate) fn in_priority_order(nsg: &Nsg, mode: Mode) -> Vec<&SecurityRule> {
     // The model keeps rules sorted by priority; only unknown priorities need a per-mode order.
     let all_known = nsg.rules.iter().all(|r| r.priority.known().is_some());
     let ordered: Vec<&SecurityRule> = if all_known && is_sorted(&nsg.rules) {

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use instance_ip::{instance_ip_sku, InstanceSku};
 use ipnet::IpNet;
 
+use super::addresses::items_cover_public;
 use super::mode::Uncertainty;
 use super::nsg::{Match, Source};
 use super::shared::DnatIndex;
@@ -91,7 +92,8 @@ pub struct PathIn {
     pub frontend: Option<String>,
     /// Sources a DNAT rule accepts.
     pub sources: Vec<String>,
-    /// Whether a generic Internet source may use it.
+    /// Whether a generic Internet source may use it: for DNAT, whether the rule's sources
+    /// cover the public address space (docs/verdicts.md, "Sources judged by coverage").
     pub internet_wide: Match,
     /// Whether the path reaches this ipConfiguration.
     pub reaches: Match,
@@ -388,7 +390,8 @@ fn dnat_path(
     (path.sources, path.internet_wide) = match &rule.sources {
         Decided::Known(items) => (
             items.iter().map(AddressItem::label).collect(),
-            if items.iter().any(AddressItem::is_internet_wide) {
+            // Judged by coverage, as NSG sources are: `0.0.0.0/1` + `128.0.0.0/1` is `*`.
+            if items_cover_public(items) {
                 Match::Yes
             } else {
                 Match::No

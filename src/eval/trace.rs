@@ -7,13 +7,17 @@
 //! An uncertain fact is resolved the most open way, as the scan's fail-safe does, and is never
 //! silent: each step, NSG and verdict it touched carries its reason.
 
+mod internet;
+
 use super::mode::{Mode, Uncertainty};
-use super::nsg::{rule_matches, rule_mismatch, Destination, Flow, Match, Source};
+use super::nsg::{
+    in_priority_order, rule_matches, rule_mismatch, Destination, Flow, Match, Source,
+};
 use super::paths::{paths_to, PathIn, PathKind};
 use super::vm::{targets_of, Slot, Target};
 use super::NsgLevel;
 use crate::model::address::AddressItem;
-use crate::model::{Access, Decided, Inventory, SecurityRule, Vm};
+use crate::model::{Access, Decided, Inventory, Vm};
 use crate::source::Origin;
 
 /// One rule considered.
@@ -31,6 +35,15 @@ pub struct RuleStep {
     pub skipped: Option<String>,
     /// Why the match (or the access) is not certain, when it is not.
     pub uncertain: Option<String>,
+    /// For an Internet source, when the rule decided with sources that cover only part of the
+    /// public address space: those sources, as written.
+    pub part: Option<String>,
+    /// For an Internet source, the other rules that decided with it (their Allow rules
+    /// together admit every public address).
+    pub with: Vec<String>,
+    /// For an Internet source, the rule did not decide but took part of the Internet on the
+    /// way (admitted or refused it): `skipped` says which part.
+    pub took_part: bool,
 }
 
 /// One NSG on the path.
@@ -343,9 +356,11 @@ fn trace_slot(slot: &Slot<'_>, flow: &Flow<'_>) -> NsgTrace {
             uncertain: vec![why.clone()],
         },
         Slot::Found(level, nsg) => {
-            let mut rules: Vec<&SecurityRule> =
-                nsg.rules.iter().chain(nsg.default_rules.iter()).collect();
-            rules.sort_by_key(|r| r.priority.known().copied().unwrap_or(0));
+            // The scan's order in its most open mode: an unknown priority goes where it opens.
+            let rules = in_priority_order(nsg, Mode::Open);
+            if *flow.source == Source::Internet {
+                return internet::trace_nsg(*level, nsg, &rules, flow);
+            }
             let mut steps = Vec::new();
             let mut access = Access::Deny;
             let mut uncertain = Vec::new();
@@ -380,6 +395,9 @@ fn trace_slot(slot: &Slot<'_>, flow: &Flow<'_>) -> NsgTrace {
                         rule_mismatch(rule, resolved, flow)
                     },
                     uncertain: step_uncertain,
+                    part: None,
+                    with: Vec::new(),
+                    took_part: false,
                 });
                 if decides {
                     access = resolved;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::admin::AdminView;
-use super::coverage::{broad_on_path, BroadSources, PathAdmitted};
+use super::coverage::{broad_dnat, broad_on_path, BroadSources, PathAdmitted};
 use super::mode::{Mode, PerMode, Uncertainty};
 use super::nsg::{decide, specific_sources_allowed, Destination, Flow, Match, Source};
 use super::paths::{firewall_address, port_paths, public_path, PathIn, PathKind, PathRule};
@@ -586,6 +586,9 @@ impl<'r, 'i> ModeRun<'r, 'i> {
             for path in target_paths {
                 let exists = self.resolve(&path.reaches);
                 let reaches = exists && self.path_reaches(path, verdict, target, port);
+                if record && exists && !reaches {
+                    self.note_broad_dnat(path, target, port);
+                }
                 if path.kind != PathKind::FirewallDnat && reaches {
                     direct_open = true;
                 }
@@ -601,6 +604,34 @@ impl<'r, 'i> ModeRun<'r, 'i> {
         run.specific.dedup();
         run.broad = std::mem::take(&mut self.broad);
         run
+    }
+
+    /// JIT006 for a firewall DNAT rule from public ranges short of the whole Internet, when
+    /// the forwarded traffic passes the NSGs. What that pass depends on is this warning's
+    /// alone: the port's verdict and confidence are left as they were.
+    fn note_broad_dnat(&mut self, path: &PathIn, target: &Target<'_>, port: u16) {
+        let Some(broad) = broad_dnat(path) else {
+            return;
+        };
+        let Some(source) = &path.firewall_source else {
+            return;
+        };
+        let flow = Flow {
+            port,
+            source,
+            destination: &target.destination,
+            asgs: target.config.map_or(&[][..], |c| c.asgs.as_slice()),
+            config: target.config.map(|c| c.key.as_str()),
+        };
+        let before = self.uncertain.len();
+        let passes = matches!(
+            self.chain_verdict(target, &flow, None),
+            NsgVerdict::Allow | NsgVerdict::Unfiltered
+        );
+        self.uncertain.truncate(before);
+        if passes {
+            self.broad.push(broad);
+        }
     }
 
     /// Whether an existing path lets the Internet through to `port`, the NSGs' `verdict`

@@ -67,11 +67,6 @@ impl AddressItem {
         ))
     }
 
-    /// True when this item covers a generic Internet address (see docs/verdicts.md).
-    pub fn is_internet_wide(&self) -> bool {
-        matches!(self, Self::Any | Self::Internet)
-    }
-
     /// How the item reads in reports.
     pub fn label(&self) -> String {
         match self {
@@ -112,8 +107,13 @@ mod tests {
             "0.0.0.0/0",
             "::/0",
         ] {
+            // Whether a list of items is the whole Internet is judged by coverage, in
+            // `eval::addresses::items_cover_public`; these spellings are each one item.
             assert!(
-                AddressItem::parse(text).unwrap().is_internet_wide(),
+                matches!(
+                    AddressItem::parse(text).unwrap(),
+                    AddressItem::Any | AddressItem::Internet
+                ),
                 "{text}"
             );
         }
@@ -125,7 +125,10 @@ mod tests {
             "203.0.113.7",
         ] {
             assert!(
-                !AddressItem::parse(text).unwrap().is_internet_wide(),
+                !matches!(
+                    AddressItem::parse(text).unwrap(),
+                    AddressItem::Any | AddressItem::Internet
+                ),
                 "{text}"
             );
         }

@@ -5,12 +5,14 @@
 //! behind a changed NSG, every ipConfiguration, every port that a rule on its path mentions
 //! (the start of each range) and the management ports, from a generic Internet address and
 //! from each source prefix a rule on its path names (its first address, as a public or a
-//! virtual-network address). Probes run in the evaluation's open mode (uncertain facts
+//! virtual-network address; a rule whose sources cover the public address space names the
+//! Internet, already probed). Probes run in the evaluation's open mode (uncertain facts
 //! resolved open), the same before and after, so only the change itself can move a result.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use crate::eval::addresses::items_cover_public;
 use crate::eval::mode::Mode;
 use crate::eval::nsg::{decide, Flow, Source};
 use crate::eval::vm::{targets_of, Slot};
@@ -118,6 +120,11 @@ fn probe_sources(nsgs: &[&Nsg]) -> Vec<(ProbeSource, Source)> {
             let Decided::Known(items) = &rule.sources else {
                 continue;
             };
+            // Sources that cover the public address space (`0.0.0.0/1` + `128.0.0.0/1`) are
+            // the Internet, probed as such, as `*` is: not a named source to keep working.
+            if items_cover_public(items) {
+                continue;
+            }
             for item in items {
                 if let AddressItem::Prefix(net) = item {
                     let first = net.network();

@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use super::collateral::{differences, reach, ProbeKey, ProbeSource};
 use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_name};
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
+use crate::eval::addresses::items_cover_public;
 use crate::eval::paths::{PathKind, PathRule};
 use crate::eval::vm::{targets_of, Slot};
 use crate::eval::{evaluate_vm, Confidence, NsgEvidence, NsgLevel, NsgVerdict};
@@ -515,12 +516,11 @@ fn remove_dnat_change(path: &crate::eval::paths::PathIn, rule: &str, port: u16) 
     }
 }
 
-/// Whether every source of the rule is a named prefix or a tag narrower than the Internet.
+/// Whether the rule's sources are narrower than the Internet: judged by the addresses they
+/// cover, as the scan judges them (`0.0.0.0/1` + `128.0.0.0/1` is the Internet, not a partner).
 fn specific_sources(rule: &SecurityRule) -> bool {
     match &rule.sources {
-        Decided::Known(items) => {
-            !items.is_empty() && !items.iter().any(AddressItem::is_internet_wide)
-        }
+        Decided::Known(items) => !items.is_empty() && !items_cover_public(items),
         Decided::Unknown(_) => false,
     }
 }

@@ -1,18 +1,19 @@
-//! JIT006 mgmt-port-open-to-broad-public-range: a management port admitted from public ranges
-//! wider than a /8 (configurable), short of the whole Internet.
+//! JIT006 mgmt-port-open-to-broad-public-range: a management port admitted (by the NSGs, or
+//! through a firewall DNAT rule) from public ranges wider than a /8 (configurable), short of
+//! the whole Internet.
 
 use super::{port_label, Finding, Level, Message, Related, Rule, Settings};
 use crate::classify::VmResult;
 use crate::eval::addresses::{block_size, public, Addresses, IntervalSet};
-use crate::eval::coverage::BroadSources;
+use crate::eval::coverage::{BroadSources, BroadVia};
 
 /// The rule.
 pub static RULE: Rule = Rule {
     id: "JIT006",
     name: "mgmt-port-open-to-broad-public-range",
     summary: "Management port open to a very broad public address range",
-    description: "The network security groups of a virtual machine admit a management port (SSH, RDP or WinRM) from public address ranges that together hold more addresses than a /8 (the prefix length is configurable), without admitting the whole Internet. Such a rule is open to a large share of the Internet and is often 'any' written without the asterisk.",
-    help_markdown: "## What it flags\nA management port (22, 3389, 5985, 5986 by default) that the NSGs on a network interface's path admit from more public addresses than a prefix of the configured length holds (default `/8`: a `/7` or two `/8`s are flagged, one `/8` is not), counting only the addresses no earlier rule already denies, and only where the NSGs together do not admit every public address (that is JIT001). Private, shared (100.64.0.0/10), loopback, link-local, documentation, multicast and reserved ranges are not public and do not count.\n\n## Why it matters\nAttackers scan the whole Internet: a port open to a `/4` is open to hundreds of millions of addresses, cloud providers' included. Splitting `0.0.0.0/0` into large blocks, or leaving one small range out, hides an open port from checks that look for `*`.\n\n## How to fix\nRestrict the source to the addresses that need the port (an office range, a VPN gateway, a bastion), or enable just-in-time VM access and remove the rule. If the range is intended, suppress the finding in jitscan.yaml with the reason, or raise `findings.broadSourcePrefixLength`.\n\n## Example\n```json\n{ \"name\": \"allow-ssh-partners\", \"properties\": { \"priority\": 100, \"direction\": \"Inbound\", \"access\": \"Allow\", \"protocol\": \"Tcp\", \"sourceAddressPrefixes\": [\"64.0.0.0/2\"], \"destinationPortRange\": \"22\", \"sourcePortRange\": \"*\", \"destinationAddressPrefix\": \"*\" } }\n```\nReplace `64.0.0.0/2` with the partners' own ranges.",
+    description: "The network security groups of a virtual machine admit a management port (SSH, RDP or WinRM) from public address ranges that together hold more addresses than a /8 (the prefix length is configurable), without admitting the whole Internet; or an Azure Firewall DNAT rule forwards the port from such ranges and the NSGs let the forwarded traffic through. Such a rule is open to a large share of the Internet and is often 'any' written without the asterisk.",
+    help_markdown: "## What it flags\nA management port (22, 3389, 5985, 5986 by default) that the NSGs on a network interface's path admit from more public addresses than a prefix of the configured length holds (default `/8`: a `/7` or two `/8`s are flagged, one `/8` is not), counting only the addresses no earlier rule already denies, and only where the NSGs together do not admit every public address (that is JIT001). An Azure Firewall DNAT rule whose `sourceAddresses` are such ranges is flagged the same way when the NSGs admit the traffic it forwards (a DNAT rule from every public address is JIT004). Private, shared (100.64.0.0/10), loopback, link-local, documentation, multicast and reserved ranges are not public and do not count.\n\n## Why it matters\nAttackers scan the whole Internet: a port open to a `/4` is open to hundreds of millions of addresses, cloud providers' included. Splitting `0.0.0.0/0` into large blocks, or leaving one small range out, hides an open port from checks that look for `*`.\n\n## How to fix\nRestrict the source to the addresses that need the port (an office range, a VPN gateway, a bastion), or enable just-in-time VM access and remove the rule. If the range is intended, suppress the finding in jitscan.yaml with the reason, or raise `findings.broadSourcePrefixLength`.\n\n## Example\n```json\n{ \"name\": \"allow-ssh-partners\", \"properties\": { \"priority\": 100, \"direction\": \"Inbound\", \"access\": \"Allow\", \"protocol\": \"Tcp\", \"sourceAddressPrefixes\": [\"64.0.0.0/2\"], \"destinationPortRange\": \"22\", \"sourcePortRange\": \"*\", \"destinationAddressPrefix\": \"*\" } }\n```\nReplace `64.0.0.0/2` with the partners' own ranges.",
     level: Level::Warning,
     security_severity: "6.5",
     precision: "high",
@@ -59,14 +60,29 @@ fn check(rule: &'static Rule, vm: &VmResult, settings: &Settings) -> Vec<Finding
             message.words(")");
             let mut related = Vec::new();
             for r in &broad.rules {
-                let priority = r.priority.map_or("?".to_owned(), |p| p.to_string());
                 let mut said = Message::default();
-                said.words(r.level.as_str())
-                    .words(" NSG '")
-                    .value(&r.nsg)
-                    .words("' rule '")
-                    .value(&r.rule)
-                    .words(&format!("' (priority {priority}) allows them"));
+                match &r.via {
+                    BroadVia::Nsg {
+                        level,
+                        nsg,
+                        priority,
+                    } => {
+                        let priority = priority.map_or("?".to_owned(), |p| p.to_string());
+                        said.words(level.as_str())
+                            .words(" NSG '")
+                            .value(nsg)
+                            .words("' rule '")
+                            .value(&r.rule)
+                            .words(&format!("' (priority {priority}) allows them"));
+                    }
+                    BroadVia::FirewallDnat { firewall } => {
+                        said.words("Azure Firewall '")
+                            .value(firewall)
+                            .words("' DNAT rule '")
+                            .value(&r.rule)
+                            .words("' forwards them");
+                    }
+                }
                 message.words(": ").append(&said);
                 if let Some(origin) = &r.origin {
                     related.push(Related {

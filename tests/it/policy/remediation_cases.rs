@@ -436,3 +436,46 @@ fn no_free_priority_and_undecided_ports_are_said_not_guessed() {
     );
     assert!(plan.notes[0].contains("renumber"), "{}", plan.notes[0]);
 }
+
+/// `allow-web-halves` (199) admits 443 from 0.0.0.0/1 and 128.0.0.0/1: every address, the
+/// Internet spelled in two halves, not a partner's range. The SSH allow from `*` at 200 also
+/// serves the corporate range 10.0.0.0/8 (denied at 300 once nothing allows it), so removing
+/// it has collateral and a deny for the Internet ahead of it is wanted. The deny goes after
+/// the rules that allow *specific* sources; the halves are not specific, so the deny may go
+/// ahead of them: 199 is taken, 198 is the highest free priority below 200. A deny for 22 does
+/// not touch 443, so nothing else changes. (When the halves counted as specific, no priority
+/// was left between 199 and 200, and the allow was removed with the corporate range cut.)
+#[test]
+fn sources_covering_the_internet_are_not_specific_for_the_deny_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut web = rule("allow-web-halves", 199, "Allow", "*", json!("443"));
+    let web_props = web["properties"].as_object_mut().unwrap();
+    web_props.remove("sourceAddressPrefix");
+    web_props.insert(
+        "sourceAddressPrefixes".to_owned(),
+        json!(["0.0.0.0/1", "128.0.0.0/1"]),
+    );
+    export(
+        dir.path(),
+        vec![
+            web,
+            rule("allow-ssh-any", 200, "Allow", "*", json!("22")),
+            rule("deny-corp", 300, "Deny", "10.0.0.0/8", json!("*")),
+        ],
+        &[("vm-halves", "10.1.0.4", "Linux")],
+    );
+    let plans = plans(dir.path());
+    assert_eq!(plans.len(), 1);
+    let plan = &plans[0];
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
+    let change = &plan.changes[0];
+    assert_eq!(change.operation, Operation::Add, "{change:?}");
+    let after = props(&change.after);
+    assert_eq!(after["access"], "Deny");
+    assert_eq!(after["sourceAddressPrefix"], "Internet");
+    assert_eq!(after["destinationPortRange"], "22");
+    assert_eq!(after["destinationAddressPrefix"], "10.1.0.4");
+    assert_eq!(after["priority"], 198);
+    assert!(plan.collateral.is_empty(), "{:?}", plan.collateral);
+    assert_eq!(plan.proof, Proof::Proven, "{:?}", plan.proof);
+}

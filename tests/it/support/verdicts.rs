@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use jitscan::eval::addresses::items_cover_public;
+use jitscan::model::address::AddressItem;
 use jitscan::report::json;
 use jitscan::scan::{scan, ScanOptions};
 use serde_json::Value;
@@ -34,20 +36,23 @@ fn check(
     }
 }
 
-/// Path kinds that lead from the Internet to a port entry (DNAT only from Internet-wide sources).
+/// Path kinds that lead from the Internet to a port entry (DNAT only from Internet-wide
+/// sources: judged by coverage, `0.0.0.0/1` + `128.0.0.0/1` as `*`, see docs/verdicts.md).
 fn path_kinds(port: &Value) -> Value {
+    let internet_wide = |sources: &Value| {
+        let items: Vec<AddressItem> = sources
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| AddressItem::parse(s.as_str().unwrap()).ok())
+            .collect();
+        items_cover_public(&items)
+    };
     let mut kinds: Vec<String> = port["paths"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| {
-            p["kind"] != "firewallDnat"
-                || p["sources"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|s| s == "*" || s == "Internet")
-        })
+        .filter(|p| p["kind"] != "firewallDnat" || internet_wide(&p["sources"]))
         .map(|p| p["kind"].as_str().unwrap().to_owned())
         .collect();
     kinds.sort();
