@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use crate::model::access::{parent_key, parent_of_key};
 use crate::model::address::AddressItem;
+use crate::model::edge::IP_GROUP_TAG;
 use crate::model::{Decided, DnatRule, Firewall, Inventory, IpConfig, LbNat, TranslatedAddress};
 use crate::source::Origin;
 
@@ -391,8 +392,18 @@ fn dnat_path(
         Decided::Known(items) => (
             items.iter().map(AddressItem::label).collect(),
             // Judged by coverage, as NSG sources are: `0.0.0.0/1` + `128.0.0.0/1` is `*`.
+            // An IP group's addresses are a resource the model does not read: with one among
+            // the sources, the rule may admit the whole Internet.
             if items_cover_public(items) {
                 Match::Yes
+            } else if let Some(group) = items.iter().find_map(|i| match i {
+                AddressItem::OtherTag(tag) => tag.strip_prefix(IP_GROUP_TAG),
+                _ => None,
+            }) {
+                Match::Maybe(
+                    Uncertainty::Unknown,
+                    format!("the addresses of IP group '{group}' are not read: the rule may admit any source"),
+                )
             } else {
                 Match::No
             },

@@ -227,38 +227,7 @@ pub fn policy_dnat_rules(value: &Node, origin: &Origin) -> Vec<DnatRule> {
 /// One DNAT rule: `rule` holds the translation, `condition` the match (the same object except
 /// in the older rule-group shape).
 fn dnat_rule(rule: &Node, condition: &Node, collection: &str, origin: Origin) -> DnatRule {
-    let sources = match string_list(condition, "sourceAddresses") {
-        Some(Decided::Unknown(r)) => Decided::Unknown(r),
-        known => {
-            let mut list: Vec<AddressItem> = match known {
-                Some(Decided::Known(l)) => l
-                    .iter()
-                    .filter_map(|s| AddressItem::parse(s).ok())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for group in super::access::reference_keys(condition, "sourceIpGroups") {
-                list.push(AddressItem::OtherTag(format!(
-                    "ipGroup:{}",
-                    super::access::last_segment(&group)
-                )));
-            }
-            if let Some(Decided::Known(groups)) = string_list(condition, "sourceIpGroups") {
-                for g in groups {
-                    list.push(AddressItem::OtherTag(format!(
-                        "ipGroup:{}",
-                        super::access::last_segment(&g)
-                    )));
-                }
-            }
-            if list.is_empty() {
-                Decided::Unknown("the DNAT rule names no source".to_owned())
-            } else {
-                list.dedup();
-                Decided::Known(list)
-            }
-        }
-    };
+    let sources = dnat_sources(condition);
     let destination_ports = match string_list(condition, "destinationPorts") {
         Some(Decided::Known(l)) => l.join(","),
         _ => "?".to_owned(),
@@ -278,6 +247,78 @@ fn dnat_rule(rule: &Node, condition: &Node, collection: &str, origin: Origin) ->
         translated_address: translated_address(rule),
         translated_port: port(rule, "translatedPort"),
         origin,
+    }
+}
+
+/// A DNAT rule's sources: addresses, prefixes, ranges (`a.b.c.d-e.f.g.h`, as the prefixes that
+/// cover them) and IP groups (by name: their addresses are a resource of their own). A source
+/// that is none of these makes them all undecided, never silently fewer.
+fn dnat_sources(condition: &Node) -> Decided<Vec<AddressItem>> {
+    let texts = match string_list(condition, "sourceAddresses") {
+        Some(Decided::Unknown(r)) => return Decided::Unknown(r),
+        Some(Decided::Known(l)) => l,
+        None => Vec::new(),
+    };
+    let mut list: Vec<AddressItem> = Vec::new();
+    for text in &texts {
+        match firewall_source_items(text) {
+            Some(items) => list.extend(items),
+            None => {
+                return Decided::Unknown(format!(
+                    "the DNAT rule's source '{text}' is not an address, a prefix, a range or '*'"
+                ))
+            }
+        }
+    }
+    for group in super::access::reference_keys(condition, "sourceIpGroups") {
+        list.push(AddressItem::OtherTag(format!(
+            "{IP_GROUP_TAG}{}",
+            super::access::last_segment(&group)
+        )));
+    }
+    if let Some(Decided::Known(groups)) = string_list(condition, "sourceIpGroups") {
+        for g in groups {
+            list.push(AddressItem::OtherTag(format!(
+                "{IP_GROUP_TAG}{}",
+                super::access::last_segment(&g)
+            )));
+        }
+    }
+    if list.is_empty() {
+        Decided::Unknown("the DNAT rule names no source".to_owned())
+    } else {
+        list.dedup();
+        Decided::Known(list)
+    }
+}
+
+/// How an IP group among a rule's sources is named (`ipGroup:<name>`).
+pub const IP_GROUP_TAG: &str = "ipGroup:";
+
+/// The items of one firewall source: `*`, an address, a prefix, or a range `a-b` of one family
+/// as the prefixes covering it. None when it is none of these.
+fn firewall_source_items(text: &str) -> Option<Vec<AddressItem>> {
+    if let Ok(item) = AddressItem::parse(text) {
+        if !matches!(item, AddressItem::OtherTag(_)) {
+            return Some(vec![item]);
+        }
+    }
+    let (from, to) = text.trim().split_once('-')?;
+    match (
+        from.trim().parse::<IpAddr>().ok()?,
+        to.trim().parse::<IpAddr>().ok()?,
+    ) {
+        (IpAddr::V4(a), IpAddr::V4(b)) if a <= b => Some(
+            ipnet::Ipv4Subnets::new(a, b, 0)
+                .map(|net| AddressItem::Prefix(ipnet::IpNet::V4(net)))
+                .collect(),
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) if a <= b => Some(
+            ipnet::Ipv6Subnets::new(a, b, 0)
+                .map(|net| AddressItem::Prefix(ipnet::IpNet::V6(net)))
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
