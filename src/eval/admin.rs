@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::mode::{Mode, Uncertainty};
 use super::nsg::{rule_matches, Flow, Match, Source};
-use super::vm::Target;
+use super::targets::Target;
 use super::{NsgEvidence, NsgLevel, NsgVerdict};
 use crate::model::access::{last_segment, parent_key};
 use crate::model::address::AddressItem;

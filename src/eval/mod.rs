@@ -12,6 +12,7 @@ pub mod mode;
 pub mod nsg;
 pub mod paths;
 pub mod shared;
+pub mod targets;
 pub mod trace;
 pub mod vm;
 

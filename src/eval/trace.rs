@@ -14,7 +14,7 @@ use super::nsg::{
     in_priority_order, rule_matches, rule_mismatch, Destination, Flow, Match, Source,
 };
 use super::paths::{paths_to, PathIn, PathKind};
-use super::vm::{targets_of, Slot, Target};
+use super::targets::{targets_of, Slot, Target};
 use super::NsgLevel;
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Inventory, Vm};

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use crate::eval::addresses::items_cover_public;
 use crate::eval::mode::Mode;
 use crate::eval::nsg::{decide, Flow, Source};
-use crate::eval::vm::{targets_of, Slot};
+use crate::eval::targets::{targets_of, Slot};
 use crate::model::address::AddressItem;
 use crate::model::{Access, Decided, Inventory, Nsg, Vm};
 

@@ -29,7 +29,7 @@ use super::rule_body::{declared_body, deny_body, set_port_ranges, valid_rule_nam
 use crate::classify::{classify, Classification, ReasonCode, VmResult};
 use crate::eval::addresses::items_cover_public;
 use crate::eval::paths::{PathKind, PathRule};
-use crate::eval::vm::{targets_of, Slot};
+use crate::eval::targets::{targets_of, Slot};
 use crate::eval::{evaluate_vm, Confidence, NsgEvidence, NsgLevel, NsgVerdict};
 use crate::model::address::AddressItem;
 use crate::model::network::azure_default_rules;
