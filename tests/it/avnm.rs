@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::support::root;
 use crate::support::verdicts::scan_json;
+use crate::support::{root, Run};
 use jitscan::report::json::SCHEMA;
 
 fn report(name: &str) -> Value {
@@ -188,4 +188,24 @@ fn an_always_allow_rule_that_may_not_apply_is_said_to_maybe_bypass() {
         assert!(message.contains("network group"), "{message}");
         assert!(!message.contains("is open to the Internet"), "{message}");
     }
+}
+
+/// The HTML fix of a VM whose port an AlwaysAllow rule opens does not promise that enabling JIT
+/// closes that port.
+#[test]
+fn the_html_fix_says_jit_leaves_an_admin_opened_port_open() {
+    let ran = crate::support::jitscan()
+        .args([
+            "scan",
+            "fixtures/avnm/always-allow-rdp-over-nsg-deny.json",
+            "--format",
+            "html",
+        ])
+        .run();
+    let html = ran.stdout_text();
+    assert!(
+        html.contains("Except 3389 (RDP): a security admin rule opens it ahead of every NSG rule"),
+        "{}",
+        html.len()
+    );
 }

@@ -38,8 +38,11 @@ pub(crate) fn fix_for(vm: &VmResult) -> Fix {
     match (vm.classification.value, vm.reason_code) {
         (Classification::Unhealthy, _) => {
             let ports = jit_ports(vm);
-            fix.steps
-                .push(enable_jit_step(&ports, vm.location.as_deref()));
+            fix.steps.push(enable_jit_step(
+                &ports,
+                &admin_opened(vm),
+                vm.location.as_deref(),
+            ));
             fix.jit_snippet = Some(jit_entry(&vm.id, &ports));
             fix.steps.extend(narrowing_steps(vm));
         }
@@ -107,7 +110,21 @@ fn port_list(ports: &[u16]) -> String {
     names.join(", ")
 }
 
-fn enable_jit_step(ports: &[u16], location: Option<&str>) -> Vec<Inline> {
+/// Ports an AlwaysAllow security admin rule opens: JIT's deny rules, NSG rules, cannot close
+/// them.
+fn admin_opened(vm: &VmResult) -> Vec<u16> {
+    vm.ports
+        .iter()
+        .filter(|p| {
+            p.evidence.iter().any(|e| {
+                e.level == crate::eval::NsgLevel::NetworkManager && e.access == Access::Allow
+            })
+        })
+        .map(|p| p.port)
+        .collect()
+}
+
+fn enable_jit_step(ports: &[u16], admin_opened: &[u16], location: Option<&str>) -> Vec<Inline> {
     let mut step = vec![
         Inline::text("Enable JIT VM access on "),
         Inline::text(port_list(ports)),
@@ -126,6 +143,12 @@ fn enable_jit_step(ports: &[u16], location: Option<&str>) -> Vec<Inline> {
     step.push(Inline::text(
         ", or enable JIT from Defender for Cloud. The ports then stay closed and open on request, for the requester's address, for at most 3 hours. ",
     ));
+    if !admin_opened.is_empty() {
+        step.push(Inline::text(format!(
+            "Except {}: a security admin rule opens it ahead of every NSG rule, JIT's deny rules included (see the step on it). ",
+            port_list(admin_opened)
+        )));
+    }
     step.push(Inline::code("jitscan policy"));
     step.push(Inline::text(
         " writes deployable policy documents and a remediation plan proven by re-evaluation.",
