@@ -120,8 +120,8 @@ fn undecided_network(owner: (&str, &Node), network: &Node, field: &str) -> Optio
 /// A scale set's NIC configurations. An undecided list (or entry) becomes one NIC
 /// configuration with an undecided ipConfiguration (see [`ip_configs`]), so its verdicts are
 /// unknown with the reason instead of decided with no network interface. `scale_set` is
-/// `Some(flexible)` for a scale set (whose per-instance public IPs get their SKU as
-/// [`instance_public_ip`] reads it), `None` for a VM.
+/// `Some(flexible)` for a scale set, `None` for a VM; either way a public IP configuration
+/// gets its SKU as [`instance_public_ip`] reads it.
 fn inline_nic_configs(
     owner_id: &str,
     profile: (&str, &Node),
@@ -170,8 +170,13 @@ fn inline_nic_configs(
                     continue;
                 }
                 ip.public_ip = Some(Decided::Known(format!("{id}/publicIPAddressConfiguration")));
-                ip.instance_public_ip = scale_set
-                    .map(|flexible| Box::new(instance_public_ip(config, props(c), flexible)));
+                // A VM's inline configuration creates its public IP the same way: the same
+                // sources decide its SKU (a standalone VM is not in a Flexible scale set).
+                ip.instance_public_ip = Some(Box::new(instance_public_ip(
+                    config,
+                    props(c),
+                    scale_set.unwrap_or(false),
+                )));
             }
             Nic {
                 id,
