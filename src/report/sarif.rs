@@ -1,8 +1,9 @@
 //! REPORT: the SARIF 2.1.0 log, as GitHub code scanning and Microsoft's SARIF Multitool read it.
 //!
 //! Exists so findings can be uploaded to code scanning and other SARIF viewers: every rule of
-//! the catalogue with its help, one result per finding with a file region, the VM as a logical
-//! location, the deciding NSG rules and paths as related locations, a `partialFingerprints`
+//! the catalogue with its help, one result per finding at the rule a fix would change (the
+//! finding's `deciding` place, else the VM), the VM as a logical location and, when it is not the
+//! primary, as the first related location, then the deciding NSG rules and paths, a `partialFingerprints`
 //! entry that survives unrelated edits (it hashes rule, VM, port and file, never a line), and
 //! input problems as tool execution notifications. Like every report it only arranges what the
 //! scan decided: it must not evaluate, read inputs or write anywhere, and it must stay
@@ -27,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{InputProblem, Severity};
 use crate::escape;
-use crate::rules::{Finding, Level, Rule, REGISTRY};
+use crate::rules::{Finding, Level, Message, Rule, REGISTRY};
 use crate::scan::ScanResult;
 use crate::source::Origin;
 
@@ -79,12 +80,13 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
         .collect();
     let counts = result.counts();
     json!({
-        "tool": { "driver": {
+        "tool": compact(json!({ "driver": {
             "name": "jitscan",
             "version": env!("CARGO_PKG_VERSION"),
             "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": information_uri(),
             "rules": REGISTRY.iter().map(|rule| rule_descriptor(rule)).collect::<Vec<_>>(),
-        }},
+        }})),
         "invocations": [{
             "executionSuccessful": !result.any_input_failed() && !result.nothing_scanned(),
             "toolExecutionNotifications": notifications,
@@ -105,6 +107,13 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
             },
         },
     })
+}
+
+/// Where the tool is documented: the `repository` of Cargo.toml, when it names one. SARIF asks
+/// for an absolute URI here, so a build without one leaves the property out rather than
+/// inventing an address.
+fn information_uri() -> Option<&'static str> {
+    option_env!("CARGO_PKG_REPOSITORY").filter(|uri| uri.contains("://"))
 }
 
 /// Every input (with its sha256) and every other file a result points at, sorted by URI.
@@ -176,18 +185,36 @@ fn rule_descriptor(rule: &Rule) -> Value {
 
 fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
     let location = artifact_location(finding.location.path(), base);
-    let related: Vec<Value> = finding
-        .related
-        .iter()
+    let deciding = finding.deciding.and_then(|i| finding.related.get(i));
+    // The deciding rule is the primary location (the line a pull request would change, so
+    // code scanning annotates it); the VM's declaration is then the first related location.
+    let vm_related = deciding.map(|_| {
+        let mut said = Message::default();
+        said.words("the VM '")
+            .value(&finding.vm_name)
+            .words("' this finding is about");
+        (&finding.location, said)
+    });
+    let related: Vec<Value> = vm_related
+        .into_iter()
+        .chain(
+            finding
+                .related
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != finding.deciding)
+                .map(|(_, r)| (&r.origin, r.message.clone())),
+        )
         .zip(1..)
-        .map(|(r, id)| {
+        .map(|((origin, message), id)| {
             json!({
                 "id": id,
-                "physicalLocation": physical(&r.origin, base),
-                "message": { "text": sentence(&r.message.escaped(escape::sarif_text)) },
+                "physicalLocation": physical(origin, base),
+                "message": { "text": sentence(&message.escaped(escape::sarif_text)) },
             })
         })
         .collect();
+    let primary = deciding.map_or(&finding.location, |r| &r.origin);
     let suppression = finding.suppression.as_ref().map(|s| {
         json!([{
             "kind": "external",
@@ -201,7 +228,7 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
         "level": finding.level.as_str(),
         "message": { "text": sentence(&finding.message.escaped(escape::sarif_text)) },
         "locations": [{
-            "physicalLocation": physical(&finding.location, base),
+            "physicalLocation": physical(primary, base),
             "logicalLocations": [{
                 "name": finding.vm_name,
                 "fullyQualifiedName": finding.vm_id,

@@ -113,7 +113,34 @@ pub struct Related {
     pub origin: Origin,
     /// What it is (the input's values marked).
     pub message: Message,
+    /// What kind of place it is, so a report can point at the one a fix would touch.
+    pub role: Role,
 }
+
+/// The kind of place a related location is: the deciding rule is the line a fix edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A security admin rule that always allows the port (evaluated ahead of every NSG).
+    AdminAlwaysAllows,
+    /// An NSG (or security admin) rule that allows the port: removing or narrowing it closes it.
+    Allows,
+    /// Any other NSG rule cited as evidence (a deny, a default rule's NSG).
+    OtherRule,
+    /// A path in from the Internet of this kind (its rule or, when it has none, its resource).
+    Path(PathKind),
+}
+
+/// The roles a fix would touch for a finding that a path in makes (an NSG allow first, then the
+/// path: a public IP, a load balancer, a firewall DNAT rule); an AlwaysAllow admin rule ahead of
+/// them all, as Azure evaluates it first.
+const NSG_FIRST: [Role; 6] = [
+    Role::AdminAlwaysAllows,
+    Role::Allows,
+    Role::Path(PathKind::PublicIp),
+    Role::Path(PathKind::LoadBalancerNat),
+    Role::Path(PathKind::LoadBalancerRule),
+    Role::Path(PathKind::FirewallDnat),
+];
 
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +174,9 @@ pub struct Finding {
     pub location: Origin,
     /// Related places.
     pub related: Vec<Related>,
+    /// The related place a fix would edit (an index into `related`): reports show it as the
+    /// finding's primary location, the VM beside it. `None`: the VM's declaration is the place.
+    pub deciding: Option<usize>,
     /// Set when suppressed.
     pub suppression: Option<Suppression>,
     /// Notes about suppressions that did not apply (expired).
@@ -167,6 +197,7 @@ impl Finding {
             message,
             location: vm.origin.clone(),
             related: Vec::new(),
+            deciding: None,
             suppression: None,
             suppression_notes: Vec::new(),
         }
@@ -182,6 +213,15 @@ pub fn findings(vms: &[VmResult], settings: &Settings) -> Vec<Finding> {
                 .flat_map(move |rule| (rule.check)(rule, vm, settings))
         })
         .collect()
+}
+
+/// Sets the related places and picks the deciding one: the first place with the first role of
+/// `prefer` that any of them has.
+fn relate(finding: &mut Finding, related: Vec<Related>, prefer: &[Role]) {
+    finding.deciding = prefer
+        .iter()
+        .find_map(|role| related.iter().position(|r| r.role == *role));
+    finding.related = related;
 }
 
 /// Related locations for a port: the deciding NSG rules and the paths that reach it.
@@ -208,9 +248,18 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
                 .words(", priority ")
                 .words(&e.priority.map_or("?".to_owned(), |p| p.to_string()))
                 .words(&format!(") decides port {}", port.port));
+            let allows = e.access == crate::model::Access::Allow;
+            let role = if allows && e.level == crate::eval::NsgLevel::NetworkManager {
+                Role::AdminAlwaysAllows
+            } else if allows {
+                Role::Allows
+            } else {
+                Role::OtherRule
+            };
             out.push(Related {
                 origin: origin.clone(),
                 message,
+                role,
             });
         }
     }
@@ -228,6 +277,7 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
             out.push(Related {
                 origin: origin.clone(),
                 message,
+                role: Role::Path(path.kind),
             });
         }
     }
