@@ -56,7 +56,7 @@ pub struct PolicyArgs {
 pub enum Format {
     /// Human-readable table.
     Table,
-    /// JSON report (schema version 3, docs/report.md).
+    /// JSON report (schema version 4, docs/report.md).
     Json,
     /// SARIF 2.1.0 log (GitHub code scanning and other SARIF viewers).
     Sarif,
@@ -148,6 +148,10 @@ pub struct ScanArgs {
     /// Exit 1 when findings reach this level.
     #[arg(long, value_enum, default_value = "unhealthy")]
     pub fail_on: FailOn,
+    /// A previous JSON report or SARIF log of jitscan: its findings are `unchanged`, only new
+    /// ones count for --fail-on (docs/ci.md).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,

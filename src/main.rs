@@ -131,7 +131,14 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         Ok(o) => o,
         Err(code) => return code,
     };
-    let result = scan(&options);
+    let baseline = match args.baseline.as_deref().map(read_baseline).transpose() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let mut result = scan(&options);
+    if let Some(baseline) = &baseline {
+        jitscan::baseline::apply(&mut result.findings, baseline);
+    }
     let mut stages = jitscan::timings::Stages::start();
     let mut failed = false;
     for (format, output) in outputs {
@@ -202,6 +209,27 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
     code
 }
 
+/// Reads `--baseline`: a file that is not a jitscan report or log stops the scan (exit 2), as
+/// a gate that silently compared against nothing would fail every finding, or pass them.
+fn read_baseline(path: &Path) -> Result<jitscan::baseline::Baseline, ExitCode> {
+    let shown = printable(&path.display().to_string()).into_owned();
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        eprintln!(
+            "{}",
+            inert(&format!("error: cannot read the baseline {shown}: {err}"))
+        );
+        ExitCode::from(2)
+    })?;
+    jitscan::baseline::read(&text).map_err(|why| {
+        let why = printable(&why).into_owned();
+        eprintln!(
+            "{}",
+            inert(&format!("error: the baseline {shown} is not usable: {why}"))
+        );
+        ExitCode::from(2)
+    })
+}
+
 /// A closed stdout (`jitscan scan . | head`) is not an error of the scan.
 trait IgnoreBrokenPipe {
     fn filter_broken_pipe(self) -> std::io::Result<()>;
@@ -243,7 +271,8 @@ fn is_input(path: &Path, result: &ScanResult) -> bool {
         .any(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == target))
 }
 
-/// A VM counts against the gate when it reaches the level and has a finding not suppressed.
+/// A VM counts against the gate when it reaches the level and has a finding not suppressed and
+/// not already in the baseline.
 fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
     result.vms.iter().any(|vm| {
         let at_level = match fail_on {
@@ -254,10 +283,12 @@ fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
             }
         };
         at_level
-            && result
-                .findings
-                .iter()
-                .any(|f| f.vm_id == vm.id && f.vm_name == vm.name && f.suppression.is_none())
+            && result.findings.iter().any(|f| {
+                f.vm_id == vm.id
+                    && f.vm_name == vm.name
+                    && f.suppression.is_none()
+                    && f.baseline_state != Some(jitscan::baseline::BaselineState::Unchanged)
+            })
     })
 }
 

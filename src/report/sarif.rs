@@ -4,7 +4,8 @@
 //! the catalogue with its help, one result per finding at the rule a fix would change (the
 //! finding's `deciding` place, else the VM), the VM as a logical location and, when it is not the
 //! primary, as the first related location, then the deciding NSG rules and paths, a `partialFingerprints`
-//! entry that survives unrelated edits (it hashes rule, VM, port and file, never a line), and
+//! entry that survives unrelated edits and a change of working directory (`crate::baseline`),
+//! `baselineState` when the scan was given a baseline, and
 //! input problems as tool execution notifications. Like every report it only arranges what the
 //! scan decided: it must not evaluate, read inputs or write anywhere, and it must stay
 //! byte-identical for the same input (no timestamps; no machine-specific absolute paths when a
@@ -24,7 +25,6 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{InputProblem, Severity};
 use crate::escape;
@@ -36,8 +36,8 @@ use crate::source::Origin;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base every relative artifact URI is resolved against: the scan's working directory.
 pub const SRCROOT: &str = "%SRCROOT%";
-/// Key of the fingerprint in `partialFingerprints`; bump the version if its recipe changes.
-pub const FINGERPRINT_KEY: &str = "jitscan/v1";
+/// Key of the fingerprint in `partialFingerprints` (its recipe is in `crate::baseline`).
+pub use crate::baseline::FINGERPRINT_KEY;
 /// Tags on every rule (GitHub code scanning shows and filters by them).
 const TAGS: [&str; 4] = ["security", "azure", "jit", "network"];
 
@@ -184,7 +184,6 @@ fn rule_descriptor(rule: &Rule) -> Value {
 }
 
 fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
-    let location = artifact_location(finding.location.path(), base);
     let deciding = finding.deciding.and_then(|i| finding.related.get(i));
     // The deciding rule is the primary location (the line a pull request would change, so
     // code scanning annotates it); the VM's declaration is then the first related location.
@@ -236,7 +235,8 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
             }],
         }],
         "relatedLocations": (!related.is_empty()).then_some(related),
-        "partialFingerprints": { FINGERPRINT_KEY: fingerprint(finding, &uri_of(&location)) },
+        "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
+        "baselineState": finding.baseline_state.map(|s| s.as_str()),
         "suppressions": suppression,
         "properties": {
             "confidence": finding.confidence.as_str(),
@@ -247,18 +247,6 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
             "suppressionNotes": (!finding.suppression_notes.is_empty()).then_some(&finding.suppression_notes),
         },
     }))
-}
-
-/// sha256 of rule, VM, port and file: stable when lines move, distinct per VM and port.
-fn fingerprint(finding: &Finding, uri: &str) -> String {
-    let port = finding
-        .port
-        .map_or_else(|| "-".to_owned(), |p| p.to_string());
-    let key = format!("{}\n{}\n{port}\n{uri}", finding.rule.id, finding.vm_id);
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn notification(problem: &InputProblem, base: Option<&Path>) -> Value {

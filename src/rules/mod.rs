@@ -106,6 +106,25 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
 }
 
+/// A finding's state against the baseline the scan was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineState {
+    /// Its fingerprint is not in the baseline: it counts for `--fail-on`.
+    New,
+    /// Its fingerprint is in the baseline: reported, but it does not fail the gate.
+    Unchanged,
+}
+
+impl BaselineState {
+    /// The name SARIF (`baselineState`) and the JSON report use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// A place related to a finding (an NSG rule, a path).
 #[derive(Debug, Clone)]
 pub struct Related {
@@ -177,6 +196,11 @@ pub struct Finding {
     /// The related place a fix would edit (an index into `related`): reports show it as the
     /// finding's primary location, the VM beside it. `None`: the VM's declaration is the place.
     pub deciding: Option<usize>,
+    /// Names the finding across runs (see `crate::baseline`); set once the scan's roots are
+    /// known, empty before.
+    pub fingerprint: String,
+    /// New or unchanged against the baseline the scan was given; `None` without one.
+    pub baseline_state: Option<BaselineState>,
     /// Set when suppressed.
     pub suppression: Option<Suppression>,
     /// Notes about suppressions that did not apply (expired).
@@ -198,6 +222,8 @@ impl Finding {
             location: vm.origin.clone(),
             related: Vec::new(),
             deciding: None,
+            fingerprint: String::new(),
+            baseline_state: None,
             suppression: None,
             suppression_notes: Vec::new(),
         }

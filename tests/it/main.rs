@@ -17,6 +17,7 @@
 )]
 
 mod avnm;
+mod baseline;
 mod cli;
 mod corpus;
 mod decided;
