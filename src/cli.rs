@@ -15,6 +15,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Never colour the output (as with NO_COLOR set, or TERM=dumb).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 /// Subcommands.
@@ -152,6 +155,10 @@ pub struct ScanArgs {
     /// ones count for --fail-on (docs/ci.md).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Print only the summary and errors: the table on standard output shows its summary lines,
+    /// and input warnings and notes are not printed (reports written to files are complete).
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,
