@@ -351,21 +351,46 @@ fn a_firewall_dnat_finding_points_at_the_dnat_rule() {
 }
 
 #[test]
-fn a_load_balancer_finding_points_at_the_load_balancer_and_jit001_at_the_nsg_rule() {
+fn a_load_balancer_finding_points_at_the_nat_rule_and_jit001_at_the_nsg_rule() {
     // lb-inbound-nat-rule-to-rdp: NAT rule 'nat-rdp-vm-nat-rdp' forwards a frontend port to RDP
     // and the NIC NSG's 'allow-rdp-any' admits it. JIT003 is about the load balancer path, so it
-    // points at the load balancer (where its NAT rules are declared); JIT001 is about the NSG,
-    // so it points at the allowing rule. Each relates the other place too.
+    // points at the NAT rule (deleting it closes that path); JIT001 is about the NSG, so it
+    // points at the allowing rule. Each relates the other place too.
     let fixture = "fixtures/arm/lb-inbound-nat-rule-to-rdp.json";
+    let nat = opening_line(fixture, "\"nat-rdp-vm-nat-rdp\"");
     let lb = opening_line(fixture, "Microsoft.Network/loadBalancers");
     let nsg_rule = opening_line(fixture, "\"allow-rdp-any\"");
+    assert!(
+        nat > lb,
+        "the NAT rule is declared inside the load balancer"
+    );
     let found = placed(fixture);
     let jit001 = found.iter().find(|(r, ..)| r == "JIT001").unwrap();
     let jit003 = found.iter().find(|(r, ..)| r == "JIT003").unwrap();
-    assert_eq!((jit001.1, jit003.1), (nsg_rule, lb), "{found:?}");
+    assert_eq!((jit001.1, jit003.1), (nsg_rule, nat), "{found:?}");
     assert!(
-        jit001.2.contains(&lb) && jit003.2.contains(&nsg_rule),
+        jit001.2.contains(&nat) && jit003.2.contains(&nsg_rule),
         "{found:?}"
+    );
+}
+
+#[test]
+fn a_load_balancing_rule_finding_points_at_the_rule() {
+    // lb-rule-backend-port-22: load-balancing rule 'lbrule-ssh-2222' sends frontend traffic to
+    // backend port 22 of the pool the VM's NIC is in (JIT003); the line to change is that rule.
+    let fixture = "fixtures/arm/lb-rule-backend-port-22.json";
+    let found = placed(fixture);
+    let jit003 = found.iter().find(|(r, ..)| r == "JIT003").expect("JIT003");
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let rules_at = text
+        .lines()
+        .position(|l| l.contains("\"loadBalancingRules\""))
+        .unwrap() as u64
+        + 1;
+    assert_eq!(
+        jit003.1,
+        rules_at + 1,
+        "the rule's opening brace: {found:?}"
     );
 }
 
