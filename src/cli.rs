@@ -15,6 +15,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Never colour the output (as with NO_COLOR set, or TERM=dumb).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 /// Subcommands.
@@ -56,7 +59,7 @@ pub struct PolicyArgs {
 pub enum Format {
     /// Human-readable table.
     Table,
-    /// JSON report (schema version 3, docs/report.md).
+    /// JSON report (schema version 4, docs/report.md).
     Json,
     /// SARIF 2.1.0 log (GitHub code scanning and other SARIF viewers).
     Sarif,
@@ -148,6 +151,14 @@ pub struct ScanArgs {
     /// Exit 1 when findings reach this level.
     #[arg(long, value_enum, default_value = "unhealthy")]
     pub fail_on: FailOn,
+    /// A previous JSON report or SARIF log of jitscan: its findings are `unchanged`, only new
+    /// ones count for --fail-on (docs/ci.md).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Print only the summary and errors: the table on standard output shows its summary lines,
+    /// and input warnings and notes are not printed (reports written to files are complete).
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,

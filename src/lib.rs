@@ -25,6 +25,7 @@
 //! each output kind (terminal, CI log, Markdown, SARIF message text).
 
 pub mod arm;
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;

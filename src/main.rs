@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return clap_exit(&err),
     };
+    let _ = NO_COLOUR_FLAG.set(cli.no_color);
     match cli.command {
         Command::Scan(args) => {
             let sub = matches.subcommand_matches("scan");
@@ -68,6 +69,33 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `--no-color`, set once the command line is read.
+static NO_COLOUR_FLAG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Colour on a stream only when it is a terminal and nobody said no: `--no-color`, `NO_COLOR`
+/// set to anything but empty (no-color.org), or `TERM=dumb` (a terminal without escapes).
+fn colour_on(stream_is_terminal: bool) -> bool {
+    colour_wanted(
+        stream_is_terminal,
+        NO_COLOUR_FLAG.get().copied().unwrap_or(false),
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+/// [`colour_on`]'s decision from its inputs, so it can be tested without a terminal.
+fn colour_wanted(
+    terminal: bool,
+    no_color_flag: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    terminal
+        && !no_color_flag
+        && no_color.is_none_or(|v| v.is_empty())
+        && term.is_none_or(|t| t != "dumb")
 }
 
 fn clap_exit(err: &clap::Error) -> ExitCode {
@@ -131,13 +159,20 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         Ok(o) => o,
         Err(code) => return code,
     };
-    let result = scan(&options);
+    let baseline = match args.baseline.as_deref().map(read_baseline).transpose() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let mut result = scan(&options);
+    if let Some(baseline) = &baseline {
+        jitscan::baseline::apply(&mut result.findings, baseline);
+    }
     let mut stages = jitscan::timings::Stages::start();
     let mut failed = false;
     for (format, output) in outputs {
-        let colour = output.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let colour = output.is_none() && colour_on(std::io::stdout().is_terminal());
+        // --quiet: the table on standard output is its summary; a file gets the whole report.
+        let summary_only = args.quiet && output.is_none();
         if let Some(path) = output.as_deref().filter(|p| is_input(p, &result)) {
             eprintln!(
                 "{}",
@@ -153,7 +188,7 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
             Some(path) => {
                 let written = std::fs::File::create(path).and_then(|file| {
                     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-                    write_report(*format, &result, colour, &mut out)?;
+                    write_report(*format, &result, colour, false, &mut out)?;
                     out.flush()
                 });
                 if let Err(err) = written {
@@ -175,8 +210,8 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
                 };
                 let stdout = jitscan::escape::GuardedLines::new(std::io::stdout(), guard);
                 let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout);
-                let written =
-                    write_report(*format, &result, colour, &mut out).and_then(|()| out.flush());
+                let written = write_report(*format, &result, colour, summary_only, &mut out)
+                    .and_then(|()| out.flush());
                 if let Err(err) = written.filter_broken_pipe() {
                     eprintln!("error: cannot write the report: {err}");
                     failed = true;
@@ -188,7 +223,7 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
     for stage in result.stages.iter().chain(&stages.finish()) {
         eprintln!("jitscan: {stage}");
     }
-    let inputs_failed = report_inputs(&result.inputs);
+    let inputs_failed = report_inputs(&result.inputs, args.quiet);
     let code = if failed || inputs_failed {
         ExitCode::from(2)
     } else if findings_reach(&result, args.fail_on) {
@@ -200,6 +235,27 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
     // delay the exit (a tenth of the run on a 10k-VM export); the OS reclaims it all at once.
     std::mem::forget(result);
     code
+}
+
+/// Reads `--baseline`: a file that is not a jitscan report or log stops the scan (exit 2), as
+/// a gate that silently compared against nothing would fail every finding, or pass them.
+fn read_baseline(path: &Path) -> Result<jitscan::baseline::Baseline, ExitCode> {
+    let shown = printable(&path.display().to_string()).into_owned();
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        eprintln!(
+            "{}",
+            inert(&format!("error: cannot read the baseline {shown}: {err}"))
+        );
+        ExitCode::from(2)
+    })?;
+    jitscan::baseline::read(&text).map_err(|why| {
+        let why = printable(&why).into_owned();
+        eprintln!(
+            "{}",
+            inert(&format!("error: the baseline {shown} is not usable: {why}"))
+        );
+        ExitCode::from(2)
+    })
 }
 
 /// A closed stdout (`jitscan scan . | head`) is not an error of the scan.
@@ -221,10 +277,12 @@ fn write_report(
     format: Format,
     result: &ScanResult,
     colour: bool,
+    summary_only: bool,
     out: &mut (impl Write + Send),
 ) -> std::io::Result<()> {
     let text = match format {
         Format::Json => return json::write(result, out),
+        Format::Table if summary_only => inert(&table::render_summary(result)).into_owned(),
         Format::Table => inert(&table::render(result, colour)).into_owned(),
         Format::Sarif => sarif::render(result),
         Format::Html => html::render(result)
@@ -243,7 +301,8 @@ fn is_input(path: &Path, result: &ScanResult) -> bool {
         .any(|i| std::fs::canonicalize(&i.path).is_ok_and(|p| p == target))
 }
 
-/// A VM counts against the gate when it reaches the level and has a finding not suppressed.
+/// A VM counts against the gate when it reaches the level and has a finding not suppressed and
+/// not already in the baseline.
 fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
     result.vms.iter().any(|vm| {
         let at_level = match fail_on {
@@ -254,10 +313,12 @@ fn findings_reach(result: &ScanResult, fail_on: FailOn) -> bool {
             }
         };
         at_level
-            && result
-                .findings
-                .iter()
-                .any(|f| f.vm_id == vm.id && f.vm_name == vm.name && f.suppression.is_none())
+            && result.findings.iter().any(|f| {
+                f.vm_id == vm.id
+                    && f.vm_name == vm.name
+                    && f.suppression.is_none()
+                    && f.baseline_state != Some(jitscan::baseline::BaselineState::Unchanged)
+            })
     })
 }
 
@@ -290,7 +351,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
     if let Ok(text) = &explanation.text {
         print!("{}", inert(text));
     }
-    let inputs_failed = report_inputs(&explanation.inputs);
+    let inputs_failed = report_inputs(&explanation.inputs, false);
     match explanation.text {
         Err(message) => {
             eprintln!("{}", inert(&format!("error: {message}")));
@@ -319,7 +380,7 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
             inert(&policy::terminal_summary(&output, &args.out, files))
         );
     }
-    let inputs_failed = report_inputs(&output.inputs);
+    let inputs_failed = report_inputs(&output.inputs, false);
     if let Err(err) = written {
         let error = format!(
             "error: cannot write to {}: {}",
@@ -344,15 +405,19 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
 
 /// Reports the account of the inputs on stderr, the same for every command that reads them
 /// (scan, policy, explain): their diagnostics, the sources found but not scanned, and an
-/// error when nothing was scanned. True when the run must exit 2: an input failed, or none
-/// was scanned.
-fn report_inputs(inputs: &[InputRecord]) -> bool {
+/// error when nothing was scanned; with `quiet` (`scan --quiet`) only the errors. True when
+/// the run must exit 2: an input failed, or none was scanned.
+fn report_inputs(inputs: &[InputRecord], quiet: bool) -> bool {
     let problems: Vec<InputProblem> = inputs
         .iter()
-        .flat_map(|i| i.problems.iter().cloned())
+        .flat_map(|i| i.problems.iter())
+        .filter(|p| !quiet || p.severity == Severity::Error)
+        .cloned()
         .collect();
     print_problems(&problems);
-    print_not_scanned_sources(inputs);
+    if !quiet {
+        print_not_scanned_sources(inputs);
+    }
     let nothing = nothing_scanned(inputs);
     if nothing {
         let count = |status: InputStatus| inputs.iter().filter(|i| i.status == status).count();
@@ -400,8 +465,7 @@ fn print_problems(problems: &[InputProblem]) {
     if problems.is_empty() {
         return;
     }
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = colour_on(std::io::stderr().is_terminal());
     let theme = if colour {
         miette::GraphicalTheme::unicode()
     } else {
@@ -420,4 +484,29 @@ fn print_problems(problems: &[InputProblem]) {
     let warnings = problems.len() - errors;
     eprint!("{}", inert(&out));
     eprintln!("{errors} error(s), {warnings} warning(s) in the inputs");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_nobody_turned_it_off_for() {
+        let dumb = Some(OsStr::new("dumb"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(colour_wanted(true, false, None, xterm));
+        assert!(colour_wanted(true, false, None, None));
+        // no-color.org: set and not empty turns colour off; empty does not.
+        assert!(colour_wanted(true, false, empty, xterm));
+        assert!(!colour_wanted(true, false, set, xterm));
+        assert!(!colour_wanted(true, true, None, xterm), "--no-color");
+        assert!(!colour_wanted(true, false, None, dumb), "TERM=dumb");
+        assert!(
+            !colour_wanted(false, false, None, xterm),
+            "a pipe or a file"
+        );
+    }
 }

@@ -311,7 +311,7 @@ fn nat_paths(
         path.frontend = Some(format!("frontend port {}", nat.frontend_ports));
         path.reaches = reaches;
         path.secure_by_default = is_standard(lb.sku.as_ref());
-        path.origin = Some(lb.origin.clone());
+        path.origin = Some(nat.origin.clone());
         out.push(path);
     }
 }
@@ -353,7 +353,7 @@ fn rule_paths(
                 .map(|p| format!("frontend port {p}"));
             path.reaches = reaches;
             path.secure_by_default = is_standard(lb.sku.as_ref());
-            path.origin = Some(lb.origin.clone());
+            path.origin = Some(rule.origin.clone());
             out.push(path);
         }
     }

@@ -73,18 +73,23 @@ pub fn load_balancer(id: &str, name: &str, value: &Node, origin: Origin) -> Load
             }
         })
         .collect();
+    let base = props_pointer(value);
+    let at = |list: &str, i: usize| origin.child(&format!("{base}/{list}/{i}"));
     let mut nats: Vec<LbNat> = items(p, "inboundNatRules")
         .iter()
-        .map(|r| nat_rule(id, r, false))
+        .enumerate()
+        .map(|(i, r)| nat_rule(id, r, false, at("inboundNatRules", i)))
         .collect();
     nats.extend(
         items(p, "inboundNatPools")
             .iter()
-            .map(|r| nat_rule(id, r, true)),
+            .enumerate()
+            .map(|(i, r)| nat_rule(id, r, true, at("inboundNatPools", i))),
     );
     let rules = items(p, "loadBalancingRules")
         .iter()
-        .map(|r| lb_rule(id, r))
+        .enumerate()
+        .map(|(i, r)| lb_rule(id, r, at("loadBalancingRules", i)))
         .collect();
     let mut pool_members = Vec::new();
     for pool in items(p, "backendAddressPools") {
@@ -108,8 +113,8 @@ pub fn load_balancer(id: &str, name: &str, value: &Node, origin: Origin) -> Load
     }
 }
 
-/// Builds an inbound NAT rule (or pool) of the load balancer `lb_id`.
-pub fn nat_rule(lb_id: &str, value: &Node, is_pool: bool) -> LbNat {
+/// Builds an inbound NAT rule (or pool) of the load balancer `lb_id`, declared at `origin`.
+pub fn nat_rule(lb_id: &str, value: &Node, is_pool: bool, origin: Origin) -> LbNat {
     let p = props(value);
     let collection = if is_pool {
         "inboundNatPools"
@@ -135,6 +140,7 @@ pub fn nat_rule(lb_id: &str, value: &Node, is_pool: bool) -> LbNat {
         backend_pool: known_key(p, "backendAddressPool"),
         backend_ip_configs: known_key(p, "backendIPConfiguration").into_iter().collect(),
         is_pool,
+        origin,
     }
 }
 
@@ -145,7 +151,7 @@ fn protocol(p: &Node, field: &str) -> String {
     }
 }
 
-fn lb_rule(lb_id: &str, value: &Node) -> LbRule {
+fn lb_rule(lb_id: &str, value: &Node, origin: Origin) -> LbRule {
     let p = props(value);
     let mut backend_pools: Vec<String> = known_key(p, "backendAddressPool").into_iter().collect();
     backend_pools.extend(super::access::reference_keys(p, "backendAddressPools"));
@@ -159,6 +165,7 @@ fn lb_rule(lb_id: &str, value: &Node) -> LbRule {
         backend_port: port(p, "backendPort"),
         protocol: protocol(p, "protocol"),
         backend_pools,
+        origin,
     }
 }
 

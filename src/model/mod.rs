@@ -142,7 +142,7 @@ impl Inventory {
             }
             "microsoft.network/loadbalancers/inboundnatrules" => {
                 let lb = parent_key(id);
-                let rule = edge::nat_rule(&lb, value, false);
+                let rule = edge::nat_rule(&lb, value, false, origin);
                 self.pending_nats.push((
                     lb,
                     LbNat {
@@ -187,7 +187,7 @@ impl Inventory {
     }
 
     /// Every origin a result of evaluation can cite: of VMs, NSGs and their rules (declared
-    /// and effective), load balancers, firewalls, DNAT rules and security admin rules. Evaluation makes no origins
+    /// and effective), load balancers and their NAT and load-balancing rules, firewalls, DNAT rules and security admin rules. Evaluation makes no origins
     /// of its own, it copies these (a test checks that reports ask for no other).
     pub fn cited_origins(&self) -> Vec<&Origin> {
         let mut out: Vec<&Origin> = self.vms.iter().map(|vm| &vm.origin).collect();
@@ -200,7 +200,11 @@ impl Inventory {
             let rules = nsg.rules.iter().chain(&nsg.default_rules);
             out.extend(rules.filter_map(|r| r.origin.as_ref()));
         }
-        out.extend(self.load_balancers.values().map(|lb| &lb.origin));
+        for lb in self.load_balancers.values() {
+            out.push(&lb.origin);
+            out.extend(lb.nats.iter().map(|n| &n.origin));
+            out.extend(lb.rules.iter().map(|r| &r.origin));
+        }
         for firewall in &self.firewalls {
             out.push(&firewall.origin);
             out.extend(firewall.dnat.iter().map(|r| &r.origin));

@@ -240,6 +240,8 @@ pub struct LbNat {
     pub backend_ip_configs: Vec<String>,
     /// True for a NAT pool (scale sets).
     pub is_pool: bool,
+    /// Where it is declared (the line a fix edits).
+    pub origin: Origin,
 }
 
 /// A load-balancing rule.
@@ -259,6 +261,8 @@ pub struct LbRule {
     pub protocol: String,
     /// Backend pool keys.
     pub backend_pools: Vec<String>,
+    /// Where it is declared (the line a fix edits).
+    pub origin: Origin,
 }
 
 /// A load balancer.

@@ -1,4 +1,4 @@
-//! REPORT: the JSON report, schema version 3 (`src/report/report.schema.json`).
+//! REPORT: the JSON report, schema version 4 (`src/report/report.schema.json`).
 //!
 //! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
@@ -18,7 +18,7 @@ use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -70,6 +70,9 @@ struct FindingEntry<'a> {
     message: &'a str,
     confidence: &'static str,
     source: Source<'a>,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<SuppressionEntry<'a>>,
@@ -317,6 +320,8 @@ fn finding_entry(f: &Finding) -> FindingEntry<'_> {
         message: f.message.as_str(),
         confidence: f.confidence.as_str(),
         source: source_of(&f.location),
+        fingerprint: &f.fingerprint,
+        baseline_state: f.baseline_state.map(|s| s.as_str()),
         suppressed: f.suppression.is_some(),
         suppression: f.suppression.as_ref().map(|s| SuppressionEntry {
             kind: s.kind,

@@ -1,9 +1,11 @@
 //! REPORT: the SARIF 2.1.0 log, as GitHub code scanning and Microsoft's SARIF Multitool read it.
 //!
 //! Exists so findings can be uploaded to code scanning and other SARIF viewers: every rule of
-//! the catalogue with its help, one result per finding with a file region, the VM as a logical
-//! location, the deciding NSG rules and paths as related locations, a `partialFingerprints`
-//! entry that survives unrelated edits (it hashes rule, VM, port and file, never a line), and
+//! the catalogue with its help, one result per finding at the rule a fix would change (the
+//! finding's `deciding` place, else the VM), the VM as a logical location and, when it is not the
+//! primary, as the first related location, then the deciding NSG rules and paths, a `partialFingerprints`
+//! entry that survives unrelated edits and a change of working directory (`crate::baseline`),
+//! `baselineState` when the scan was given a baseline, and
 //! input problems as tool execution notifications. Like every report it only arranges what the
 //! scan decided: it must not evaluate, read inputs or write anywhere, and it must stay
 //! byte-identical for the same input (no timestamps; no machine-specific absolute paths when a
@@ -23,11 +25,10 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{InputProblem, Severity};
 use crate::escape;
-use crate::rules::{Finding, Level, Rule, REGISTRY};
+use crate::rules::{Finding, Level, Message, Rule, REGISTRY};
 use crate::scan::ScanResult;
 use crate::source::Origin;
 
@@ -35,8 +36,8 @@ use crate::source::Origin;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base every relative artifact URI is resolved against: the scan's working directory.
 pub const SRCROOT: &str = "%SRCROOT%";
-/// Key of the fingerprint in `partialFingerprints`; bump the version if its recipe changes.
-pub const FINGERPRINT_KEY: &str = "jitscan/v1";
+/// Key of the fingerprint in `partialFingerprints` (its recipe is in `crate::baseline`).
+pub use crate::baseline::FINGERPRINT_KEY;
 /// Tags on every rule (GitHub code scanning shows and filters by them).
 const TAGS: [&str; 4] = ["security", "azure", "jit", "network"];
 
@@ -79,12 +80,13 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
         .collect();
     let counts = result.counts();
     json!({
-        "tool": { "driver": {
+        "tool": compact(json!({ "driver": {
             "name": "jitscan",
             "version": env!("CARGO_PKG_VERSION"),
             "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": information_uri(),
             "rules": REGISTRY.iter().map(|rule| rule_descriptor(rule)).collect::<Vec<_>>(),
-        }},
+        }})),
         "invocations": [{
             "executionSuccessful": !result.any_input_failed() && !result.nothing_scanned(),
             "toolExecutionNotifications": notifications,
@@ -105,6 +107,13 @@ fn build_run(result: &ScanResult, base: Option<&Path>) -> Value {
             },
         },
     })
+}
+
+/// Where the tool is documented: the `repository` of Cargo.toml, when it names one. SARIF asks
+/// for an absolute URI here, so a build without one leaves the property out rather than
+/// inventing an address.
+fn information_uri() -> Option<&'static str> {
+    option_env!("CARGO_PKG_REPOSITORY").filter(|uri| uri.contains("://"))
 }
 
 /// Every input (with its sha256) and every other file a result points at, sorted by URI.
@@ -175,19 +184,36 @@ fn rule_descriptor(rule: &Rule) -> Value {
 }
 
 fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
-    let location = artifact_location(finding.location.path(), base);
-    let related: Vec<Value> = finding
-        .related
-        .iter()
+    let deciding = finding.deciding.and_then(|i| finding.related.get(i));
+    // The deciding rule is the primary location (the line a pull request would change, so
+    // code scanning annotates it); the VM's declaration is then the first related location.
+    let vm_related = deciding.map(|_| {
+        let mut said = Message::default();
+        said.words("the VM '")
+            .value(&finding.vm_name)
+            .words("' this finding is about");
+        (&finding.location, said)
+    });
+    let related: Vec<Value> = vm_related
+        .into_iter()
+        .chain(
+            finding
+                .related
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != finding.deciding)
+                .map(|(_, r)| (&r.origin, r.message.clone())),
+        )
         .zip(1..)
-        .map(|(r, id)| {
+        .map(|((origin, message), id)| {
             json!({
                 "id": id,
-                "physicalLocation": physical(&r.origin, base),
-                "message": { "text": sentence(&r.message.escaped(escape::sarif_text)) },
+                "physicalLocation": physical(origin, base),
+                "message": { "text": sentence(&message.escaped(escape::sarif_text)) },
             })
         })
         .collect();
+    let primary = deciding.map_or(&finding.location, |r| &r.origin);
     let suppression = finding.suppression.as_ref().map(|s| {
         json!([{
             "kind": "external",
@@ -201,7 +227,7 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
         "level": finding.level.as_str(),
         "message": { "text": sentence(&finding.message.escaped(escape::sarif_text)) },
         "locations": [{
-            "physicalLocation": physical(&finding.location, base),
+            "physicalLocation": physical(primary, base),
             "logicalLocations": [{
                 "name": finding.vm_name,
                 "fullyQualifiedName": finding.vm_id,
@@ -209,7 +235,8 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
             }],
         }],
         "relatedLocations": (!related.is_empty()).then_some(related),
-        "partialFingerprints": { FINGERPRINT_KEY: fingerprint(finding, &uri_of(&location)) },
+        "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
+        "baselineState": finding.baseline_state.map(|s| s.as_str()),
         "suppressions": suppression,
         "properties": {
             "confidence": finding.confidence.as_str(),
@@ -220,18 +247,6 @@ fn sarif_result(finding: &Finding, base: Option<&Path>) -> Value {
             "suppressionNotes": (!finding.suppression_notes.is_empty()).then_some(&finding.suppression_notes),
         },
     }))
-}
-
-/// sha256 of rule, VM, port and file: stable when lines move, distinct per VM and port.
-fn fingerprint(finding: &Finding, uri: &str) -> String {
-    let port = finding
-        .port
-        .map_or_else(|| "-".to_owned(), |p| p.to_string());
-    let key = format!("{}\n{}\n{port}\n{uri}", finding.rule.id, finding.vm_id);
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn notification(problem: &InputProblem, base: Option<&Path>) -> Value {

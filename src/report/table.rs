@@ -10,6 +10,7 @@ use crate::classify::{Classification, VmResult};
 use crate::escape;
 use crate::eval::{Confidence, NsgVerdict};
 use crate::model::VmKind;
+use crate::rules::BaselineState;
 use crate::scan::ScanResult;
 
 const RED: &str = "\u{1b}[31m";
@@ -58,6 +59,14 @@ pub fn render(result: &ScanResult, colour: bool) -> String {
     attention(&mut out, result, &gate, colour);
     summary(&mut out, result, &gate);
     out
+}
+
+/// Only the summary lines (`--quiet`): counts, suppressions and, with a baseline, new and
+/// unchanged findings.
+pub fn render_summary(result: &ScanResult) -> String {
+    let mut out = String::new();
+    summary(&mut out, result, &GateMarks::of(result));
+    out.trim_start_matches('\n').to_owned()
 }
 
 /// What suppressions did to each VM's findings, for the marks beside its classification: a
@@ -255,6 +264,19 @@ fn summary(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>) {
         c.suppressed_by_tag,
         gate.suppressed_vms(),
     );
+    let states: Vec<BaselineState> = result
+        .findings
+        .iter()
+        .filter_map(|f| f.baseline_state)
+        .collect();
+    if !states.is_empty() {
+        let new = states.iter().filter(|s| **s == BaselineState::New).count();
+        let _ = writeln!(
+            out,
+            "Baseline: {new} new finding(s), {} unchanged; only new ones count for --fail-on.",
+            states.len() - new,
+        );
+    }
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -5,7 +5,8 @@
 //! the classification keeps Defender's rule), yet the port is open and JIT is bypassed.
 
 use super::{
-    kinds_of, maybe_reaching, port_label, reaching, related_for, Finding, Level, Message, Rule,
+    kinds_of, maybe_reaching, port_label, reaching, relate, related_for, Finding, Level, Message,
+    Rule, NSG_FIRST,
 };
 use crate::classify::VmResult;
 use crate::eval::vm::PortEvaluation;
@@ -113,7 +114,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 message.words("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
             }
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related_for(port);
+            relate(&mut finding, related_for(port), &NSG_FIRST);
             Some(finding)
         })
         .collect()

@@ -2,10 +2,11 @@
 //! through a firewall DNAT rule) from public ranges wider than a /8 (configurable), short of
 //! the whole Internet.
 
-use super::{port_label, Finding, Level, Message, Related, Rule, Settings};
+use super::{port_label, relate, Finding, Level, Message, Related, Role, Rule, Settings};
 use crate::classify::VmResult;
 use crate::eval::addresses::{block_size, public, Addresses, IntervalSet};
 use crate::eval::coverage::{BroadSources, BroadVia};
+use crate::eval::paths::PathKind;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -85,14 +86,20 @@ fn check(rule: &'static Rule, vm: &VmResult, settings: &Settings) -> Vec<Finding
                 }
                 message.words(": ").append(&said);
                 if let Some(origin) = &r.origin {
+                    let role = match r.via {
+                        BroadVia::Nsg { .. } => Role::Allows,
+                        BroadVia::FirewallDnat { .. } => Role::Path(PathKind::FirewallDnat),
+                    };
                     related.push(Related {
                         origin: origin.clone(),
                         message: said,
+                        role,
                     });
                 }
             }
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related;
+            // The rule admitting the broad range is the line to narrow.
+            relate(&mut finding, related, &[Role::Allows, Role::Path(PathKind::FirewallDnat)]);
             Some(finding)
         })
         .collect()

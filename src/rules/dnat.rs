@@ -1,6 +1,6 @@
 //! JIT004 mgmt-port-via-firewall-dnat: an Azure Firewall DNAT rule forwards to a management port.
 
-use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
+use super::{port_label, reaching, relate, related_for, Finding, Level, Message, Role, Rule};
 use crate::classify::VmResult;
 use crate::eval::paths::PathKind;
 
@@ -36,7 +36,11 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 .words(" is reachable from the Internet through Azure Firewall ")
                 .append(&Message::join(&via, ", "));
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related_for(port);
+            relate(
+                &mut finding,
+                related_for(port),
+                &[Role::Path(PathKind::FirewallDnat), Role::Allows],
+            );
             Some(finding)
         })
         .collect()

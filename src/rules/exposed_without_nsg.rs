@@ -1,7 +1,7 @@
 //! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable,
 //! or a scale set (which JIT never covers) reachable with no NSG or firewall on the path.
 
-use super::{port_label, related_for, Finding, Level, Message, Rule};
+use super::{port_label, relate, related_for, Finding, Level, Message, Rule, NSG_FIRST};
 use crate::classify::{Classification, ReasonCode, VmResult};
 use crate::model::VmKind;
 
@@ -70,7 +70,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 .append(&Message::join(&via, ", "))
                 .words(" and no NSG or firewall filters it");
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related_for(port);
+            relate(&mut finding, related_for(port), &NSG_FIRST);
             finding
         })
         .collect()

@@ -1,6 +1,6 @@
 //! JIT003 mgmt-port-via-load-balancer: a public load balancer forwards to a management port.
 
-use super::{port_label, reaching, related_for, Finding, Level, Message, Rule};
+use super::{port_label, reaching, relate, related_for, Finding, Level, Message, Role, Rule};
 use crate::classify::VmResult;
 use crate::eval::paths::PathKind;
 
@@ -51,7 +51,15 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 .words(" is reachable from the Internet through load balancer ")
                 .append(&Message::join(&via, ", "));
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related_for(port);
+            relate(
+                &mut finding,
+                related_for(port),
+                &[
+                    Role::Path(PathKind::LoadBalancerNat),
+                    Role::Path(PathKind::LoadBalancerRule),
+                    Role::Allows,
+                ],
+            );
             Some(finding)
         })
         .collect()

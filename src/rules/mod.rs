@@ -106,6 +106,25 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name.eq_ignore_ascii_case(id_or_name))
 }
 
+/// A finding's state against the baseline the scan was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineState {
+    /// Its fingerprint is not in the baseline: it counts for `--fail-on`.
+    New,
+    /// Its fingerprint is in the baseline: reported, but it does not fail the gate.
+    Unchanged,
+}
+
+impl BaselineState {
+    /// The name SARIF (`baselineState`) and the JSON report use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// A place related to a finding (an NSG rule, a path).
 #[derive(Debug, Clone)]
 pub struct Related {
@@ -113,7 +132,34 @@ pub struct Related {
     pub origin: Origin,
     /// What it is (the input's values marked).
     pub message: Message,
+    /// What kind of place it is, so a report can point at the one a fix would touch.
+    pub role: Role,
 }
+
+/// The kind of place a related location is: the deciding rule is the line a fix edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A security admin rule that always allows the port (evaluated ahead of every NSG).
+    AdminAlwaysAllows,
+    /// An NSG (or security admin) rule that allows the port: removing or narrowing it closes it.
+    Allows,
+    /// Any other NSG rule cited as evidence (a deny, a default rule's NSG).
+    OtherRule,
+    /// A path in from the Internet of this kind (its rule or, when it has none, its resource).
+    Path(PathKind),
+}
+
+/// The roles a fix would touch for a finding that a path in makes (an NSG allow first, then the
+/// path: a public IP, a load balancer, a firewall DNAT rule); an AlwaysAllow admin rule ahead of
+/// them all, as Azure evaluates it first.
+const NSG_FIRST: [Role; 6] = [
+    Role::AdminAlwaysAllows,
+    Role::Allows,
+    Role::Path(PathKind::PublicIp),
+    Role::Path(PathKind::LoadBalancerNat),
+    Role::Path(PathKind::LoadBalancerRule),
+    Role::Path(PathKind::FirewallDnat),
+];
 
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +193,14 @@ pub struct Finding {
     pub location: Origin,
     /// Related places.
     pub related: Vec<Related>,
+    /// The related place a fix would edit (an index into `related`): reports show it as the
+    /// finding's primary location, the VM beside it. `None`: the VM's declaration is the place.
+    pub deciding: Option<usize>,
+    /// Names the finding across runs (see `crate::baseline`); set once the scan's roots are
+    /// known, empty before.
+    pub fingerprint: String,
+    /// New or unchanged against the baseline the scan was given; `None` without one.
+    pub baseline_state: Option<BaselineState>,
     /// Set when suppressed.
     pub suppression: Option<Suppression>,
     /// Notes about suppressions that did not apply (expired).
@@ -167,6 +221,9 @@ impl Finding {
             message,
             location: vm.origin.clone(),
             related: Vec::new(),
+            deciding: None,
+            fingerprint: String::new(),
+            baseline_state: None,
             suppression: None,
             suppression_notes: Vec::new(),
         }
@@ -182,6 +239,15 @@ pub fn findings(vms: &[VmResult], settings: &Settings) -> Vec<Finding> {
                 .flat_map(move |rule| (rule.check)(rule, vm, settings))
         })
         .collect()
+}
+
+/// Sets the related places and picks the deciding one: the first place with the first role of
+/// `prefer` that any of them has.
+fn relate(finding: &mut Finding, related: Vec<Related>, prefer: &[Role]) {
+    finding.deciding = prefer
+        .iter()
+        .find_map(|role| related.iter().position(|r| r.role == *role));
+    finding.related = related;
 }
 
 /// Related locations for a port: the deciding NSG rules and the paths that reach it.
@@ -208,9 +274,18 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
                 .words(", priority ")
                 .words(&e.priority.map_or("?".to_owned(), |p| p.to_string()))
                 .words(&format!(") decides port {}", port.port));
+            let allows = e.access == crate::model::Access::Allow;
+            let role = if allows && e.level == crate::eval::NsgLevel::NetworkManager {
+                Role::AdminAlwaysAllows
+            } else if allows {
+                Role::Allows
+            } else {
+                Role::OtherRule
+            };
             out.push(Related {
                 origin: origin.clone(),
                 message,
+                role,
             });
         }
     }
@@ -228,6 +303,7 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
             out.push(Related {
                 origin: origin.clone(),
                 message,
+                role: Role::Path(path.kind),
             });
         }
     }

@@ -1,7 +1,8 @@
 //! JIT001 mgmt-port-open-to-internet: the JIT recommendation itself.
 
 use super::{
-    kinds_of, maybe_reaching, port_label, reaching, related_for, Finding, Level, Message, Rule,
+    kinds_of, maybe_reaching, port_label, reaching, relate, related_for, Finding, Level, Message,
+    Rule, NSG_FIRST,
 };
 use crate::classify::{Classification, VmResult};
 use crate::eval::{Confidence, NsgLevel};
@@ -57,7 +58,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                 message.words("; may be reachable via ").append(&Message::join(&maybe, ", "));
             }
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
-            finding.related = related_for(port);
+            relate(&mut finding, related_for(port), &NSG_FIRST);
             finding
         })
         .collect()

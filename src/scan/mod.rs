@@ -245,6 +245,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     };
     let mut findings = rules::findings(&vms, &settings);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
+    crate::baseline::assign(&mut findings, &options.paths, &options.context);
     stages.done("findings");
     ScanResult {
         inputs: records,

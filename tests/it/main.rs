@@ -17,6 +17,7 @@
 )]
 
 mod avnm;
+mod baseline;
 mod cli;
 mod corpus;
 mod decided;
@@ -35,6 +36,7 @@ mod limits;
 mod locations;
 mod policy;
 mod policy_merge;
+mod quiet_and_colour;
 mod sarif;
 mod shared_decisions;
 mod support;

@@ -280,3 +280,143 @@ fn a_tag_suppression_is_reported_as_external_with_its_reason() {
     }
     assert!(schema_errors(&validator(), &log).is_empty());
 }
+
+/// The line of the `{` that opens the object holding `marker` (the first line containing it):
+/// where a resource or a rule in a hand-written fixture is declared.
+fn opening_line(fixture: &str, marker: &str) -> u64 {
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains(marker)).unwrap();
+    let open = lines[..=at]
+        .iter()
+        .rposition(|l| l.trim_end().ends_with('{'))
+        .unwrap();
+    open as u64 + 1
+}
+
+/// (rule id, primary line, related lines) of each result of a one-fixture scan.
+fn placed(fixture: &str) -> Vec<(String, u64, Vec<u64>)> {
+    let log = sarif(vec![root().join(fixture)], &root());
+    results(&log)
+        .iter()
+        .map(|r| {
+            let line = |l: &Value| {
+                l["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap()
+            };
+            let related = r["relatedLocations"]
+                .as_array()
+                .map(|all| all.iter().map(line).collect())
+                .unwrap_or_default();
+            (
+                r["ruleId"].as_str().unwrap().to_owned(),
+                line(&r["locations"][0]),
+                related,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_open_port_points_at_the_nsg_rule_that_allows_it_and_relates_the_vm() {
+    // ssh-open-to-any-with-public-ip: the NIC NSG's rule 'allow-ssh-any' admits TCP 22 from '*'
+    // (Internet); it is the one line a fix edits (delete or narrow it), so it is the primary
+    // location; the VM is a related location so the reader still sees which VM.
+    let rule = opening_line(FIXTURE, "\"allow-ssh-any\"");
+    let vm = opening_line(FIXTURE, "Microsoft.Compute/virtualMachines");
+    let found = placed(FIXTURE);
+    let jit001: Vec<_> = found.iter().filter(|(id, ..)| id == "JIT001").collect();
+    assert_eq!(jit001.len(), 1, "{found:?}");
+    assert_eq!(jit001[0].1, rule, "{found:?}");
+    assert_eq!(jit001[0].2.first(), Some(&vm), "{found:?}");
+    assert!(!jit001[0].2.contains(&rule), "the primary is not repeated");
+}
+
+#[test]
+fn a_firewall_dnat_finding_points_at_the_dnat_rule() {
+    // firewall-dnat-to-rdp: the firewall's DNAT rule 'rdp-to-vm-dnat-rdp' translates the public
+    // frontend to the VM's RDP port; no NSG rule allows 3389 (the subnet NSG's default
+    // DenyAllInBound is cited), so for JIT004, and for JIT001 which the DNAT path makes, the
+    // rule a fix edits is the DNAT rule.
+    let fixture = "fixtures/arm/firewall-dnat-to-rdp.json";
+    let dnat = opening_line(fixture, "\"rdp-to-vm-dnat-rdp\"");
+    let vm = opening_line(fixture, "Microsoft.Compute/virtualMachines");
+    let found = placed(fixture);
+    for id in ["JIT001", "JIT004"] {
+        let result = found.iter().find(|(r, ..)| r == id).unwrap();
+        assert_eq!(result.1, dnat, "{id}: {found:?}");
+        assert_eq!(result.2.first(), Some(&vm), "{id}: {found:?}");
+    }
+}
+
+#[test]
+fn a_load_balancer_finding_points_at_the_nat_rule_and_jit001_at_the_nsg_rule() {
+    // lb-inbound-nat-rule-to-rdp: NAT rule 'nat-rdp-vm-nat-rdp' forwards a frontend port to RDP
+    // and the NIC NSG's 'allow-rdp-any' admits it. JIT003 is about the load balancer path, so it
+    // points at the NAT rule (deleting it closes that path); JIT001 is about the NSG, so it
+    // points at the allowing rule. Each relates the other place too.
+    let fixture = "fixtures/arm/lb-inbound-nat-rule-to-rdp.json";
+    let nat = opening_line(fixture, "\"nat-rdp-vm-nat-rdp\"");
+    let lb = opening_line(fixture, "Microsoft.Network/loadBalancers");
+    let nsg_rule = opening_line(fixture, "\"allow-rdp-any\"");
+    assert!(
+        nat > lb,
+        "the NAT rule is declared inside the load balancer"
+    );
+    let found = placed(fixture);
+    let jit001 = found.iter().find(|(r, ..)| r == "JIT001").unwrap();
+    let jit003 = found.iter().find(|(r, ..)| r == "JIT003").unwrap();
+    assert_eq!((jit001.1, jit003.1), (nsg_rule, nat), "{found:?}");
+    assert!(
+        jit001.2.contains(&nat) && jit003.2.contains(&nsg_rule),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_load_balancing_rule_finding_points_at_the_rule() {
+    // lb-rule-backend-port-22: load-balancing rule 'lbrule-ssh-2222' sends frontend traffic to
+    // backend port 22 of the pool the VM's NIC is in (JIT003); the line to change is that rule.
+    let fixture = "fixtures/arm/lb-rule-backend-port-22.json";
+    let found = placed(fixture);
+    let jit003 = found.iter().find(|(r, ..)| r == "JIT003").expect("JIT003");
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let rules_at = text
+        .lines()
+        .position(|l| l.contains("\"loadBalancingRules\""))
+        .unwrap() as u64
+        + 1;
+    assert_eq!(
+        jit003.1,
+        rules_at + 1,
+        "the rule's opening brace: {found:?}"
+    );
+}
+
+#[test]
+fn without_a_deciding_rule_in_the_input_the_vm_stays_the_primary_location() {
+    // no-nsg-with-public-ip-not-applicable: no NSG at all, a public IP on the NIC; no rule
+    // decides, so the VM's declaration stays the place (and no related location repeats it).
+    let fixture = "fixtures/arm/no-nsg-with-public-ip-not-applicable.json";
+    let vm = opening_line(fixture, "Microsoft.Compute/virtualMachines");
+    let found = placed(fixture);
+    assert!(!found.is_empty());
+    for (id, line, related) in &found {
+        assert_eq!(*line, vm, "{id}");
+        assert!(!related.contains(&vm), "{id}");
+    }
+}
+
+#[test]
+fn the_driver_names_an_absolute_information_uri_or_none() {
+    // SARIF's informationUri is an absolute URI; jitscan takes it from Cargo.toml's
+    // `repository` and leaves it out rather than invent one.
+    let log = sarif(vec![root().join(FIXTURE)], &root());
+    let driver = &log["runs"][0]["tool"]["driver"];
+    match option_env!("CARGO_PKG_REPOSITORY").filter(|u| !u.is_empty()) {
+        Some(uri) => assert_eq!(driver["informationUri"], uri),
+        None => assert!(driver.get("informationUri").is_none(), "{driver}"),
+    }
+    assert!(driver.get("informationUri").is_none_or(|u| !u.is_null()));
+}
