@@ -176,7 +176,7 @@ impl<'t> Expander<'t> {
     }
 
     /// The expansion's result, with the problems found once every resource is known. The
-    /// scopes that shared its values are gone by now.
+    /// scopes that shared its values are gone by now; the registry goes here.
     fn finish(
         mut self,
         tree: &Node<'_>,
@@ -184,6 +184,9 @@ impl<'t> Expander<'t> {
         params: Option<&Document>,
     ) -> ArmExpansion<'t> {
         self.note_budget(doc);
+        let symbolic = self.registry.symbolic_in_use();
+        // The registry shares every value: let go of it so each is moved out, not copied.
+        drop(std::mem::take(&mut self.registry));
         let mut out = self.out;
         for (resource, value) in out.resources.iter_mut().zip(self.values) {
             resource.value = Rc::try_unwrap(value).unwrap_or_else(|shared| (*shared).clone());
@@ -194,7 +197,7 @@ impl<'t> Expander<'t> {
                 .extend(parameters::mismatches(doc, declared.as_ref(), params));
         }
         out.problems.extend(references::dangling(&out.resources));
-        if self.registry.symbolic_in_use() {
+        if symbolic {
             for resource in &mut out.resources {
                 note_symbolic_parameters(resource);
             }
