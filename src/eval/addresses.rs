@@ -435,4 +435,4 @@ pub fn block_size(bits: u32, len: u8) -> u128 {
 
 #[cfg(test)]
 #[path = "addresses_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -1,7 +1,5 @@
 //! Unit and property tests for NSG evaluation.
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
 
 use super::{decide, Destination, Flow, Match, Source};
@@ -11,19 +9,9 @@ use crate::model::network::azure_default_rules;
 use crate::model::ports::PortSet;
 use crate::model::{Access, Decided, Direction, Nsg, SecurityRule};
 use crate::source::Origin;
-use crate::source::{LineIndex, Source as Text};
 
 fn origin() -> Origin {
-    let text: crate::diagnostic::Text = Arc::new("{}".to_owned());
-    Origin {
-        document: Arc::new(Text::new(
-            "t.json".into(),
-            "t.json".into(),
-            Arc::clone(&text),
-            Arc::new(LineIndex::new(&text)),
-        )),
-        pointer: "".into(),
-    }
+    Origin::for_tests()
 }
 
 fn rule(name: &str, priority: u32, access: Access, source: &str, ports: &str) -> SecurityRule {
@@ -387,34 +375,6 @@ fn denied_halves_shadow_a_later_allow_from_any() {
     );
 }
 
-/// 0.0.0.0/1 and 128.0.0.0/1 without 128.0.0.0/24.
-const HALVES_BUT_ONE_24: [&str; 24] = [
-    "0.0.0.0/1",
-    "128.0.1.0/24",
-    "128.0.2.0/23",
-    "128.0.4.0/22",
-    "128.0.8.0/21",
-    "128.0.16.0/20",
-    "128.0.32.0/19",
-    "128.0.64.0/18",
-    "128.0.128.0/17",
-    "128.1.0.0/16",
-    "128.2.0.0/15",
-    "128.4.0.0/14",
-    "128.8.0.0/13",
-    "128.16.0.0/12",
-    "128.32.0.0/11",
-    "128.64.0.0/10",
-    "128.128.0.0/9",
-    "129.0.0.0/8",
-    "130.0.0.0/7",
-    "132.0.0.0/6",
-    "136.0.0.0/5",
-    "144.0.0.0/4",
-    "160.0.0.0/3",
-    "192.0.0.0/2",
-];
-
 #[test]
 fn a_targeted_deny_is_an_exception_but_a_gap_is_not() {
     // A deny of one /24 ahead of an allow from `*`: open to everyone else.
@@ -428,7 +388,7 @@ fn a_targeted_deny_is_an_exception_but_a_gap_is_not() {
         "near",
         100,
         Access::Allow,
-        &HALVES_BUT_ONE_24,
+        &crate::eval::addresses::tests::HALVES_BUT_ONE_24,
         "22",
     )]);
     assert_eq!(internet_decision(&near, Mode::Closed).0, Access::Deny);

@@ -5,13 +5,13 @@
 //! the classification keeps Defender's rule), yet the port is open and JIT is bypassed.
 
 use super::{
-    kinds_of, maybe_reaching, port_label, reaching, relate, related_for, Finding, Level, Message,
-    Rule, NSG_FIRST,
+    kinds_of, maybe_reaching, named_by_kind, port_label, reaching, relate, related_for, Finding,
+    Level, Message, Rule, NSG_FIRST,
 };
 use crate::classify::VmResult;
 use crate::eval::vm::PortEvaluation;
 use crate::eval::{Confidence, NsgEvidence, NsgLevel};
-use crate::model::{Access, VmKind};
+use crate::model::Access;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -53,14 +53,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
             if rules.is_empty() {
                 return None;
             }
-            let mut message = Message::default();
-            message
-                .words(match vm.kind {
-                    VmKind::VirtualMachine => "VM '",
-                    VmKind::VirtualMachineScaleSet => "Scale set '",
-                })
-                .value(&vm.name)
-                .words("'");
+            let mut message = named_by_kind(vm);
             if let Some(policy) = &vm.jit_policy {
                 message
                     .words(" is covered by JIT policy '")

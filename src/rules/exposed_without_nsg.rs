@@ -1,7 +1,9 @@
 //! JIT002 exposed-without-nsg: a VM JIT cannot protect (no NSG, no firewall) that is reachable,
 //! or a scale set (which JIT never covers) reachable with no NSG or firewall on the path.
 
-use super::{port_label, relate, related_for, Finding, Level, Message, Rule, NSG_FIRST};
+use super::{
+    named_by_kind, port_label, relate, related_for, Finding, Level, Message, Rule, NSG_FIRST,
+};
 use crate::classify::{Classification, ReasonCode, VmResult};
 use crate::model::VmKind;
 
@@ -57,14 +59,9 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                     m
                 })
                 .collect();
-            let mut message = Message::default();
+            let mut message = named_by_kind(vm);
             message
-                .words(match vm.kind {
-                    VmKind::VirtualMachine => "VM '",
-                    VmKind::VirtualMachineScaleSet => "Scale set '",
-                })
-                .value(&vm.name)
-                .words("': ")
+                .words(": ")
                 .words(&port_label(port.port))
                 .words(" is reachable from the Internet via ")
                 .append(&Message::join(&via, ", "))

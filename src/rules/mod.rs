@@ -310,6 +310,19 @@ fn related_for(port: &PortEvaluation) -> Vec<Related> {
     out
 }
 
+/// A message opening with what `vm` is and its name: `VM 'x'` or `Scale set 'x'`.
+fn named_by_kind(vm: &VmResult) -> Message {
+    let mut message = Message::default();
+    message
+        .words(match vm.kind {
+            crate::model::VmKind::VirtualMachine => "VM '",
+            crate::model::VmKind::VirtualMachineScaleSet => "Scale set '",
+        })
+        .value(&vm.name)
+        .words("'");
+    message
+}
+
 /// "port 22 (SSH)".
 fn port_label(port: u16) -> String {
     format!("port {port} ({})", port_name(port))

@@ -139,6 +139,22 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The start of an empty document `t.json`: a place for unit tests that build model
+    /// values by hand.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        let text: Text = Arc::new("{}".to_owned());
+        Origin {
+            document: Arc::new(Source::new(
+                "t.json".into(),
+                "t.json".into(),
+                Arc::clone(&text),
+                Arc::new(LineIndex::new(&text)),
+            )),
+            pointer: "".into(),
+        }
+    }
+
     /// The display path of the file.
     pub fn path(&self) -> &str {
         &self.document.display

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::support::verdicts::scan_json;
 use crate::support::{root, Run};
-use jitscan::report::json::SCHEMA;
 
 fn report(name: &str) -> Value {
     scan_json(&[root().join("fixtures/avnm").join(name)], None)
@@ -112,19 +111,7 @@ fn undecided_membership_and_commits_say_why() {
 
 #[test]
 fn admin_rule_reports_validate_against_the_schema() {
-    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let report = scan_json(&[root().join("fixtures/avnm")], None);
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .take(20)
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "schema violations:\n{}",
-        errors.join("\n")
-    );
+    crate::support::assert_valid_report(&scan_json(&[root().join("fixtures/avnm")], None));
 }
 
 fn findings_of<'a>(report: &'a Value, rule: &str, vm: &str) -> Vec<&'a Value> {

@@ -163,26 +163,16 @@ fn lb_sku(inv: &Inventory, config: &IpConfig, flexible: bool) -> LbSku {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::{instance_ip_sku, InstanceSku};
     use crate::eval::mode::Uncertainty;
     use crate::model::{Decided, InstancePublicIp, Inventory, IpConfig, LoadBalancer, PrivateIp};
-    use crate::source::{LineIndex, Origin, Source as Text};
+    use crate::source::Origin;
 
     const LB: &str = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/loadbalancers";
 
     fn origin() -> Origin {
-        let text: crate::diagnostic::Text = Arc::new("{}".to_owned());
-        Origin {
-            document: Arc::new(Text::new(
-                "t.json".into(),
-                "t.json".into(),
-                Arc::clone(&text),
-                Arc::new(LineIndex::new(&text)),
-            )),
-            pointer: "".into(),
-        }
+        Origin::for_tests()
     }
 
     fn inventory(lbs: &[(&str, Option<&str>, Option<&str>)]) -> Inventory {

@@ -117,3 +117,20 @@ pub fn corpus_dir() -> Option<PathBuf> {
     }
     panic!("../shared/corpus is absent: the corpus tests need it (set JITSCAN_SKIP_CORPUS=1 to skip them on purpose)");
 }
+
+/// Fails with the first violations when `report` does not validate against the JSON report's
+/// shipped schema.
+pub fn assert_valid_report(report: &Value) {
+    let schema: Value = serde_json::from_str(jitscan::report::json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .take(20)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "schema violations:\n{}",
+        errors.join("\n")
+    );
+}
