@@ -59,6 +59,17 @@ impl Date {
         Self::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 
+    /// Days since 1970-01-01 (the inverse of [`Date::from_days_since_epoch`]).
+    pub fn days_since_epoch(self) -> i64 {
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// The civil date of a day count since 1970-01-01 (proleptic Gregorian).
     pub fn from_days_since_epoch(days: i64) -> Self {
         let z = days + 719_468;

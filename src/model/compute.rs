@@ -370,6 +370,7 @@ pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
             .and_then(Node::as_str)
             .map(str::to_owned),
         virtual_machines,
+        requests: super::jit::requests(d.value),
         from_template: d.from_template,
         origin: d.origin.clone(),
     }

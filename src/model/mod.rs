@@ -10,6 +10,7 @@ pub mod access;
 pub mod address;
 pub mod compute;
 pub mod edge;
+pub mod jit;
 
 mod merge;
 pub mod network;

@@ -412,6 +412,8 @@ pub struct JitPolicy {
     pub kind: Option<String>,
     /// The `virtualMachines` entries, in input order.
     pub virtual_machines: Vec<JitPolicyVm>,
+    /// The access requests made under it (`properties.requests`, exports of the live policy).
+    pub requests: Vec<super::jit::JitRequest>,
     /// True when declared in an ARM template (ids then hold deployment placeholders).
     pub from_template: bool,
     /// Declaration.
@@ -436,6 +438,11 @@ impl JitPolicyVm {
     /// The port rule objects.
     pub fn ports(&self) -> Vec<serde_json::Value> {
         serde_json::from_str(&self.ports_json).unwrap_or_default()
+    }
+
+    /// The port rules, typed.
+    pub fn port_rules(&self) -> Vec<super::jit::JitPort> {
+        super::jit::JitPort::parse_all(&self.ports())
     }
 }
 

@@ -28,6 +28,7 @@ fn policy(name: &str, file: &str, vms: Vec<JitPolicyVm>) -> JitPolicy {
         location: Some("westeurope".to_owned()),
         kind: None,
         virtual_machines: vms,
+        requests: Vec::new(),
         from_template: false,
         origin: Origin {
             document: Arc::new(source),
