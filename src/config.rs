@@ -59,17 +59,6 @@ impl Date {
         Self::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 
-    /// Days since 1970-01-01 (the inverse of [`Date::from_days_since_epoch`]).
-    pub fn days_since_epoch(self) -> i64 {
-        let (m, d) = (i64::from(self.month), i64::from(self.day));
-        let y = i64::from(self.year) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
     /// The civil date of a day count since 1970-01-01 (proleptic Gregorian).
     pub fn from_days_since_epoch(days: i64) -> Self {
         let z = days + 719_468;
@@ -122,6 +111,11 @@ pub struct Config {
     /// `findings.broadSourcePrefixLength`: JIT006 flags public ranges wider than a prefix of
     /// this length (1-32); None: not set here.
     pub broad_source_prefix_length: Option<u8>,
+    /// `findings.jitMaxRequestDuration` in seconds: JIT011 flags JIT port rules allowing
+    /// longer requests; None: not set here.
+    pub jit_max_request_seconds: Option<u64>,
+    /// `findings.levels`: a level (`note`, `warning`, `error`) per rule id, in file order.
+    pub levels: Vec<(&'static str, crate::rules::Level)>,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -257,7 +251,11 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
     }
     if let Some(findings) = map.get("findings") {
         match finding_settings(findings) {
-            Ok(length) => config.broad_source_prefix_length = length,
+            Ok(found) => {
+                config.broad_source_prefix_length = found.broad_source_prefix_length;
+                config.jit_max_request_seconds = found.jit_max_request_seconds;
+                config.levels = found.levels;
+            }
             Err((key, message, help)) => {
                 let line = line_of_key(text, key, 0).unwrap_or(1);
                 problems.push(problem(line, 1, message, help));
@@ -286,18 +284,27 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
 
 type FieldError = (&'static str, String, &'static str);
 
-/// The `findings` mapping: `broadSourcePrefixLength` (1-32) is its only key.
-fn finding_settings(value: &Value) -> Result<Option<u8>, FieldError> {
-    const HELP: &str =
-        "write `findings:` then `  broadSourcePrefixLength: 8` (a prefix length from 1 to 32)";
+/// What the `findings` mapping sets.
+#[derive(Default)]
+struct FindingSettings {
+    broad_source_prefix_length: Option<u8>,
+    jit_max_request_seconds: Option<u64>,
+    levels: Vec<(&'static str, crate::rules::Level)>,
+}
+
+/// The `findings` mapping: `broadSourcePrefixLength` (1-32), `jitMaxRequestDuration` (an ISO
+/// 8601 duration from PT5M to P1D, Azure's bounds) and `levels` (rule id -> level).
+fn finding_settings(value: &Value) -> Result<FindingSettings, FieldError> {
+    const HELP: &str = "write `findings:` then `  broadSourcePrefixLength: 8` (a prefix length from 1 to 32), `  jitMaxRequestDuration: PT3H` (PT5M to P1D) or `  levels:` with `    JIT011: warning` (note, warning or error)";
+    let mut found = FindingSettings::default();
     let map = match value {
-        Value::Null => return Ok(None),
+        Value::Null => return Ok(found),
         Value::Mapping(map) => map,
         _ => return Err(("findings", "`findings` must be a mapping".to_owned(), HELP)),
     };
     for (key, _) in map {
         let key = key.as_str().unwrap_or("?");
-        if key != "broadSourcePrefixLength" {
+        if !["broadSourcePrefixLength", "jitMaxRequestDuration", "levels"].contains(&key) {
             return Err((
                 "findings",
                 format!("unknown key `{key}` under `findings`"),
@@ -305,19 +312,73 @@ fn finding_settings(value: &Value) -> Result<Option<u8>, FieldError> {
             ));
         }
     }
-    match map.get("broadSourcePrefixLength") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u8::try_from(n).ok())
-            .filter(|n| (1..=32).contains(n))
-            .map(Some)
-            .ok_or((
-                "broadSourcePrefixLength",
-                "`broadSourcePrefixLength` must be a prefix length from 1 to 32".to_owned(),
+    found.broad_source_prefix_length = match map.get("broadSourcePrefixLength") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .filter(|n| (1..=32).contains(n))
+                .ok_or((
+                    "broadSourcePrefixLength",
+                    "`broadSourcePrefixLength` must be a prefix length from 1 to 32".to_owned(),
+                    HELP,
+                ))?,
+        ),
+    };
+    found.jit_max_request_seconds = match map.get("jitMaxRequestDuration") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let (low, high) = crate::model::jit::MAX_REQUEST_DURATION_LIMITS;
+            Some(
+                v.as_str()
+                    .and_then(crate::model::jit::iso_duration_seconds)
+                    .filter(|s| (low..=high).contains(s))
+                    .ok_or((
+                        "jitMaxRequestDuration",
+                        "`jitMaxRequestDuration` must be an ISO 8601 duration from PT5M to P1D (e.g. PT3H)".to_owned(),
+                        HELP,
+                    ))?,
+            )
+        }
+    };
+    match map.get("levels") {
+        None | Some(Value::Null) => {}
+        Some(Value::Mapping(levels)) => {
+            for (rule, level) in levels {
+                let bad = || {
+                    (
+                        "levels",
+                        format!(
+                            "`levels` maps a rule id (JIT001...) to note, warning or error; `{}: {}` is not one",
+                            rule.as_str().unwrap_or("?"),
+                            level.as_str().unwrap_or("?")
+                        ),
+                        HELP,
+                    )
+                };
+                let rule = rule
+                    .as_str()
+                    .and_then(crate::rules::find_rule)
+                    .ok_or_else(bad)?;
+                let level = match level.as_str().map(str::to_ascii_lowercase).as_deref() {
+                    Some("note") => crate::rules::Level::Note,
+                    Some("warning") => crate::rules::Level::Warning,
+                    Some("error") => crate::rules::Level::Error,
+                    _ => return Err(bad()),
+                };
+                found.levels.retain(|(id, _)| *id != rule.id);
+                found.levels.push((rule.id, level));
+            }
+        }
+        Some(_) => {
+            return Err((
+                "levels",
+                "`levels` must be a mapping of rule ids to levels".to_owned(),
                 HELP,
-            )),
+            ))
+        }
     }
+    Ok(found)
 }
 
 fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<FieldError>> {
