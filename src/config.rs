@@ -522,6 +522,35 @@ mod finding_settings_tests {
     use super::*;
 
     #[test]
+    fn the_jit_duration_limit_and_levels_are_read_and_checked() {
+        let config = parse(
+            "findings:\n  jitMaxRequestDuration: PT1H30M\n  levels:\n    JIT011: warning\n    jit-deny-rules-missing: error\n",
+            "jitscan.yaml",
+        )
+        .unwrap();
+        assert_eq!(config.jit_max_request_seconds, Some(5400));
+        assert_eq!(
+            config.levels,
+            vec![
+                ("JIT011", crate::rules::Level::Warning),
+                ("JIT009", crate::rules::Level::Error)
+            ]
+        );
+        for bad in [
+            // Azure's bounds on maxRequestAccessDuration: 5 minutes to 1 day.
+            "findings:\n  jitMaxRequestDuration: PT4M\n",
+            "findings:\n  jitMaxRequestDuration: P2D\n",
+            "findings:\n  jitMaxRequestDuration: 3h\n",
+            "findings:\n  levels:\n    JIT999: note\n",
+            "findings:\n  levels:\n    JIT001: fatal\n",
+            "findings:\n  levels: [JIT001]\n",
+        ] {
+            let problems = parse(bad, "jitscan.yaml").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
+    }
+
+    #[test]
     fn the_broad_source_prefix_length_is_read_and_checked() {
         let config = parse("findings:\n  broadSourcePrefixLength: 12\n", "jitscan.yaml").unwrap();
         assert_eq!(config.broad_source_prefix_length, Some(12));
