@@ -104,6 +104,8 @@ pub struct VmResult {
     pub location: Option<String>,
     /// True when declared in an ARM template.
     pub from_template: bool,
+    /// Who can open its ports, when the scan read role assignments (see [`crate::rbac`]).
+    pub access: Option<Box<crate::rbac::VmAccess>>,
 }
 
 impl VmResult {
@@ -213,6 +215,7 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         power_state: vm.power_state.clone(),
         location: vm.location.clone(),
         from_template: vm.from_template,
+        access: None,
     }
 }
 

@@ -59,7 +59,7 @@ pub struct PolicyArgs {
 pub enum Format {
     /// Human-readable table.
     Table,
-    /// JSON report (schema version 4, docs/report.md).
+    /// JSON report (schema version 5, docs/report.md).
     Json,
     /// SARIF 2.1.0 log (GitHub code scanning and other SARIF viewers).
     Sarif,

@@ -40,6 +40,7 @@ pub mod load;
 pub mod map;
 pub mod model;
 pub mod policy;
+pub mod rbac;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -27,6 +27,7 @@ use crate::model::access::{get_ci, items, last_segment, props, reference_id};
 use crate::model::compute::Declared;
 use crate::model::network::security_rule;
 use crate::model::{key, Decided, EffectiveNsg, Inventory, Nsg};
+use crate::rbac;
 use crate::source::Origin;
 pub use shape::ExportItem;
 
@@ -73,6 +74,22 @@ pub fn build_inventory(
     documents: &[(Arc<Document>, ExportShape)],
     limits: &Limits,
 ) -> (Inventory, Vec<InputProblem>) {
+    let (inventory, problems, _) = build_inventory_and_access(documents, limits);
+    (inventory, problems)
+}
+
+/// [`build_inventory`], also giving the authorization items (role assignments, definitions,
+/// PIM eligibilities, deny assignments) read out of the same documents, with the display
+/// path of each one's file: they are not resources of the inventory (see [`crate::rbac`]).
+pub fn build_inventory_and_access(
+    documents: &[(Arc<Document>, ExportShape)],
+    limits: &Limits,
+) -> (
+    Inventory,
+    Vec<InputProblem>,
+    Vec<(String, rbac::read::Record)>,
+) {
+    let mut access = Vec::new();
     let mut problems = Vec::new();
     let mut seen: Map<String, First> = Map::default();
     // Sized once for the items of the big exports: grown by doubling, its rehashes into fresh
@@ -118,13 +135,9 @@ pub fn build_inventory(
         let ((), read_next) = rayon::join(
             || {
                 problems.extend(batch.problems);
-                let fresh = admit(
-                    batch.items,
-                    batch.document,
-                    documents,
-                    &mut seen,
-                    &mut problems,
-                );
+                let items =
+                    authorization_items(batch.items, batch.document, documents, &mut access);
+                let fresh = admit(items, batch.document, documents, &mut seen, &mut problems);
                 if let Some((document, _)) = documents.get(batch.document) {
                     inventory.merge(convert(fresh, document, limits.model_chunk));
                 }
@@ -140,7 +153,35 @@ pub fn build_inventory(
     }
     inventory.finish();
     problems.append(&mut inventory.problems);
-    (inventory, problems)
+    (inventory, problems, access)
+}
+
+/// The items of a batch that are resources; the authorization items among them are read into
+/// `access` (a copy of one in several files is the directory's to merge, by id).
+fn authorization_items<'a>(
+    items: Vec<(ExportItem<'a>, Option<usize>, Option<String>)>,
+    index: usize,
+    documents: &[(Arc<Document>, ExportShape)],
+    access: &mut Vec<(String, rbac::read::Record)>,
+) -> Vec<(ExportItem<'a>, Option<usize>, Option<String>)> {
+    let Some((document, _)) = documents.get(index) else {
+        return items;
+    };
+    let mut rest = Vec::with_capacity(items.len());
+    for entry in items {
+        match rbac::read::ItemKind::of(&shape::resource_type(&entry.0.value)) {
+            Some(kind) => {
+                let origin = Origin {
+                    document: Arc::clone(&document.source),
+                    pointer: entry.0.pointer.as_str().into(),
+                };
+                let record = rbac::read::record(kind, &entry.0.value, origin);
+                access.push((document.display.clone(), record));
+            }
+            None => rest.push(entry),
+        }
+    }
+    rest
 }
 
 /// The items of one batch: listed from a small document's tree, or parsed (in parallel) from

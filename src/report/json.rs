@@ -18,7 +18,7 @@ use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -35,6 +35,9 @@ struct Head<'a> {
     summary: Summary,
     suppression_sources: SuppressionSources<'a>,
     inputs: Vec<Input>,
+    /// Since schema version 5, only when role assignments were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_inputs: Option<super::json_access::AccessInputs>,
     missing_references: Vec<MissingEntry>,
 }
 
@@ -180,6 +183,9 @@ struct VmEntry<'a> {
     missing_references: &'a [String],
     assumptions: &'a [String],
     ports: Vec<PortEntry<'a>>,
+    /// Since schema version 5, only when role assignments were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access: Option<super::json_access::AccessEntry<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -280,6 +286,10 @@ fn head(result: &ScanResult) -> Head<'_> {
             suppressed_by_tag: c.suppressed_by_tag,
         },
         inputs: result.inputs.iter().map(input).collect(),
+        access_inputs: result
+            .access
+            .as_deref()
+            .map(super::json_access::access_inputs),
         missing_references: missing(result),
     }
 }
@@ -473,6 +483,7 @@ fn vm_entry(vm: &VmResult) -> VmEntry<'_> {
         missing_references: &vm.missing,
         assumptions: &vm.assumptions,
         ports: vm.ports.iter().map(port_entry).collect(),
+        access: vm.access.as_deref().map(super::json_access::access_entry),
     }
 }
 

@@ -5,5 +5,6 @@
 
 pub mod html;
 pub mod json;
+mod json_access;
 pub mod sarif;
 pub mod table;

@@ -277,6 +277,27 @@ fn summary(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>) {
             states.len() - new,
         );
     }
+    if result.access.is_some() {
+        access_summary(out, result);
+    }
+}
+
+/// One line on who can open the ports, when role assignments were read.
+fn access_summary(out: &mut String, result: &ScanResult) {
+    let mut around: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut vms = 0;
+    for access in result.vms.iter().filter_map(|vm| vm.access.as_deref()) {
+        let bypassing = access.bypassers_not_requesting();
+        if !bypassing.is_empty() {
+            vms += 1;
+        }
+        around.extend(bypassing.iter().map(|g| g.assignment.principal_id.as_str()));
+    }
+    let _ = writeln!(
+        out,
+        "Access: {} principal(s) can open a management port around JIT (without being able to request it) on {vms} VM(s); the JSON report lists them by route.",
+        around.len(),
+    );
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -26,6 +26,9 @@ pub struct Environment {
     pub problems: Vec<InputProblem>,
     /// The template it comes from (None for the export environment).
     pub owner: Option<String>,
+    /// The role assignments of the scan, when its exports hold any (every environment
+    /// shares them: a scope covers a VM wherever the VM is declared).
+    pub access: Option<Arc<crate::rbac::Directory>>,
     /// The path of that template, and the templates it links, by real path (see
     /// [`without_linked_entry_points`]).
     links: Option<(PathBuf, Vec<PathBuf>)>,
@@ -85,6 +88,7 @@ pub(crate) fn build(
                 inventory,
                 problems,
                 owner,
+                access: None,
                 links,
             }
         })
@@ -101,17 +105,27 @@ pub(crate) fn build(
         })
         .collect();
     if !exports.is_empty() {
-        let (inventory, problems) = export::build_inventory(&exports, &options.limits);
+        let (inventory, problems, records) =
+            export::build_inventory_and_access(&exports, &options.limits);
+        let access =
+            (!records.is_empty()).then(|| Arc::new(crate::rbac::Directory::build(records)));
         if release {
             inventory.resolve_places();
+            if let Some(access) = &access {
+                access.resolve_places();
+            }
             for (doc, _) in &exports {
                 doc.release_text();
             }
+        }
+        for env in &mut envs {
+            env.access = access.clone();
         }
         envs.push(Environment {
             inventory,
             problems,
             owner: None,
+            access,
             links: None,
         });
     }

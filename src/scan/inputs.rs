@@ -224,6 +224,33 @@ pub(crate) fn account(
     records.into_values().collect()
 }
 
+/// Says, of each file that held role assignments, definitions, eligibilities or deny
+/// assignments, what was read of it (they are read for who can open the ports, not as
+/// resources).
+pub(crate) fn note_access(records: &mut [InputRecord], access: &crate::rbac::Directory) {
+    for record in records {
+        let Some(source) = access.sources.get(&record.path) else {
+            continue;
+        };
+        let read: Vec<String> = source
+            .read
+            .iter()
+            .map(|(kind, n)| format!("{n} {}", kind.as_str()))
+            .collect();
+        let mut reason = format!(
+            "access export ({}), read for who can open the management ports",
+            read.join(", ")
+        );
+        if !source.unreadable.is_empty() {
+            reason.push_str(&format!(
+                "; {} item(s) left out for missing fields",
+                source.unreadable.len()
+            ));
+        }
+        record.reason = Some(reason);
+    }
+}
+
 fn failed_record(problem: InputProblem) -> InputRecord {
     InputRecord {
         path: problem.path.clone(),

@@ -10,6 +10,7 @@ mod inputs;
 pub mod pipeline;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -87,6 +88,9 @@ pub struct ScanResult {
     pub suppressions: SuppressionSources,
     /// How long each stage took, recorded only with `JITSCAN_TIMINGS=1` (see [`crate::timings`]).
     pub stages: Vec<Stage>,
+    /// The role assignments read, when the inputs held any (reports then say who can open
+    /// each VM's ports).
+    pub access: Option<Arc<crate::rbac::Directory>>,
 }
 
 /// Where suppressions could come from, for every report to state: a gate's reader must see
@@ -225,7 +229,10 @@ fn order_key(vm: &VmResult) -> (&str, &str, &str, &str) {
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
     let run = pipeline::run(options, Texts::Release, |mut env| {
-        let vms = evaluate_inventory(&env.inventory, &options.ports);
+        let mut vms = evaluate_inventory(&env.inventory, &options.ports);
+        if let Some(access) = &env.access {
+            judge_access(&env.inventory, &mut vms, access);
+        }
         // Each model is freed in the background as soon as its VMs are evaluated, so the
         // models of many templates and their results are never all held at once.
         let inventory = std::mem::take(&mut env.inventory);
@@ -234,6 +241,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     });
     let mut stages = Stages::resume(run.stages);
     let records = run.inputs;
+    let access = run.access;
     let groups = run.outputs;
     let vms = sorted(groups);
     stages.done("sort");
@@ -267,7 +275,19 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             config_ignored: options.config_ignored,
         },
         stages: stages.finish(),
+        access,
     }
+}
+
+/// Who can open each VM's ports, from the resources on its paths: results are in the
+/// inventory's VM order (see [`evaluate_inventory`]).
+pub fn judge_access(inventory: &Inventory, vms: &mut [VmResult], access: &crate::rbac::Directory) {
+    vms.par_iter_mut()
+        .zip(inventory.vms.par_iter())
+        .for_each(|(result, vm)| {
+            let surface = crate::rbac::surface::surface(inventory, vm, &result.ports);
+            result.access = Some(Box::new(access.evaluate(&surface)));
+        });
 }
 
 /// Evaluates and classifies every VM of an inventory, in parallel.

@@ -37,6 +37,8 @@ pub struct Run<T> {
     pub inputs: Vec<InputRecord>,
     /// How long each stage took (recorded only with `JITSCAN_TIMINGS=1`).
     pub stages: Vec<Stage>,
+    /// The role assignments read, when the exports hold any.
+    pub access: Option<std::sync::Arc<crate::rbac::Directory>>,
 }
 
 /// What the account needs of an environment once its step has taken it.
@@ -83,6 +85,7 @@ pub fn run<T: Send>(
         loaded.release_texts();
     }
     stages.done("model and locations");
+    let access = envs.iter().find_map(|env| env.access.clone());
     // The parsed trees are freed while the steps run: no step reads them.
     let ((), stepped) = rayon::join(
         || loaded.release_trees(),
@@ -103,12 +106,16 @@ pub fn run<T: Send>(
         vm_files.extend(a.vm_files);
         problems.push((a.owner, a.problems));
     }
-    let inputs = inputs::account(loaded, problems, &vm_files);
+    let mut inputs = inputs::account(loaded, problems, &vm_files);
+    if let Some(access) = &access {
+        inputs::note_access(&mut inputs, access);
+    }
     stages.done("account");
     Run {
         outputs,
         inputs,
         stages: stages.finish(),
+        access,
     }
 }
 

@@ -38,6 +38,7 @@ mod locations;
 mod policy;
 mod policy_merge;
 mod quiet_and_colour;
+mod rbac;
 mod sarif;
 mod shared_decisions;
 mod support;
