@@ -183,10 +183,12 @@ fn jit_layer(out: &mut String, result: &crate::classify::VmResult, ports: &[u16]
         "\nJIT layer: policy {} declared at {}:{line}{}",
         terminal(&jit.policy_name),
         terminal(jit.policy_origin.path()),
-        jit.firewall_ip.as_deref().map_or(String::new(), |ip| format!(
-            " (through the Azure Firewall at {})",
-            terminal(ip)
-        ))
+        jit.firewall_ip
+            .as_deref()
+            .map_or(String::new(), |ip| format!(
+                " (through the Azure Firewall at {})",
+                terminal(ip)
+            ))
     );
     for nsg in &jit.nsgs {
         let _ = writeln!(
@@ -236,10 +238,11 @@ fn jit_layer(out: &mut String, result: &crate::classify::VmResult, ports: &[u16]
         let denies = jit.denies(p);
         let deny = if rule.is_none() {
             String::new()
-        } else if denies.is_empty() {
-            "; no JIT deny rule on the path".to_owned()
         } else {
-            format!("; denied by JIT's {}", terminal(&denies[0].1.name))
+            match denies.first() {
+                None => "; no JIT deny rule on the path".to_owned(),
+                Some((_, first)) => format!("; denied by JIT's {}", terminal(&first.name)),
+            }
         };
         let open = result
             .ports

@@ -7,10 +7,13 @@
 //! NSGs directly.
 
 mod admin_rule;
+mod broad_nsg_write;
 mod broad_source;
 mod dnat;
 mod exposed_without_nsg;
+mod guest_or_app_bypass;
 mod iac_reverts_jit;
+mod jit_bypassers;
 mod jit_deny_missing;
 mod jit_policy_weak;
 mod jit_port_open;
@@ -99,7 +102,7 @@ impl Default for Settings {
 }
 
 /// Every rule, in id order.
-pub static REGISTRY: [&Rule; 11] = [
+pub static REGISTRY: [&Rule; 14] = [
     &open_port::RULE,
     &exposed_without_nsg::RULE,
     &load_balancer::RULE,
@@ -111,6 +114,9 @@ pub static REGISTRY: [&Rule; 11] = [
     &jit_deny_missing::RULE,
     &iac_reverts_jit::RULE,
     &jit_policy_weak::RULE,
+    &jit_bypassers::RULE,
+    &guest_or_app_bypass::RULE,
+    &broad_nsg_write::RULE,
 ];
 
 /// Looks a rule up by id or name (case-insensitive).
