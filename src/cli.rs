@@ -179,6 +179,11 @@ pub struct ExplainArgs {
     /// Evaluate for this source address instead of an arbitrary Internet address.
     #[arg(long, value_name = "IP")]
     pub source: Option<std::net::IpAddr>,
+    /// With --vm and role exports among the paths: whether this principal (object id) can
+    /// request JIT, change it or bypass it by each route, and which assignment grants it or
+    /// why none does.
+    #[arg(long, value_name = "ID", requires = "vm")]
+    pub principal: Option<String>,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,

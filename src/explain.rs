@@ -67,10 +67,17 @@ pub fn explain_vm(
     vm: &str,
     port: Option<u16>,
     source: Option<IpAddr>,
+    principal: Option<&str>,
 ) -> VmExplanation {
     // Texts are kept: a trace cites the line of any rule.
     let run = pipeline::run(options, Texts::Keep, |env| {
-        trace_inventory(&env.inventory, options, vm, port, source)
+        let asked = Asked {
+            port,
+            source,
+            principal,
+            access: env.access.as_deref(),
+        };
+        trace_inventory(&env.inventory, options, vm, &asked)
     });
     let found: usize = run.outputs.iter().map(|(_, found)| found).sum();
     let text = match found {
@@ -86,14 +93,22 @@ pub fn explain_vm(
     }
 }
 
+/// What `explain` was asked besides the VM.
+struct Asked<'a> {
+    port: Option<u16>,
+    source: Option<IpAddr>,
+    principal: Option<&'a str>,
+    access: Option<&'a crate::rbac::Directory>,
+}
+
 /// The trace of every VM named (or with id) `vm` in `inventory`, and how many there are.
 fn trace_inventory(
     inventory: &Inventory,
     options: &ScanOptions,
     vm: &str,
-    port: Option<u16>,
-    source: Option<IpAddr>,
+    asked: &Asked,
 ) -> (String, usize) {
+    let (port, source) = (asked.port, asked.source);
     let wanted = key(vm);
     let mut out = String::new();
     let mut found = 0;
@@ -104,8 +119,23 @@ fn trace_inventory(
     {
         found += 1;
         let ports: Vec<u16> = port.map_or_else(|| options.ports.clone(), |p| vec![p]);
-        let result = classify(evaluate_vm(inventory, candidate, &options.ports));
+        let mut result = classify(evaluate_vm(inventory, candidate, &options.ports));
         header(&mut out, candidate, &result);
+        if let Some(principal) = asked.principal {
+            match asked.access {
+                Some(dir) => {
+                    crate::scan::judge_vm_access(inventory, candidate, &mut result, dir);
+                    principal_text(&mut out, inventory, candidate, &result, dir, principal);
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "\nprincipal {}: no role assignments were read (give the role exports: az role assignment list, Resource Graph authorizationresources, ...)",
+                        terminal(principal)
+                    );
+                }
+            }
+        }
         jit_layer(&mut out, &result, &ports);
         let flow_source = source.map_or(Source::Internet, |ip| {
             if is_private(ip) {
@@ -493,4 +523,264 @@ fn decides_text(step: &RuleStep) -> String {
         ),
         (None, Access::Deny, false) => "<- matches, decides".to_owned(),
     }
+}
+
+/// One principal's rights on the VM, question by question: the grants the scan computes
+/// (`access`, the same evaluation), and for each of the principal's assignments that gives
+/// none, why not.
+fn principal_text(
+    out: &mut String,
+    inventory: &Inventory,
+    vm: &Vm,
+    result: &crate::classify::VmResult,
+    dir: &crate::rbac::Directory,
+    principal: &str,
+) {
+    use crate::rbac::actions::Action;
+    use crate::rbac::Route;
+    let Some(access) = &result.access else {
+        return;
+    };
+    let who = key(principal.trim());
+    let surface = crate::rbac::surface::surface(inventory, vm, &result.ports);
+    let assignments = dir.assignments_of(&who);
+    let name = assignments
+        .iter()
+        .find_map(|a| a.display_name.as_deref())
+        .map_or(String::new(), |n| format!(" ({})", terminal(n)));
+    let _ = writeln!(out, "\nprincipal {}{name}:", terminal(&who));
+    if assignments.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no role assignment or PIM eligibility of this principal was read: it can neither request, change nor bypass JIT through one"
+        );
+    }
+    let mine = |list: &[crate::rbac::Grant], route: Option<Route>| -> Vec<String> {
+        list.iter()
+            .filter(|g| g.assignment.principal_id == who && (route.is_none() || g.route == route))
+            .map(grant_text)
+            .collect()
+    };
+    let vnets: Vec<String> = surface
+        .subnets
+        .iter()
+        .filter_map(|s| s.rsplit_once("/subnets/").map(|(v, _)| v.to_owned()))
+        .collect();
+    let firewall_targets: Vec<String> = surface
+        .firewalls
+        .iter()
+        .flat_map(|(f, p)| std::iter::once(f.clone()).chain(p.clone()))
+        .collect();
+    let policy: Vec<String> = surface.jit_policy.iter().cloned().collect();
+    let questions: [(&str, Option<Route>, Vec<(&[String], &[Action])>); 7] = [
+        (
+            "request JIT",
+            None,
+            vec![(&policy, &[Action::JitInitiate][..])],
+        ),
+        (
+            "change JIT",
+            None,
+            vec![(&policy, &[Action::JitWrite, Action::JitDelete][..])],
+        ),
+        (
+            "bypass JIT by nsgRule",
+            Some(Route::NsgRule),
+            vec![(&surface.nsgs, &[Action::NsgWrite, Action::NsgRuleWrite][..])],
+        ),
+        (
+            "bypass JIT by nsgAssociation",
+            Some(Route::NsgAssociation),
+            vec![
+                (&surface.nics, &[Action::NicWrite][..]),
+                (&surface.subnets, &[Action::SubnetWrite][..]),
+                (&vnets, &[Action::VnetWrite][..]),
+            ],
+        ),
+        (
+            "bypass JIT by publicIp",
+            Some(Route::PublicIp),
+            vec![(&surface.nics, &[Action::NicWrite][..])],
+        ),
+        (
+            "bypass JIT by loadBalancerNat",
+            Some(Route::LoadBalancerNat),
+            vec![(
+                &surface.load_balancers,
+                &[Action::LbWrite, Action::LbNatWrite][..],
+            )],
+        ),
+        (
+            "bypass JIT by firewallDnat",
+            Some(Route::FirewallDnat),
+            vec![(
+                &firewall_targets,
+                &[
+                    Action::FirewallWrite,
+                    Action::FirewallPolicyWrite,
+                    Action::FirewallPolicyRulesWrite,
+                ][..],
+            )],
+        ),
+    ];
+    for (i, (question, route, targets)) in questions.iter().enumerate() {
+        let granted = match i {
+            0 => mine(&access.jit_requesters, None),
+            1 => mine(&access.jit_changers, None),
+            _ => mine(&access.bypassers, *route),
+        };
+        if !granted.is_empty() {
+            let _ = writeln!(out, "  can {question}: yes");
+            for g in granted {
+                let _ = writeln!(out, "    {g}");
+            }
+            continue;
+        }
+        let _ = writeln!(out, "  can {question}: no");
+        if i < 2 && access.jit_policy.is_none() {
+            let _ = writeln!(
+                out,
+                "    no JIT policy lists the VM: nobody requests or changes JIT for it"
+            );
+            continue;
+        }
+        if targets.iter().all(|(resources, _)| resources.is_empty()) {
+            let _ = writeln!(out, "    the VM's paths have no such resource");
+            continue;
+        }
+        for a in &assignments {
+            for (resources, actions) in targets {
+                for resource in resources.iter() {
+                    let _ = writeln!(
+                        out,
+                        "    {}: {}",
+                        assignment_text(dir, a),
+                        why_not(dir, a, resource, actions)
+                    );
+                }
+            }
+        }
+        match i {
+            // Initiate alone is not enough: Defender also wants read on the VM.
+            0 if assignments.iter().any(|a| {
+                policy
+                    .iter()
+                    .any(|p| why_not(dir, a, p, &[Action::JitInitiate]).starts_with("grants"))
+            }) =>
+            {
+                let _ = writeln!(
+                    out,
+                    "    initiate is granted, but no assignment gives {} on the VM (Defender checks both)",
+                    Action::VmRead.name()
+                );
+            }
+            // A public IP also needs join, anywhere, besides write on the NIC.
+            4 if !assignments.is_empty() => {
+                let _ = writeln!(
+                    out,
+                    "    (attaching a public IP needs write on the NIC and {} on some public IP)",
+                    Action::PublicIpJoin.name()
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `role 'R' at 'scope' (active|PIM-eligible[, conditional])`.
+fn assignment_text(dir: &crate::rbac::Directory, a: &crate::rbac::read::Assignment) -> String {
+    let role = dir
+        .definition_of(a)
+        .map(|d| d.name.clone())
+        .or_else(|| a.role_name_hint.clone())
+        .unwrap_or_else(|| a.role_guid.clone());
+    format!(
+        "role {} at {} ({}{})",
+        terminal(&role),
+        terminal(&a.scope),
+        if a.eligible { "PIM-eligible" } else { "active" },
+        if a.conditional {
+            ", conditional: its condition is not evaluated"
+        } else {
+            ""
+        }
+    )
+}
+
+fn grant_text(g: &crate::rbac::Grant) -> String {
+    format!(
+        "role {} at {} ({}{}); assignment {}",
+        terminal(&g.role_name),
+        terminal(&g.assignment.scope),
+        if g.eligible { "PIM-eligible" } else { "active" },
+        if g.conditional {
+            ", conditional: its condition is not evaluated"
+        } else {
+            ""
+        },
+        terminal(&g.assignment.id)
+    )
+}
+
+/// Why assignment `a` does (`grants ...`) or does not give any of `actions` on `resource`:
+/// Azure's order: the scope must cover the resource, the role must grant the action (actions
+/// minus notActions), and no deny assignment covering the resource may deny it.
+fn why_not(
+    dir: &crate::rbac::Directory,
+    a: &crate::rbac::read::Assignment,
+    resource: &str,
+    actions: &[crate::rbac::actions::Action],
+) -> String {
+    use crate::rbac::directory::{covering_scopes, scope_key};
+    let scope = scope_key(&a.scope);
+    let covers = scope.starts_with("/providers/microsoft.management/managementgroups/")
+        || covering_scopes(resource).contains(&scope);
+    if !covers {
+        return format!("its scope does not cover {}", terminal(resource));
+    }
+    let Some(def) = dir.definition_of(a) else {
+        return format!(
+            "role definition {} is neither in the input nor in jitscan's copy: nothing is claimed",
+            terminal(&a.role_guid)
+        );
+    };
+    let names: Vec<&str> = actions.iter().map(|x| x.name()).collect();
+    let granted: Vec<_> = actions.iter().filter(|x| def.grants.has(**x)).collect();
+    if granted.is_empty() {
+        return format!(
+            "the role grants none of {} on {} (its actions do not list it, or its notActions remove it)",
+            names.join(", "),
+            terminal(resource)
+        );
+    }
+    let denies = dir.denies_covering(resource);
+    let denied_by = granted.iter().all(|x| {
+        denies.iter().any(|d| {
+            d.denies.has(**x)
+                && (d.everyone || d.principals.contains(&a.principal_id))
+                && !d.excluded.contains(&a.principal_id)
+        })
+    });
+    if denied_by {
+        let by: Vec<String> = denies
+            .iter()
+            .filter(|d| {
+                (d.everyone || d.principals.contains(&a.principal_id))
+                    && !d.excluded.contains(&a.principal_id)
+                    && granted.iter().any(|x| d.denies.has(**x))
+            })
+            .map(|d| terminal(&d.name).into_owned())
+            .collect();
+        return format!(
+            "denied on {} by deny assignment {}",
+            terminal(resource),
+            by.join(", ")
+        );
+    }
+    let granted_names: Vec<&str> = granted.iter().map(|x| x.name()).collect();
+    format!(
+        "grants {} on {}",
+        granted_names.join(", "),
+        terminal(resource)
+    )
 }

@@ -347,6 +347,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         args.vm.as_deref().unwrap_or_default(),
         args.port,
         args.source,
+        args.principal.as_deref(),
     );
     if let Ok(text) = &explanation.text {
         print!("{}", inert(text));

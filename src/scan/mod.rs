@@ -284,10 +284,18 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
 pub fn judge_access(inventory: &Inventory, vms: &mut [VmResult], access: &crate::rbac::Directory) {
     vms.par_iter_mut()
         .zip(inventory.vms.par_iter())
-        .for_each(|(result, vm)| {
-            let surface = crate::rbac::surface::surface(inventory, vm, &result.ports);
-            result.access = Some(Box::new(access.evaluate(&surface)));
-        });
+        .for_each(|(result, vm)| judge_vm_access(inventory, vm, result, access));
+}
+
+/// Who can open one VM's ports (`result` is its evaluation): the scan's and explain's one way.
+pub fn judge_vm_access(
+    inventory: &Inventory,
+    vm: &crate::model::Vm,
+    result: &mut VmResult,
+    access: &crate::rbac::Directory,
+) {
+    let surface = crate::rbac::surface::surface(inventory, vm, &result.ports);
+    result.access = Some(Box::new(access.evaluate(&surface)));
 }
 
 /// Evaluates and classifies every VM of an inventory, in parallel.
