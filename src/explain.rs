@@ -572,7 +572,7 @@ fn principal_text(
         .flat_map(|(f, p)| std::iter::once(f.clone()).chain(p.clone()))
         .collect();
     let policy: Vec<String> = surface.jit_policy.iter().cloned().collect();
-    let questions: [(&str, Option<Route>, Vec<(&[String], &[Action])>); 7] = [
+    let questions: [Question; 7] = [
         (
             "request JIT",
             None,
@@ -686,6 +686,14 @@ fn principal_text(
         }
     }
 }
+
+/// A question `explain --principal` answers: its words, the bypass route it asks about, and the
+/// resources with the actions that would grant it.
+type Question<'a> = (
+    &'static str,
+    Option<crate::rbac::Route>,
+    Vec<(&'a [String], &'a [crate::rbac::actions::Action])>,
+);
 
 /// `role 'R' at 'scope' (active|PIM-eligible[, conditional])`.
 fn assignment_text(dir: &crate::rbac::Directory, a: &crate::rbac::read::Assignment) -> String {

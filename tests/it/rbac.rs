@@ -27,8 +27,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::support::root;
 use crate::support::verdicts::scan_json;
+use crate::support::{root, Run};
 
 const ALICE: &str = "a1a1a1a1-0000-4000-8000-000000000001";
 const BOB: &str = "b2b2b2b2-0000-4000-8000-000000000002";
@@ -278,4 +278,140 @@ fn evaluation_looks_up_only_the_scopes_above_a_resource() {
     let other =
         "/subscriptions/s/resourceGroups/rg-70/providers/Microsoft.Compute/virtualMachines/vm";
     assert_eq!(dir.assignments_covering(other).len(), 1);
+}
+
+const DAVE: &str = "d4d4d4d4-0000-4000-8000-000000000004";
+
+/// The principals a finding of `rule` on `vm_name` names (by id, in its message).
+fn named_by(report: &Value, rule: &str, vm_name: &str) -> BTreeSet<String> {
+    let all = [ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GRACE, HEIDI];
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == rule && f["vmName"] == vm_name)
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages.len() <= 1, "one {rule} finding per VM");
+    all.iter()
+        .filter(|p| messages.iter().any(|m| m.contains(*p)))
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+fn ids(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// JIT012-JIT014 name the principals worked out by hand from the role files (the same
+/// derivation as fixtures/expected/rbac.yaml, which asserts the rule ids).
+#[test]
+fn access_findings_name_the_principals_worked_out_by_hand() {
+    let report = scan_shape("az-cli");
+    // vm-1 is JIT-covered. Bypassers (see bypassers_by_route_with_deny_and_not_actions) minus
+    // requesters (alice, carol, frank, grace, heidi): bob (nsgRule at nsg-1) and erin.
+    assert_eq!(named_by(&report, "JIT012", "vm-1"), ids(&[BOB, ERIN]));
+    // vm-2: port 22 exposed and no JIT policy, so no requesters: every bypasser.
+    assert_eq!(
+        named_by(&report, "JIT012", "vm-2"),
+        ids(&[ALICE, ERIN, FRANK, GRACE, HEIDI])
+    );
+    // Guests (`#EXT#` in the User's name: heidi) and service principals (erin), both VMs.
+    for vm_name in ["vm-1", "vm-2"] {
+        assert_eq!(named_by(&report, "JIT013", vm_name), ids(&[ERIN, HEIDI]));
+    }
+    // NSG write from an assignment at the subscription: on nsg-1 only alice (frank's Owner is
+    // denied there, bob's scope is nsg-1 itself); on nsg-19 alice and frank (grace and heidi
+    // hold theirs at rg-app).
+    assert_eq!(named_by(&report, "JIT014", "vm-1"), ids(&[ALICE]));
+    assert_eq!(named_by(&report, "JIT014", "vm-2"), ids(&[ALICE, FRANK]));
+    let jit012 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ruleId"] == "JIT012" && f["vmName"] == "vm-1")
+        .unwrap();
+    assert_eq!(jit012["level"], "warning");
+    assert_eq!(jit012["confidence"], "certain");
+    // Without role exports none of them is raised.
+    let plain = scan_json(&[root().join("fixtures/rbac/resources.json")], None);
+    assert!(plain["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| !["JIT012", "JIT013", "JIT014"].contains(&f["ruleId"].as_str().unwrap())));
+}
+
+fn explain_principal(vm_name: &str, principal: &str) -> String {
+    let dir = root().join("fixtures/rbac");
+    let ran = crate::support::jitscan()
+        .arg("explain")
+        .arg(dir.join("resources.json"))
+        .arg(dir.join("common"))
+        .arg(dir.join("az-cli"))
+        .args(["--vm", vm_name, "--principal", principal, "--port", "22"])
+        .run();
+    assert_eq!(ran.code, 0, "explain failed: {}", ran.stderr);
+    ran.stdout_text()
+}
+
+/// The answer line `can <question>: yes|no` and the lines under it.
+fn answer<'a>(text: &'a str, question: &str) -> Vec<&'a str> {
+    let head = format!("  can {question}: ");
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&head));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("{question} in:\n{text}"));
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.starts_with("    ")))
+        .collect()
+}
+
+#[test]
+fn explain_principal_says_which_assignment_grants_or_why_none_does() {
+    // dave: "JIT Requester" (initiate only) at rg-app covers the policy, but nothing gives him
+    // read on the VM: no requester, and the explanation says why.
+    let dave = explain_principal("vm-1", DAVE);
+    let request = answer(&dave, "request JIT");
+    assert!(request[0].ends_with("no"), "{request:?}");
+    assert!(request
+        .iter()
+        .any(|l| l.contains("Microsoft.Compute/virtualMachines/read")));
+    assert!(answer(&dave, "bypass JIT by nsgRule")[0].ends_with("no"));
+    // frank (Owner at S, given in upper case): requests and changes JIT, bypasses by
+    // nsgAssociation and publicIp, but the deny assignment at nsg-1 stops his NSG write.
+    let frank = explain_principal("vm-1", &FRANK.to_ascii_uppercase());
+    for q in [
+        "request JIT",
+        "change JIT",
+        "bypass JIT by nsgAssociation",
+        "bypass JIT by publicIp",
+    ] {
+        let a = answer(&frank, q);
+        assert!(a[0].ends_with("yes"), "{q}: {a:?}");
+        assert!(a.iter().any(|l| l.contains("role Owner at")), "{q}: {a:?}");
+    }
+    let nsg = answer(&frank, "bypass JIT by nsgRule");
+    assert!(nsg[0].ends_with("no"), "{nsg:?}");
+    assert!(nsg
+        .iter()
+        .any(|l| l.contains("by deny assignment protect nsg-1 rules")));
+    // bob on vm-2: his Network Contributor at nsg-1 does not cover nsg-19 (whole segments);
+    // no JIT policy lists vm-2.
+    let bob = explain_principal("vm-2", BOB);
+    let nsg = answer(&bob, "bypass JIT by nsgRule");
+    assert!(nsg[0].ends_with("no"), "{nsg:?}");
+    assert!(nsg
+        .iter()
+        .any(|l| l.contains("its scope does not cover") && l.contains("nsg-19")));
+    assert!(answer(&bob, "request JIT")
+        .iter()
+        .any(|l| l.contains("no JIT policy lists the VM")));
+    // heidi's Contributor carries a condition: the answer says it is not evaluated.
+    let heidi = explain_principal("vm-1", HEIDI);
+    let a = answer(&heidi, "bypass JIT by publicIp");
+    assert!(a[0].ends_with("yes") && a.iter().any(|l| l.contains("conditional")));
+    // A principal with no assignment at all.
+    let nobody = explain_principal("vm-1", "00000000-1111-2222-3333-444444444444");
+    assert!(nobody.contains("no role assignment or PIM eligibility of this principal was read"));
 }
