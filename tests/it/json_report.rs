@@ -50,6 +50,8 @@ fn every_finding_matches_its_rules_declared_metadata() {
             root().join("fixtures/arm"),
             root().join("fixtures/exports"),
             root().join("fixtures/avnm"),
+            // Role exports: JIT012-JIT014 are raised only with them.
+            root().join("fixtures/rbac"),
         ],
         ..ScanOptions::default()
     };
