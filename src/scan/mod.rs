@@ -52,6 +52,9 @@ pub struct ScanOptions {
     /// `--broad-source-prefix-length`: overrides `findings.broadSourcePrefixLength` of the
     /// config file.
     pub broad_source_prefix_length: Option<u8>,
+    /// `--title`: the client or engagement the HTML report is for (overrides `report.title`
+    /// of the config file).
+    pub title: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -66,6 +69,7 @@ impl Default for ScanOptions {
             config_ignored: false,
             limits: Limits::default(),
             broad_source_prefix_length: None,
+            title: None,
         }
     }
 }
@@ -87,6 +91,10 @@ pub struct ScanResult {
     pub suppressions: SuppressionSources,
     /// How long each stage took, recorded only with `JITSCAN_TIMINGS=1` (see [`crate::timings`]).
     pub stages: Vec<Stage>,
+    /// The day the scan judged (`--as-of`, or today): the HTML report's scan date.
+    pub as_of: Date,
+    /// The report's title (`--title`, or `report.title` of the config file), if any.
+    pub title: Option<String>,
 }
 
 /// Where suppressions could come from, for every report to state: a gate's reader must see
@@ -262,6 +270,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             config_ignored: options.config_ignored,
         },
         stages: stages.finish(),
+        as_of: options.today,
+        title: options
+            .title
+            .clone()
+            .or_else(|| options.config.report_title.clone()),
     }
 }
 
