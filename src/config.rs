@@ -330,7 +330,11 @@ fn report_title(value: &Value) -> Result<Option<String>, FieldError> {
     };
     if let Some((key, _)) = map.iter().find(|(k, _)| k.as_str() != Some("title")) {
         let key = key.as_str().unwrap_or("?");
-        return Err(("report", format!("unknown key `{key}` under `report`"), HELP));
+        return Err((
+            "report",
+            format!("unknown key `{key}` under `report`"),
+            HELP,
+        ));
     }
     match map.get("title") {
         None | Some(Value::Null) => Ok(None),
@@ -483,8 +487,15 @@ mod finding_settings_tests {
     fn the_report_title_is_read_and_checked() {
         let config = parse("report:\n  title: \"Contoso <Q4>\"\n", "jitscan.yaml").unwrap();
         assert_eq!(config.report_title.as_deref(), Some("Contoso <Q4>"));
-        assert_eq!(parse("report:\n", "jitscan.yaml").unwrap().report_title, None);
-        for bad in ["report: Contoso\n", "report:\n  name: x\n", "report:\n  title: [1]\n"] {
+        assert_eq!(
+            parse("report:\n", "jitscan.yaml").unwrap().report_title,
+            None
+        );
+        for bad in [
+            "report: Contoso\n",
+            "report:\n  name: x\n",
+            "report:\n  title: [1]\n",
+        ] {
             let problems = parse(bad, "jitscan.yaml").unwrap_err();
             assert_eq!(problems.len(), 1, "{bad}");
         }

@@ -367,10 +367,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
 
 fn run_policy(args: &PolicyArgs) -> ExitCode {
     let options = match options_for(&args.input, &args.paths) {
-        Ok(o) => ScanOptions {
-            title: args.title.clone(),
-            ..o
-        },
+        Ok(o) => o,
         Err(code) => return code,
     };
     // Before the scan: the out folder may lie under a scanned path.
