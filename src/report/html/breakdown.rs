@@ -115,7 +115,8 @@ fn add(
     filter: Option<String>,
     vm: &VmResult,
 ) {
-    let key = label.clone().unwrap_or_default();
+    // Azure names are case-insensitive: ids of one group may differ in case between files.
+    let key = label.as_deref().unwrap_or_default().to_lowercase();
     let row = rows.entry(key).or_insert_with(|| Row {
         label: label.unwrap_or_else(|| NOT_STATED.to_owned()),
         filter: filter.unwrap_or_default(),
