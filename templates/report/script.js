@@ -42,7 +42,7 @@
     cards.forEach(function (card) {
       var ok = (!wanted || card.klass === wanted) &&
         words.every(function (w) { return matches(card, w); });
-      card.el.hidden = !ok;
+      if (card.el.hidden === ok) { card.el.hidden = !ok; }
       if (ok) { shown += 1; }
     });
     count.textContent = shown + " of " + cards.length + " shown";
