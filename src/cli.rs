@@ -159,6 +159,10 @@ pub struct ScanArgs {
     /// and input warnings and notes are not printed (reports written to files are complete).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Title of the HTML report: the client or engagement it is for (overrides `report.title`
+    /// of the config file).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
     /// Inputs and evaluation settings.
     #[command(flatten)]
     pub input: InputArgs,

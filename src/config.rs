@@ -116,6 +116,8 @@ pub struct Config {
     pub jit_max_request_seconds: Option<u64>,
     /// `findings.levels`: a level (`note`, `warning`, `error`) per rule id, in file order.
     pub levels: Vec<(&'static str, crate::rules::Level)>,
+    /// `report.title`: the client or engagement the HTML report is for.
+    pub report_title: Option<String>,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -214,13 +216,13 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
     };
     for (key, _) in map {
         let key = key.as_str().unwrap_or("?");
-        if !matches!(key, "suppressions" | "policy" | "findings") {
+        if !matches!(key, "suppressions" | "policy" | "findings" | "report") {
             let line = line_of_key(text, key, 0).unwrap_or(1);
             problems.push(problem(
                 line,
                 1,
                 format!("unknown setting `{key}`"),
-                "known settings: suppressions, policy, findings",
+                "known settings: suppressions, policy, findings, report",
             ));
         }
     }
@@ -256,6 +258,15 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
                 config.jit_max_request_seconds = found.jit_max_request_seconds;
                 config.levels = found.levels;
             }
+            Err((key, message, help)) => {
+                let line = line_of_key(text, key, 0).unwrap_or(1);
+                problems.push(problem(line, 1, message, help));
+            }
+        }
+    }
+    if let Some(report) = map.get("report") {
+        match report_title(report) {
+            Ok(title) => config.report_title = title,
             Err((key, message, help)) => {
                 let line = line_of_key(text, key, 0).unwrap_or(1);
                 problems.push(problem(line, 1, message, help));
@@ -379,6 +390,29 @@ fn finding_settings(value: &Value) -> Result<FindingSettings, FieldError> {
         }
     }
     Ok(found)
+}
+
+/// The `report` mapping: `title` (a string) is its only key.
+fn report_title(value: &Value) -> Result<Option<String>, FieldError> {
+    const HELP: &str = "write `report:` then `  title: \"Contoso, Q4 audit\"`";
+    let map = match value {
+        Value::Null => return Ok(None),
+        Value::Mapping(map) => map,
+        _ => return Err(("report", "`report` must be a mapping".to_owned(), HELP)),
+    };
+    if let Some((key, _)) = map.iter().find(|(k, _)| k.as_str() != Some("title")) {
+        let key = key.as_str().unwrap_or("?");
+        return Err((
+            "report",
+            format!("unknown key `{key}` under `report`"),
+            HELP,
+        ));
+    }
+    match map.get("title") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(title)) => Ok(Some(title.trim().to_owned()).filter(|t| !t.is_empty())),
+        Some(_) => Err(("title", "`title` must be text".to_owned(), HELP)),
+    }
 }
 
 fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<FieldError>> {
@@ -544,6 +578,24 @@ mod finding_settings_tests {
             "findings:\n  levels:\n    JIT999: note\n",
             "findings:\n  levels:\n    JIT001: fatal\n",
             "findings:\n  levels: [JIT001]\n",
+        ] {
+            let problems = parse(bad, "jitscan.yaml").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_report_title_is_read_and_checked() {
+        let config = parse("report:\n  title: \"Contoso <Q4>\"\n", "jitscan.yaml").unwrap();
+        assert_eq!(config.report_title.as_deref(), Some("Contoso <Q4>"));
+        assert_eq!(
+            parse("report:\n", "jitscan.yaml").unwrap().report_title,
+            None
+        );
+        for bad in [
+            "report: Contoso\n",
+            "report:\n  name: x\n",
+            "report:\n  title: [1]\n",
         ] {
             let problems = parse(bad, "jitscan.yaml").unwrap_err();
             assert_eq!(problems.len(), 1, "{bad}");

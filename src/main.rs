@@ -156,7 +156,10 @@ fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, Exit
 
 fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode {
     let options = match options_for(&args.input, &args.paths) {
-        Ok(o) => o,
+        Ok(o) => ScanOptions {
+            title: args.title.clone(),
+            ..o
+        },
         Err(code) => return code,
     };
     let baseline = match args.baseline.as_deref().map(read_baseline).transpose() {

@@ -53,6 +53,9 @@ pub struct ScanOptions {
     /// `--broad-source-prefix-length`: overrides `findings.broadSourcePrefixLength` of the
     /// config file.
     pub broad_source_prefix_length: Option<u8>,
+    /// `--title`: the client or engagement the HTML report is for (overrides `report.title`
+    /// of the config file).
+    pub title: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +70,7 @@ impl Default for ScanOptions {
             config_ignored: false,
             limits: Limits::default(),
             broad_source_prefix_length: None,
+            title: None,
         }
     }
 }
@@ -91,6 +95,10 @@ pub struct ScanResult {
     /// The role assignments read, when the inputs held any (reports then say who can open
     /// each VM's ports).
     pub access: Option<Arc<crate::rbac::Directory>>,
+    /// The day the scan judged (`--as-of`, or today): the HTML report's scan date.
+    pub as_of: Date,
+    /// The report's title (`--title`, or `report.title` of the config file), if any.
+    pub title: Option<String>,
 }
 
 /// Where suppressions could come from, for every report to state: a gate's reader must see
@@ -276,6 +284,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         },
         stages: stages.finish(),
         access,
+        as_of: options.today,
+        title: options
+            .title
+            .clone()
+            .or_else(|| options.config.report_title.clone()),
     }
 }
 

@@ -11,9 +11,13 @@ use jitscan::scan::{scan, InputStatus, ScanOptions, ScanResult};
 
 use crate::support::{corpus_dir, root};
 
+mod deliverable;
+
+/// A scan as of a fixed day, so reports do not change with the clock.
 fn scan_paths(paths: &[PathBuf]) -> ScanResult {
     scan(&ScanOptions {
         paths: paths.to_vec(),
+        today: jitscan::config::Date::parse("2026-01-15").unwrap(),
         ..ScanOptions::default()
     })
 }

@@ -4,7 +4,6 @@
 //! agree. Chart geometry is computed here with integer arithmetic (deterministic output); the
 //! template only draws it. Every bar carries its label and number as text, never colour alone.
 
-use super::vm::VmView;
 use crate::classify::Classification;
 use crate::rules::REGISTRY;
 use crate::scan::ScanResult;
@@ -43,8 +42,6 @@ pub(crate) struct Summary {
     pub(crate) skipped: usize,
     /// Inputs that failed.
     pub(crate) failed: usize,
-    /// VMs that need attention: unhealthy or exposed, in display order.
-    pub(crate) attention: Vec<AttentionRow>,
 }
 
 /// A horizontal bar chart.
@@ -98,36 +95,15 @@ pub(crate) struct RuleCount {
     pub(crate) suppressed: usize,
 }
 
-/// A VM in the "needs attention" list.
-#[derive(Debug)]
-pub(crate) struct AttentionRow {
-    /// Fragment id of its section.
-    pub(crate) anchor: String,
-    /// Name.
-    pub(crate) name: String,
-    /// Classification key.
-    pub(crate) classification: &'static str,
-    /// Classification label.
-    pub(crate) class_label: &'static str,
-    /// Confidence.
-    pub(crate) confidence: &'static str,
-    /// Ports reachable from the Internet.
-    pub(crate) exposed_ports: String,
-    /// Common folder, shown dimmed.
-    pub(crate) source_root: String,
-    /// `file:line` below it.
-    pub(crate) source: String,
-}
-
-/// Builds the summary; `vms` are the views in display order (for the attention list).
-pub(crate) fn summary(result: &ScanResult, vms: &[VmView]) -> Summary {
+/// Builds the summary.
+pub(crate) fn summary(result: &ScanResult) -> Summary {
     let c = result.counts();
     Summary {
         vms: c.vms,
         unhealthy: c.unhealthy,
         exposed: c.internet_exposed,
         unknown_confidence: c.unknown_confidence,
-        charts: charts(result, vms),
+        charts: charts(result),
         rules: rule_counts(result),
         findings: c.findings - c.suppressed_findings,
         suppressed: c.suppressed_findings,
@@ -135,7 +111,6 @@ pub(crate) fn summary(result: &ScanResult, vms: &[VmView]) -> Summary {
         scanned: c.inputs_scanned,
         skipped: c.inputs_skipped,
         failed: c.inputs_failed,
-        attention: attention(vms),
     }
 }
 
@@ -151,18 +126,18 @@ fn exposed(result: &ScanResult) -> usize {
     result.vms.iter().filter(|v| v.internet_exposed()).count()
 }
 
-/// The classification chart (each bar links to its first VM) and the exposure chart.
-fn charts(result: &ScanResult, vms: &[VmView]) -> Vec<Chart> {
+/// The classification chart (each bar links to its group of VMs) and the exposure chart.
+fn charts(result: &ScanResult) -> Vec<Chart> {
     let total = result.vms.len();
-    let first_of = |key: &str| {
-        vms.iter()
-            .find(|v| v.classification == key)
-            .map(|v| format!("#{}", v.anchor))
-            .unwrap_or_default()
-    };
     let class_bar = |label, c: Classification| {
         let key = c.as_str();
-        (label, count(result, c), key, first_of(key))
+        let n = count(result, c);
+        let href = if n == 0 {
+            String::new()
+        } else {
+            format!("#group-{key}")
+        };
+        (label, n, key, href)
     };
     let exposed = exposed(result);
     vec![
@@ -206,23 +181,6 @@ fn rule_counts(result: &ScanResult) -> Vec<RuleCount> {
                 active: of_rule.count() - suppressed,
                 suppressed,
             }
-        })
-        .collect()
-}
-
-/// Unhealthy or exposed VMs, in display order.
-fn attention(vms: &[VmView]) -> Vec<AttentionRow> {
-    vms.iter()
-        .filter(|v| v.classification == Classification::Unhealthy.as_str() || v.exposed)
-        .map(|v| AttentionRow {
-            anchor: v.anchor.clone(),
-            name: v.name.clone(),
-            classification: v.classification,
-            class_label: v.class_label,
-            confidence: v.confidence,
-            exposed_ports: v.exposed_ports.clone(),
-            source_root: v.source_root.clone(),
-            source: v.source.clone(),
         })
         .collect()
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use super::breakdown::id_scope;
 use super::evidence::{
     evidence_rows, path_rows, specific_rows, EvidenceView, PathView, SpecificView,
 };
@@ -71,6 +72,28 @@ pub(crate) struct VmView {
     pub(crate) fix: Fix,
     /// Findings raised for it, suppressed ones included.
     pub(crate) findings: Vec<FindingView>,
+    /// Shown as a full card (unhealthy or exposed); otherwise as a compact, expandable row.
+    pub(crate) full: bool,
+    /// Subscription from the id, empty when not stated.
+    pub(crate) subscription: String,
+    /// Resource group from the id, empty when not stated.
+    pub(crate) resource_group: String,
+    /// What the filter matches, each a space-separated list.
+    pub(crate) filter: FilterView,
+}
+
+/// The values the page's filter matches a VM by (its `data-*` attributes).
+#[derive(Debug, Default)]
+pub(crate) struct FilterView {
+    /// NSG names of the deciding rules.
+    pub(crate) nsgs: String,
+    /// Names of the deciding NSG rules and of the NAT, load-balancing and DNAT rules of its
+    /// paths in.
+    pub(crate) rules: String,
+    /// Ports open to or reachable from the Internet (certain or assumed).
+    pub(crate) ports: String,
+    /// Ranks of the top offending rules that open its ports.
+    pub(crate) offenders: String,
 }
 
 /// One management port of one VM.
@@ -164,9 +187,15 @@ pub(crate) fn vm_view(
         .map(|p| format!("{} ({})", p.port, port_name(p.port)))
         .collect();
     let key = (vm.id.as_str(), vm.origin.path(), &*vm.origin.pointer);
+    let (subscription, resource_group) = id_scope(vm);
+    let exposed = vm.internet_exposed();
     VmView {
+        full: exposed || vm.classification.value == Classification::Unhealthy,
+        subscription: subscription.unwrap_or_default(),
+        resource_group: resource_group.unwrap_or_default(),
+        filter: filter_view(vm),
         position,
-        anchor: format!("vm-{position}-{}", slug(&vm.name)),
+        anchor: vm_anchor(position, &vm.name),
         name: vm.name.clone(),
         declared_name: (vm.declared_name != vm.name).then(|| vm.declared_name.clone()),
         id: vm.id.clone(),
@@ -186,7 +215,7 @@ pub(crate) fn vm_view(
         confidence: confidence.as_str(),
         confidence_reason,
         reason: vm.reason.clone(),
-        exposed: vm.internet_exposed(),
+        exposed,
         exposed_ports: exposed_ports.join(", "),
         jit_policy: vm.jit_policy.clone(),
         firewall: vm.firewall_in_front.clone(),
@@ -201,6 +230,46 @@ pub(crate) fn vm_view(
             .get(&key)
             .map(|list| list.iter().map(|f| finding_view(f)).collect())
             .unwrap_or_default(),
+    }
+}
+
+/// The fragment id of the VM at `position` (1-based, display order): unique and readable.
+pub(crate) fn vm_anchor(position: usize, name: &str) -> String {
+    format!("vm-{position}-{}", slug(name))
+}
+
+/// Filter values of one VM, each list deduplicated in first-seen order.
+fn filter_view(vm: &VmResult) -> FilterView {
+    let mut nsgs: Vec<&str> = Vec::new();
+    let mut rules: Vec<String> = Vec::new();
+    let mut ports: Vec<String> = Vec::new();
+    let push = |list: &mut Vec<String>, value: String| {
+        if !value.is_empty() && !list.contains(&value) {
+            list.push(value);
+        }
+    };
+    for port in &vm.ports {
+        for e in &port.evidence {
+            if !nsgs.contains(&&*e.nsg) {
+                nsgs.push(&e.nsg);
+            }
+            push(&mut rules, e.rule.to_string());
+        }
+        for (path, _) in &port.paths {
+            if let Some(rule) = &path.rule {
+                push(&mut rules, rule.to_string());
+            }
+        }
+        let decided = |j: &Judged<bool>| j.value && j.confidence != Confidence::Unknown;
+        if decided(&port.open) || decided(&port.internet_exposed) {
+            push(&mut ports, port.port.to_string());
+        }
+    }
+    FilterView {
+        nsgs: nsgs.join(" "),
+        rules: rules.join(" "),
+        ports: ports.join(" "),
+        offenders: String::new(),
     }
 }
 
