@@ -25,6 +25,7 @@
 //! each output kind (terminal, CI log, Markdown, SARIF message text).
 
 pub mod arm;
+pub mod audit;
 pub mod baseline;
 pub mod classify;
 pub mod cli;
@@ -41,6 +42,7 @@ pub mod map;
 pub mod model;
 pub mod policy;
 pub mod report;
+pub mod request;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -190,6 +190,19 @@ pub fn utc_seconds(text: &str) -> Option<i64> {
     Some(seconds)
 }
 
+/// Seconds since 1970-01-01 as an RFC 3339 UTC time (`2018-05-17T09:06:45Z`), the inverse of
+/// [`utc_seconds`] to the second.
+pub fn utc_text(seconds: i64) -> String {
+    let day = crate::config::Date::from_days_since_epoch(seconds.div_euclid(86_400));
+    let rest = seconds.rem_euclid(86_400);
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// One access request (`properties.requests[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JitRequest {
@@ -333,6 +346,11 @@ mod tests {
         );
         assert_eq!(utc_seconds("2018-05-17T25:00:00Z"), None);
         assert_eq!(utc_seconds("yesterday"), None);
+        assert_eq!(
+            utc_text(day + 9 * 3600 + 6 * 60 + 45),
+            "2018-05-17T09:06:45Z"
+        );
+        assert_eq!(utc_text(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_seconds("2018-02-30T00:00:00Z"), None);
     }
 

@@ -12,6 +12,7 @@
 
 mod evidence;
 mod fix;
+mod jit;
 mod markdown;
 mod summary;
 mod vm;
@@ -41,6 +42,8 @@ struct ReportPage {
     suppression_sources: String,
     groups: Vec<Group>,
     rules: Vec<RuleView>,
+    /// The JIT access-request audit, when a policy holds requests.
+    jit: Option<jit::JitView>,
 }
 
 /// The VMs of one classification, in display order.
@@ -136,6 +139,7 @@ fn build(result: &ScanResult) -> ReportPage {
             location: result.context.location.clone(),
         },
         rules: rule_views(),
+        jit: jit::jit_view(result),
     }
 }
 

@@ -1,8 +1,10 @@
-//! REPORT: the JSON report, schema version 4 (`src/report/report.schema.json`).
+//! REPORT: the JSON report, schema version 5 (`src/report/report.schema.json`).
 //!
 //! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
 //! nowhere else. Collections are sorted upstream, so output is byte-identical for the same input.
+
+mod jit;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -18,7 +20,7 @@ use crate::rules::Finding;
 use crate::scan::{InputRecord, ScanResult};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The JSON Schema of the report, shipped in the binary.
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -36,6 +38,9 @@ struct Head<'a> {
     suppression_sources: SuppressionSources<'a>,
     inputs: Vec<Input>,
     missing_references: Vec<MissingEntry>,
+    /// The JIT policies' access requests (since schema version 5; absent without requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jit: Option<jit::JitSection<'a>>,
 }
 
 /// Where the suppressions came from (since schema version 2).
@@ -281,6 +286,7 @@ fn head(result: &ScanResult) -> Head<'_> {
         },
         inputs: result.inputs.iter().map(input).collect(),
         missing_references: missing(result),
+        jit: jit::section(result),
     }
 }
 

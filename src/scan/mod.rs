@@ -44,6 +44,8 @@ pub struct ScanOptions {
     pub config: Config,
     /// The day suppression expiry is judged against.
     pub today: Date,
+    /// The instant JIT access grants are judged at (seconds since 1970-01-01T00:00:00Z).
+    pub as_of: i64,
     /// `--no-config`: no configuration was read, on purpose (reports say so).
     pub config_ignored: bool,
     /// Where the work changes shape (parallel parsing, deferred reading, batches and
@@ -63,6 +65,7 @@ impl Default for ScanOptions {
             context: DeploymentContext::default(),
             config: Config::default(),
             today: Date::today(),
+            as_of: crate::config::AsOf::now().seconds,
             config_ignored: false,
             limits: Limits::default(),
             broad_source_prefix_length: None,
@@ -87,6 +90,10 @@ pub struct ScanResult {
     pub suppressions: SuppressionSources,
     /// How long each stage took, recorded only with `JITSCAN_TIMINGS=1` (see [`crate::timings`]).
     pub stages: Vec<Stage>,
+    /// The JIT policies' access requests, per VM (empty when no policy holds requests).
+    pub jit_audit: Vec<crate::audit::VmAccessAudit>,
+    /// The instant the access requests were judged at (see [`ScanOptions::as_of`]).
+    pub as_of: i64,
 }
 
 /// Where suppressions could come from, for every report to state: a gate's reader must see
@@ -224,24 +231,34 @@ fn order_key(vm: &VmResult) -> (&str, &str, &str, &str) {
 
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
+    let broad_source_prefix_length = options
+        .broad_source_prefix_length
+        .or(options.config.broad_source_prefix_length)
+        .unwrap_or(rules::Settings::default().broad_source_prefix_length);
     let run = pipeline::run(options, Texts::Release, |mut env| {
         let vms = evaluate_inventory(&env.inventory, &options.ports);
+        let audit = crate::audit::audit_inventory(
+            &env.inventory,
+            options.as_of,
+            broad_source_prefix_length,
+        );
         // Each model is freed in the background as soon as its VMs are evaluated, so the
         // models of many templates and their results are never all held at once.
         let inventory = std::mem::take(&mut env.inventory);
         rayon::spawn(move || drop(inventory));
-        vms
+        (vms, audit)
     });
     let mut stages = Stages::resume(run.stages);
     let records = run.inputs;
-    let groups = run.outputs;
+    let (groups, audits): (Vec<_>, Vec<_>) = run.outputs.into_iter().unzip();
     let vms = sorted(groups);
+    let mut jit_audit: Vec<crate::audit::VmAccessAudit> = audits.into_iter().flatten().collect();
+    jit_audit.sort_by(|a, b| {
+        (&a.vm_name, &a.vm_id, &a.policy_id).cmp(&(&b.vm_name, &b.vm_id, &b.policy_id))
+    });
     stages.done("sort");
     let settings = rules::Settings {
-        broad_source_prefix_length: options
-            .broad_source_prefix_length
-            .or(options.config.broad_source_prefix_length)
-            .unwrap_or(rules::Settings::default().broad_source_prefix_length),
+        broad_source_prefix_length,
     };
     let mut findings = rules::findings(&vms, &settings);
     suppress::apply(&mut findings, &vms, &options.config, options.today);
@@ -262,6 +279,8 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             config_ignored: options.config_ignored,
         },
         stages: stages.finish(),
+        jit_audit,
+        as_of: options.as_of,
     }
 }
 

@@ -71,7 +71,7 @@ fn json_output_file_is_written() {
         .stdout(predicate::str::is_empty());
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(report["schemaVersion"], 4);
+    assert_eq!(report["schemaVersion"], 5);
     assert_eq!(report["vms"][0]["classification"], "healthy");
 }
 

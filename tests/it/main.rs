@@ -37,6 +37,7 @@ mod locations;
 mod policy;
 mod policy_merge;
 mod quiet_and_colour;
+mod request;
 mod sarif;
 mod shared_decisions;
 mod support;

@@ -169,7 +169,7 @@ fn several_outputs_from_one_scan() {
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let b: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
-    assert_eq!(a["schemaVersion"], 4);
+    assert_eq!(a["schemaVersion"], 5);
     assert_eq!(
         a, b,
         "an --output without its own --format takes the format of its extension"
