@@ -86,6 +86,8 @@ pub struct VmResult {
     pub reason: String,
     /// The JIT policy covering it (name).
     pub jit_policy: Option<String>,
+    /// JIT's layer, when a policy covers it: its port rules and JIT's rules on the path.
+    pub jit: Option<Box<crate::eval::jit::JitFacts>>,
     /// Why a firewall is in front, if one is.
     pub firewall_in_front: Option<String>,
     /// Per port.
@@ -202,6 +204,7 @@ pub fn classify(input: ClassificationInput<'_>) -> VmResult {
         reason_code,
         reason,
         jit_policy: input.jit.map(|p| p.name.clone()),
+        jit: input.jit_facts.map(Box::new),
         firewall_in_front: firewall.cloned(),
         ports: input.ports,
         missing: input.missing,

@@ -59,17 +59,6 @@ impl Date {
         Self::from_days_since_epoch(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 
-    /// Days since 1970-01-01 (the inverse of [`Date::from_days_since_epoch`]).
-    pub fn days_since_epoch(self) -> i64 {
-        let (m, d) = (i64::from(self.month), i64::from(self.day));
-        let y = i64::from(self.year) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
     /// The civil date of a day count since 1970-01-01 (proleptic Gregorian).
     pub fn from_days_since_epoch(days: i64) -> Self {
         let z = days + 719_468;
@@ -151,6 +140,11 @@ pub struct Config {
     /// `findings.broadSourcePrefixLength`: JIT006 flags public ranges wider than a prefix of
     /// this length (1-32); None: not set here.
     pub broad_source_prefix_length: Option<u8>,
+    /// `findings.jitMaxRequestDuration` in seconds: JIT011 flags JIT port rules allowing
+    /// longer requests; None: not set here.
+    pub jit_max_request_seconds: Option<u64>,
+    /// `findings.levels`: a level (`note`, `warning`, `error`) per rule id, in file order.
+    pub levels: Vec<(&'static str, crate::rules::Level)>,
 }
 
 /// Finds `jitscan.yaml` in the scan roots (the first root that is a directory holding one, or
@@ -286,7 +280,11 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
     }
     if let Some(findings) = map.get("findings") {
         match finding_settings(findings) {
-            Ok(length) => config.broad_source_prefix_length = length,
+            Ok(found) => {
+                config.broad_source_prefix_length = found.broad_source_prefix_length;
+                config.jit_max_request_seconds = found.jit_max_request_seconds;
+                config.levels = found.levels;
+            }
             Err((key, message, help)) => {
                 let line = line_of_key(text, key, 0).unwrap_or(1);
                 problems.push(problem(line, 1, message, help));
@@ -315,18 +313,27 @@ pub fn parse(text: &str, display: &str) -> Result<Config, Vec<InputProblem>> {
 
 type FieldError = (&'static str, String, &'static str);
 
-/// The `findings` mapping: `broadSourcePrefixLength` (1-32) is its only key.
-fn finding_settings(value: &Value) -> Result<Option<u8>, FieldError> {
-    const HELP: &str =
-        "write `findings:` then `  broadSourcePrefixLength: 8` (a prefix length from 1 to 32)";
+/// What the `findings` mapping sets.
+#[derive(Default)]
+struct FindingSettings {
+    broad_source_prefix_length: Option<u8>,
+    jit_max_request_seconds: Option<u64>,
+    levels: Vec<(&'static str, crate::rules::Level)>,
+}
+
+/// The `findings` mapping: `broadSourcePrefixLength` (1-32), `jitMaxRequestDuration` (an ISO
+/// 8601 duration from PT5M to P1D, Azure's bounds) and `levels` (rule id -> level).
+fn finding_settings(value: &Value) -> Result<FindingSettings, FieldError> {
+    const HELP: &str = "write `findings:` then `  broadSourcePrefixLength: 8` (a prefix length from 1 to 32), `  jitMaxRequestDuration: PT3H` (PT5M to P1D) or `  levels:` with `    JIT011: warning` (note, warning or error)";
+    let mut found = FindingSettings::default();
     let map = match value {
-        Value::Null => return Ok(None),
+        Value::Null => return Ok(found),
         Value::Mapping(map) => map,
         _ => return Err(("findings", "`findings` must be a mapping".to_owned(), HELP)),
     };
     for (key, _) in map {
         let key = key.as_str().unwrap_or("?");
-        if key != "broadSourcePrefixLength" {
+        if !["broadSourcePrefixLength", "jitMaxRequestDuration", "levels"].contains(&key) {
             return Err((
                 "findings",
                 format!("unknown key `{key}` under `findings`"),
@@ -334,19 +341,73 @@ fn finding_settings(value: &Value) -> Result<Option<u8>, FieldError> {
             ));
         }
     }
-    match map.get("broadSourcePrefixLength") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u8::try_from(n).ok())
-            .filter(|n| (1..=32).contains(n))
-            .map(Some)
-            .ok_or((
-                "broadSourcePrefixLength",
-                "`broadSourcePrefixLength` must be a prefix length from 1 to 32".to_owned(),
+    found.broad_source_prefix_length = match map.get("broadSourcePrefixLength") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .filter(|n| (1..=32).contains(n))
+                .ok_or((
+                    "broadSourcePrefixLength",
+                    "`broadSourcePrefixLength` must be a prefix length from 1 to 32".to_owned(),
+                    HELP,
+                ))?,
+        ),
+    };
+    found.jit_max_request_seconds = match map.get("jitMaxRequestDuration") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let (low, high) = crate::model::jit::MAX_REQUEST_DURATION_LIMITS;
+            Some(
+                v.as_str()
+                    .and_then(crate::model::jit::iso_duration_seconds)
+                    .filter(|s| (low..=high).contains(s))
+                    .ok_or((
+                        "jitMaxRequestDuration",
+                        "`jitMaxRequestDuration` must be an ISO 8601 duration from PT5M to P1D (e.g. PT3H)".to_owned(),
+                        HELP,
+                    ))?,
+            )
+        }
+    };
+    match map.get("levels") {
+        None | Some(Value::Null) => {}
+        Some(Value::Mapping(levels)) => {
+            for (rule, level) in levels {
+                let bad = || {
+                    (
+                        "levels",
+                        format!(
+                            "`levels` maps a rule id (JIT001...) to note, warning or error; `{}: {}` is not one",
+                            rule.as_str().unwrap_or("?"),
+                            level.as_str().unwrap_or("?")
+                        ),
+                        HELP,
+                    )
+                };
+                let rule = rule
+                    .as_str()
+                    .and_then(crate::rules::find_rule)
+                    .ok_or_else(bad)?;
+                let level = match level.as_str().map(str::to_ascii_lowercase).as_deref() {
+                    Some("note") => crate::rules::Level::Note,
+                    Some("warning") => crate::rules::Level::Warning,
+                    Some("error") => crate::rules::Level::Error,
+                    _ => return Err(bad()),
+                };
+                found.levels.retain(|(id, _)| *id != rule.id);
+                found.levels.push((rule.id, level));
+            }
+        }
+        Some(_) => {
+            return Err((
+                "levels",
+                "`levels` must be a mapping of rule ids to levels".to_owned(),
                 HELP,
-            )),
+            ))
+        }
     }
+    Ok(found)
 }
 
 fn suppression(entry: &Value, line: usize) -> Result<SuppressionEntry, Vec<FieldError>> {
@@ -488,6 +549,35 @@ pub(crate) fn span_at(text: &str, line: usize, column: usize) -> Span {
 #[cfg(test)]
 mod finding_settings_tests {
     use super::*;
+
+    #[test]
+    fn the_jit_duration_limit_and_levels_are_read_and_checked() {
+        let config = parse(
+            "findings:\n  jitMaxRequestDuration: PT1H30M\n  levels:\n    JIT011: warning\n    jit-deny-rules-missing: error\n",
+            "jitscan.yaml",
+        )
+        .unwrap();
+        assert_eq!(config.jit_max_request_seconds, Some(5400));
+        assert_eq!(
+            config.levels,
+            vec![
+                ("JIT011", crate::rules::Level::Warning),
+                ("JIT009", crate::rules::Level::Error)
+            ]
+        );
+        for bad in [
+            // Azure's bounds on maxRequestAccessDuration: 5 minutes to 1 day.
+            "findings:\n  jitMaxRequestDuration: PT4M\n",
+            "findings:\n  jitMaxRequestDuration: P2D\n",
+            "findings:\n  jitMaxRequestDuration: 3h\n",
+            "findings:\n  levels:\n    JIT999: note\n",
+            "findings:\n  levels:\n    JIT001: fatal\n",
+            "findings:\n  levels: [JIT001]\n",
+        ] {
+            let problems = parse(bad, "jitscan.yaml").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
+    }
 
     #[test]
     fn the_broad_source_prefix_length_is_read_and_checked() {

@@ -106,6 +106,7 @@ fn trace_inventory(
         let ports: Vec<u16> = port.map_or_else(|| options.ports.clone(), |p| vec![p]);
         let result = classify(evaluate_vm(inventory, candidate, &options.ports));
         header(&mut out, candidate, &result);
+        jit_layer(&mut out, &result, &ports);
         let flow_source = source.map_or(Source::Internet, |ip| {
             if is_private(ip) {
                 Source::VnetAddress(ip)
@@ -168,6 +169,88 @@ fn trace_inventory(
         out.push('\n');
     }
     (out, found)
+}
+
+/// JIT's layer, for a VM a JIT policy lists: each port's policy rule, JIT's rules on the NSGs
+/// of its path, and what defeats them (JIT008-JIT011 judge the same facts).
+fn jit_layer(out: &mut String, result: &crate::classify::VmResult, ports: &[u16]) {
+    let Some(jit) = &result.jit else {
+        return;
+    };
+    let (line, _) = jit.policy_origin.line_col();
+    let _ = writeln!(
+        out,
+        "\nJIT layer: policy {} declared at {}:{line}{}",
+        terminal(&jit.policy_name),
+        terminal(jit.policy_origin.path()),
+        jit.firewall_ip.as_deref().map_or(String::new(), |ip| format!(
+            " (through the Azure Firewall at {})",
+            terminal(ip)
+        ))
+    );
+    for nsg in &jit.nsgs {
+        let _ = writeln!(
+            out,
+            "  {} NSG {}: {} JIT rule(s){}",
+            nsg.level.as_str(),
+            terminal(&nsg.name),
+            nsg.jit_rules.len(),
+            if nsg.inline_rules.is_some() {
+                "; its securityRules are declared inline here: a redeploy removes JIT's rules"
+            } else {
+                ""
+            }
+        );
+        for rule in &nsg.jit_rules {
+            let _ = writeln!(
+                out,
+                "    {} ({}, priority {}, ports {}, from {})",
+                terminal(&rule.name),
+                rule.access.map_or("?", |a| a.as_str()),
+                rule.priority.map_or("?".to_owned(), |p| p.to_string()),
+                rule.ports
+                    .as_ref()
+                    .map_or("?".to_owned(), ToString::to_string),
+                terminal(&rule.sources.join(", "))
+            );
+        }
+    }
+    if let Some(why) = &jit.unknown_path {
+        let _ = writeln!(out, "  part of the path is unknown: {}", terminal(why));
+    }
+    for &p in ports {
+        let rule = jit.port_rule(p);
+        let policy = match rule {
+            None => "not in the policy: JIT never closes it".to_owned(),
+            Some(r) => format!(
+                "protocol {}, sources {}, requests up to {}",
+                terminal(r.protocol.as_deref().unwrap_or("?")),
+                terminal(&if r.sources.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    r.sources.join(", ")
+                }),
+                terminal(r.max_duration.as_deref().unwrap_or("?"))
+            ),
+        };
+        let denies = jit.denies(p);
+        let deny = if rule.is_none() {
+            String::new()
+        } else if denies.is_empty() {
+            "; no JIT deny rule on the path".to_owned()
+        } else {
+            format!("; denied by JIT's {}", terminal(&denies[0].1.name))
+        };
+        let open = result
+            .ports
+            .iter()
+            .find(|e| e.port == p)
+            .filter(|e| e.open.value)
+            .map_or("", |_| {
+                "; yet open to the Internet: an earlier allow (or a path around the NSGs) defeats JIT"
+            });
+        let _ = writeln!(out, "  port {p}: {policy}{deny}{open}");
+    }
 }
 
 /// The scan's verdict for a port, and what it depends on when it is not certain.

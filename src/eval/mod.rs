@@ -8,6 +8,7 @@
 pub mod addresses;
 pub(crate) mod admin;
 pub mod coverage;
+pub mod jit;
 pub mod mode;
 pub mod nsg;
 pub mod paths;

@@ -35,6 +35,7 @@ fn nsg(rules: Vec<SecurityRule>) -> Nsg {
         id: "nsg".into(),
         name: "nsg".into(),
         rules,
+        inline_rules: None,
         default_rules: azure_default_rules(),
         origin: origin(),
     }

@@ -102,6 +102,8 @@ pub struct ClassificationInput<'i> {
     pub vm: &'i Vm,
     /// The JIT policy covering it.
     pub jit: Option<&'i JitPolicy>,
+    /// JIT's layer (the policy's port rules for it, JIT's rules on its path), when covered.
+    pub jit_facts: Option<super::jit::JitFacts>,
     /// Facts per mode.
     pub modes: PerMode<ModeFacts>,
     /// Uncertain facts met (level, reason).
@@ -214,11 +216,13 @@ pub fn evaluate_vm_with<'i>(
         .jit_by_vm
         .get(&vm_key)
         .and_then(|&i| inv.jit_policies.get(i));
+    let jit_facts = jit.map(|policy| super::jit::facts(policy, vm, &targets));
     uncertain.sort();
     uncertain.dedup();
     ClassificationInput {
         vm,
         jit,
+        jit_facts,
         modes,
         uncertain,
         ports: port_results,

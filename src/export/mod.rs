@@ -465,6 +465,7 @@ fn add_effective(inventory: &mut Inventory, document: &Arc<Document>) {
             id: nsg_id.clone().into(),
             name: format!("{} (effective)", last_segment(&nsg_id)).into(),
             rules,
+            inline_rules: None,
             default_rules: defaults,
             origin,
         };

@@ -345,12 +345,15 @@ fn power_state(value: &Node) -> Option<String> {
 /// (entries without a string `id` cover no VM and are left out).
 pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
     let p = props(d.value);
-    let virtual_machines = items(p, "virtualMachines")
+    let base = super::network::props_pointer(d.value);
+    let virtual_machines: Vec<JitPolicyVm> = items(p, "virtualMachines")
         .iter()
-        .filter_map(|v| {
+        .enumerate()
+        .filter_map(|(i, v)| {
             let id = get_ci(v, "id").and_then(Node::as_str)?;
             Some(JitPolicyVm {
                 id: id.to_owned(),
+                pointer: format!("{base}/virtualMachines/{i}").into_boxed_str(),
                 ports_json: serde_json::Value::Array(
                     items(v, "ports").iter().map(without_nulls).collect(),
                 )
@@ -369,6 +372,10 @@ pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
         kind: get_ci(d.value, "kind")
             .and_then(Node::as_str)
             .map(str::to_owned),
+        entry_origins: virtual_machines
+            .iter()
+            .map(|v: &JitPolicyVm| d.origin.child(&v.pointer))
+            .collect(),
         virtual_machines,
         requests: super::jit::requests(d.value),
         from_template: d.from_template,

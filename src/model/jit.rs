@@ -160,8 +160,7 @@ pub fn utc_seconds(text: &str) -> Option<i64> {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),
     };
-    let day = crate::config::Date::parse(date)?;
-    let mut seconds = day.days_since_epoch() * 86_400;
+    let mut seconds = days_since_epoch(date)? * 86_400;
     if let Some(time) = time {
         // The offset: `Z`, or `+hh:mm` / `-hh:mm`.
         let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
@@ -190,13 +189,48 @@ pub fn utc_seconds(text: &str) -> Option<i64> {
     Some(seconds)
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian); `None` when the day
+/// does not exist.
+fn days_since_epoch(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=days_in_month).contains(&d) {
+        return None;
+    }
+    let y = y - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Seconds since 1970-01-01 as an RFC 3339 UTC time (`2018-05-17T09:06:45Z`), the inverse of
 /// [`utc_seconds`] to the second.
 pub fn utc_text(seconds: i64) -> String {
-    let day = crate::config::Date::from_days_since_epoch(seconds.div_euclid(86_400));
+    // The civil date of a day count (proleptic Gregorian), inverse of `days_since_epoch`.
+    let z = seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
     let rest = seconds.rem_euclid(86_400);
     format!(
-        "{day}T{:02}:{:02}:{:02}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60
@@ -352,6 +386,10 @@ mod tests {
         );
         assert_eq!(utc_text(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_seconds("2018-02-30T00:00:00Z"), None);
+        assert_eq!(utc_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(utc_seconds("2000-03-01"), Some(11_017 * 86_400));
+        assert_eq!(utc_seconds("2024-02-29"), Some(19_782 * 86_400));
+        assert_eq!(utc_seconds("2023-02-29"), None);
     }
 
     #[test]

@@ -99,7 +99,10 @@ impl Inventory {
                     .insert(key(id), network::nic(id, short, value, origin));
             }
             "microsoft.network/networksecuritygroups" => {
-                let nsg = network::nsg(id, short, value, origin, &mut self.problems);
+                let mut nsg = network::nsg(id, short, value, origin, &mut self.problems);
+                if d.from_template {
+                    nsg.inline_rules = network::inline_rules(value, &nsg.origin);
+                }
                 self.nsgs.insert(key(id), nsg);
             }
             "microsoft.network/networksecuritygroups/securityrules" => {
@@ -198,6 +201,7 @@ impl Inventory {
             .chain(self.effective.iter().map(|e| &e.nsg));
         for nsg in nsgs {
             out.push(&nsg.origin);
+            out.extend(&nsg.inline_rules);
             let rules = nsg.rules.iter().chain(&nsg.default_rules);
             out.extend(rules.filter_map(|r| r.origin.as_ref()));
         }
@@ -214,6 +218,10 @@ impl Inventory {
             out.extend(policy.dnat.iter().map(|r| &r.origin));
         }
         out.extend(self.admin.rules.iter().map(|r| &r.origin));
+        for policy in &self.jit_policies {
+            out.push(&policy.origin);
+            out.extend(&policy.entry_origins);
+        }
         out
     }
 

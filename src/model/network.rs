@@ -87,10 +87,20 @@ pub fn nsg(id: &str, name: &str, value: &Node, origin: Origin, problems: &mut Pr
         id: id.to_owned().into(),
         name: name.to_owned().into(),
         rules,
+        inline_rules: None,
         default_rules,
         origin,
     }
 }
+
+/// Where a template NSG's inline `securityRules` list is, when it has one.
+pub fn inline_rules(value: &Node, origin: &Origin) -> Option<Origin> {
+    get_ci(props(value), "securityRules")
+        .map(|_| origin.child(&format!("{}/securityRules", props_pointer(value))))
+}
+
+/// The name of the rule standing for undecided custom rules.
+pub const UNDECIDED_RULES: &str = "(securityRules undecided)";
 
 /// A rule standing for an NSG's custom rules when the input does not decide them: every
 /// field unknown for `reason`, so each evaluation mode places it where it opens or closes
@@ -98,7 +108,7 @@ pub fn nsg(id: &str, name: &str, value: &Node, origin: Origin, problems: &mut Pr
 fn undecided_rules(reason: &str, origin: Origin) -> SecurityRule {
     let why = format!("the NSG's rules are not decided: {reason}");
     SecurityRule {
-        name: "(securityRules undecided)".into(),
+        name: UNDECIDED_RULES.into(),
         priority: Decided::Unknown(why.clone()),
         direction: Decided::Unknown(why.clone()),
         access: Decided::Unknown(why.clone()),

@@ -101,6 +101,9 @@ pub struct Nsg {
     pub name: Arc<str>,
     /// Custom rules (inline and child resources merged, by name).
     pub rules: Vec<SecurityRule>,
+    /// Declared in a template with its `securityRules` inline: where the list is. Deploying
+    /// the NSG then replaces its whole rule list (see `eval::jit`).
+    pub inline_rules: Option<Origin>,
     /// Default rules (from the input when it lists them, else Azure's).
     pub default_rules: Vec<SecurityRule>,
     /// Declaration.
@@ -412,6 +415,8 @@ pub struct JitPolicy {
     pub kind: Option<String>,
     /// The `virtualMachines` entries, in input order.
     pub virtual_machines: Vec<JitPolicyVm>,
+    /// Where each `virtualMachines` entry is declared (parallel to `virtual_machines`).
+    pub entry_origins: Vec<Origin>,
     /// The access requests made under it (`properties.requests`, exports of the live policy).
     pub requests: Vec<super::jit::JitRequest>,
     /// True when declared in an ARM template (ids then hold deployment placeholders).
@@ -425,6 +430,8 @@ pub struct JitPolicy {
 pub struct JitPolicyVm {
     /// VM resource id as written.
     pub id: String,
+    /// JSON pointer of the entry, below the policy's declaration.
+    pub pointer: Box<str>,
     /// Port rule objects as written, as one compact JSON array (see [`JitPolicyVm::ports`]),
     /// except that members whose value is `null` (az CLI writes
     /// `"allowedSourceAddressPrefixes": null`) are left out: Azure reads null as absent. Kept

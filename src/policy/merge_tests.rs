@@ -27,6 +27,7 @@ fn policy(name: &str, file: &str, vms: Vec<JitPolicyVm>) -> JitPolicy {
         name: name.to_owned(),
         location: Some("westeurope".to_owned()),
         kind: None,
+        entry_origins: Vec::new(),
         virtual_machines: vms,
         requests: Vec::new(),
         from_template: false,
@@ -40,6 +41,7 @@ fn policy(name: &str, file: &str, vms: Vec<JitPolicyVm>) -> JitPolicy {
 fn listed(name: &str, ports: Vec<Value>) -> JitPolicyVm {
     JitPolicyVm {
         id: vm_id(name),
+        pointer: "/properties/virtualMachines/0".into(),
         ports_json: Value::Array(ports).to_string().into_boxed_str(),
         public_ip_address: None,
     }

@@ -632,6 +632,7 @@ fn apply(inventory: &mut Inventory, changes: &[Change]) {
                         id: nsg_id.clone().into(),
                         name: nsg_name.clone().into(),
                         rules: Vec::new(),
+                        inline_rules: None,
                         default_rules: azure_default_rules(),
                         origin,
                     };

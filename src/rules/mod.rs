@@ -10,6 +10,10 @@ mod admin_rule;
 mod broad_source;
 mod dnat;
 mod exposed_without_nsg;
+mod iac_reverts_jit;
+mod jit_deny_missing;
+mod jit_policy_weak;
+mod jit_port_open;
 mod load_balancer;
 mod message;
 mod open_port;
@@ -72,23 +76,30 @@ pub struct Rule {
 }
 
 /// The settings rules read (`findings:` in jitscan.yaml, or the command line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// JIT006 flags public ranges holding more addresses than a prefix of this length (1-32,
     /// both address families; default 8).
     pub broad_source_prefix_length: u8,
+    /// JIT011 flags JIT port rules that allow requests longer than this (seconds; default
+    /// three hours, `PT3H`, the duration Defender for Cloud proposes).
+    pub jit_max_request_seconds: u64,
+    /// Levels set in place of rules' defaults (`findings.levels`), by rule id.
+    pub levels: Vec<(&'static str, Level)>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             broad_source_prefix_length: 8,
+            jit_max_request_seconds: 3 * 3600,
+            levels: Vec::new(),
         }
     }
 }
 
 /// Every rule, in id order.
-pub static REGISTRY: [&Rule; 7] = [
+pub static REGISTRY: [&Rule; 11] = [
     &open_port::RULE,
     &exposed_without_nsg::RULE,
     &load_balancer::RULE,
@@ -96,6 +107,10 @@ pub static REGISTRY: [&Rule; 7] = [
     &undecidable::RULE,
     &broad_source::RULE,
     &admin_rule::RULE,
+    &jit_port_open::RULE,
+    &jit_deny_missing::RULE,
+    &iac_reverts_jit::RULE,
+    &jit_policy_weak::RULE,
 ];
 
 /// Looks a rule up by id or name (case-insensitive).
@@ -234,9 +249,21 @@ impl Finding {
 pub fn findings(vms: &[VmResult], settings: &Settings) -> Vec<Finding> {
     vms.par_iter()
         .flat_map_iter(|vm| {
-            REGISTRY
-                .iter()
-                .flat_map(move |rule| (rule.check)(rule, vm, settings))
+            REGISTRY.iter().flat_map(move |rule| {
+                let level = settings
+                    .levels
+                    .iter()
+                    .find(|(id, _)| *id == rule.id)
+                    .map(|(_, level)| *level);
+                (rule.check)(rule, vm, settings)
+                    .into_iter()
+                    .map(move |mut f| {
+                        if let Some(level) = level {
+                            f.level = level;
+                        }
+                        f
+                    })
+            })
         })
         .collect()
 }
@@ -355,21 +382,33 @@ pub(super) fn kinds_of(
     port: &PortEvaluation,
     select: fn(&PortEvaluation, PathKind) -> Vec<Message>,
 ) -> Vec<Message> {
-    [
-        PathKind::PublicIp,
-        PathKind::LoadBalancerNat,
-        PathKind::LoadBalancerRule,
-        PathKind::FirewallDnat,
-    ]
-    .iter()
-    .flat_map(|k| {
-        select(port, *k).into_iter().map(move |p| {
-            let mut path = Message::default();
-            path.words(k.as_str()).words(" ").append(&p);
-            path
+    kinds_among(port, select, &PATH_KINDS)
+}
+
+/// Every kind of path in, in the order messages list them.
+const PATH_KINDS: [PathKind; 4] = [
+    PathKind::PublicIp,
+    PathKind::LoadBalancerNat,
+    PathKind::LoadBalancerRule,
+    PathKind::FirewallDnat,
+];
+
+/// [`kinds_of`] over the given kinds only.
+pub(super) fn kinds_among(
+    port: &PortEvaluation,
+    select: fn(&PortEvaluation, PathKind) -> Vec<Message>,
+    kinds: &[PathKind],
+) -> Vec<Message> {
+    kinds
+        .iter()
+        .flat_map(|k| {
+            select(port, *k).into_iter().map(move |p| {
+                let mut path = Message::default();
+                path.words(k.as_str()).words(" ").append(&p);
+                path
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Paths of `kind` that reach the port only in the fail-safe reading: they may exist.

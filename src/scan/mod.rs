@@ -259,6 +259,11 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
     stages.done("sort");
     let settings = rules::Settings {
         broad_source_prefix_length,
+        jit_max_request_seconds: options
+            .config
+            .jit_max_request_seconds
+            .unwrap_or(rules::Settings::default().jit_max_request_seconds),
+        levels: options.config.levels.clone(),
     };
     let mut findings = rules::findings(&vms, &settings);
     suppress::apply(&mut findings, &vms, &options.config, options.today);

@@ -1,0 +1,64 @@
+//! JIT's own layer (JIT008-JIT011) through the binary: the configured duration limit and level
+//! overrides (`findings:` in jitscan.yaml) change what JIT011 says and how loud it is.
+
+use serde_json::Value;
+
+use crate::support::{jitscan, Run};
+
+fn scan(args: &[&str]) -> Value {
+    let ran = jitscan()
+        .args(["scan", "fixtures/jit/export-live", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    serde_json::from_str(&ran.stdout_text()).unwrap()
+}
+
+fn jit011(report: &Value, vm: &str) -> Option<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ruleId"] == "JIT011" && f["vmName"] == vm)
+        .cloned()
+}
+
+#[test]
+fn the_duration_limit_and_levels_come_from_the_config() {
+    // Default limit PT3H: vm-weak's PT24H is too long; vm-rules-wiped's PT2H is not.
+    let default = scan(&["--no-config"]);
+    let weak = jit011(&default, "vm-weak").expect("JIT011 on vm-weak");
+    assert_eq!(weak["level"], "note");
+    assert!(weak["message"].as_str().unwrap().contains("longer than the limit PT3H"));
+    assert!(jit011(&default, "vm-rules-wiped").is_none());
+
+    // A limit of one hour makes vm-rules-wiped's PT2H too long, and the level is raised.
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("jitscan.yaml");
+    std::fs::write(
+        &config,
+        "findings:\n  jitMaxRequestDuration: PT1H\n  levels:\n    jit-policy-weak: warning\n",
+    )
+    .unwrap();
+    let strict = scan(&["--config", config.to_str().unwrap()]);
+    let wiped = jit011(&strict, "vm-rules-wiped").expect("JIT011 on vm-rules-wiped under PT1H");
+    assert_eq!(wiped["level"], "warning");
+    let message = wiped["message"].as_str().unwrap();
+    assert!(message.contains("longer than the limit PT1H"), "{message}");
+    assert!(message.contains("port 3389 PT2H"), "{message}");
+    // Other rules keep their levels.
+    let jit009 = strict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ruleId"] == "JIT009")
+        .unwrap();
+    assert_eq!(jit009["level"], "warning");
+    let jit008 = strict["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ruleId"] == "JIT008")
+        .unwrap();
+    assert_eq!(jit008["level"], "error");
+}
