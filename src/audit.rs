@@ -12,9 +12,12 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 
+use crate::classify::VmResult;
 use crate::eval::addresses::{block_size, public, Addresses};
-use crate::model::jit::{utc_seconds, JitRequest, JitRequestPort};
-use crate::model::{key, Inventory, JitPolicy};
+use crate::eval::jit::{is_jit_rule, JitFacts};
+use crate::model::jit::{utc_seconds, utc_text, JitRequest, JitRequestPort};
+use crate::model::ports::PortSet;
+use crate::model::{key, Access, Inventory, JitPolicy};
 
 /// The access requests of one VM, from one policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,30 @@ pub struct VmAccessAudit {
     pub grants: Vec<Grant>,
     /// Per requestor, the latest request (by `startTimeUtc`), sorted by requestor.
     pub last_access: Vec<LastAccess>,
+    /// The allow rules JIT wrote into the NSGs on the VM's path (exports), each with the
+    /// active grant that explains it, or why none does.
+    pub allow_rules: Vec<JitAllowRule>,
+}
+
+/// An allow rule JIT created for a request (`SecurityCenter-JITRule-...`, without the `_` its
+/// deny rules carry), found in an NSG on the VM's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JitAllowRule {
+    /// The NSG.
+    pub nsg: String,
+    /// The rule's name.
+    pub rule: String,
+    /// Its priority.
+    pub priority: Option<u32>,
+    /// Its destination ports, as text.
+    pub ports: String,
+    /// Its sources.
+    pub sources: Vec<String>,
+    /// `Some(true)`: an active grant explains it; `Some(false)`: stale, no grant active at the
+    /// instant judged does; `None`: a grant whose state is unknown might.
+    pub explained: Option<bool>,
+    /// Why it is stale or undecided.
+    pub reason: Option<String>,
 }
 
 /// Whether a grant lets traffic in at the instant judged.
@@ -99,6 +126,9 @@ pub struct Grant {
     pub without_justification: bool,
     /// What the input left undecided, and ports the policy does not list.
     pub notes: Vec<String>,
+    /// JIT's allow rules in the NSGs on the VM's path that match this grant (`nsg/rule`), for
+    /// an active grant.
+    pub nsg_rules: Vec<String>,
 }
 
 /// The latest request of one requestor for the VM.
@@ -112,9 +142,15 @@ pub struct LastAccess {
     pub ports: Vec<u16>,
 }
 
-/// The audit of every VM named in a request of a policy of `inventory`, sorted by VM name and
-/// id, as of `as_of` (seconds); `broad_length` is JIT006's prefix length.
-pub fn audit_inventory(inventory: &Inventory, as_of: i64, broad_length: u8) -> Vec<VmAccessAudit> {
+/// The audit of every VM named in a request of a policy of `inventory`, and of every VM of
+/// `vms` with JIT allow rules on its path, sorted by VM name and id, as of `as_of` (seconds);
+/// `broad_length` is JIT006's prefix length.
+pub fn audit_inventory(
+    inventory: &Inventory,
+    vms: &[VmResult],
+    as_of: i64,
+    broad_length: u8,
+) -> Vec<VmAccessAudit> {
     let mut out = Vec::new();
     for policy in inventory
         .jit_policies
@@ -145,7 +181,17 @@ pub fn audit_inventory(inventory: &Inventory, as_of: i64, broad_length: u8) -> V
                 policy_id: policy.id.clone(),
                 policy_name: policy.name.clone(),
                 grants,
+                allow_rules: Vec::new(),
             });
+        }
+    }
+    for vm in vms {
+        if let Some(facts) = vm.jit.as_deref() {
+            let listed = inventory
+                .jit_policies
+                .iter()
+                .any(|p| key(&p.id) == key(&facts.policy_id) && p.requests_listed);
+            allow_rules(&mut out, vm, facts, listed, as_of);
         }
     }
     out.sort_by(|a, b| {
@@ -228,7 +274,121 @@ fn grant(
         max_duration: rule.and_then(|r| r.max_duration),
         longer_than_allowed,
         notes,
+        nsg_rules: Vec::new(),
     }
+}
+
+/// JIT's allow rules on `vm`'s path, matched with its grants: a rule an active grant for its
+/// port (and one of its sources) explains is in use; any other is stale. Template policies are
+/// not judged: no request has been made under a policy not yet deployed.
+fn allow_rules(
+    out: &mut Vec<VmAccessAudit>,
+    vm: &VmResult,
+    facts: &JitFacts,
+    inventory_listed: bool,
+    as_of: i64,
+) {
+    if facts.policy_from_template {
+        return;
+    }
+    let rules: Vec<(JitAllowRule, Option<PortSet>)> = facts
+        .nsgs
+        .iter()
+        .flat_map(|nsg| nsg.jit_rules.iter().map(move |r| (nsg, r)))
+        .filter(|(_, r)| is_jit_allow_rule(&r.name) && r.access == Some(Access::Allow))
+        .map(|(nsg, r)| {
+            let rule = JitAllowRule {
+                nsg: nsg.name.to_string(),
+                rule: r.name.to_string(),
+                priority: r.priority,
+                ports: r
+                    .ports
+                    .as_ref()
+                    .map_or_else(|| "?".to_owned(), ToString::to_string),
+                sources: r.sources.clone(),
+                explained: None,
+                reason: None,
+            };
+            (rule, r.ports.clone())
+        })
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    let vm_key = key(&vm.id);
+    let at = match out
+        .iter()
+        .position(|a| key(&a.vm_id) == vm_key && key(&a.policy_id) == key(&facts.policy_id))
+    {
+        Some(i) => i,
+        None => {
+            out.push(VmAccessAudit {
+                vm_id: vm.id.clone(),
+                vm_name: vm.name.clone(),
+                in_scan: true,
+                policy_id: facts.policy_id.clone(),
+                policy_name: facts.policy_name.clone(),
+                grants: Vec::new(),
+                last_access: Vec::new(),
+                allow_rules: Vec::new(),
+            });
+            out.len() - 1
+        }
+    };
+    let listed = inventory_listed;
+    let Some(audit) = out.get_mut(at) else { return };
+    let mut judged = Vec::new();
+    for (mut rule, ports) in rules {
+        let matching = |g: &&mut Grant| {
+            g.port
+                .is_some_and(|p| ports.as_ref().is_some_and(|set| set.contains(p)))
+                && sources_meet(&g.sources, &rule.sources)
+        };
+        let mut explained = if listed { Some(false) } else { None };
+        for grant in audit.grants.iter_mut().filter(matching) {
+            match grant.state {
+                GrantState::Active => {
+                    explained = Some(true);
+                    grant.nsg_rules.push(format!("{}/{}", rule.nsg, rule.rule));
+                }
+                GrantState::Unknown if explained != Some(true) => explained = None,
+                _ => {}
+            }
+        }
+        rule.reason = match explained {
+            Some(true) => None,
+            Some(false) => Some(format!(
+                "no grant for its port and source is active at {}: the grant has ended or was revoked, or the request is not in the policy's requests",
+                utc_text(as_of)
+            )),
+            None if !listed => Some(
+                "the input does not list the policy's requests (properties.requests): whether a grant explains it is not known"
+                    .to_owned(),
+            ),
+            None => Some("a grant for its port whose state the input does not decide".to_owned()),
+        };
+        rule.explained = explained;
+        judged.push(rule);
+    }
+    audit.allow_rules = judged;
+}
+
+/// True when JIT wrote `name` for a request: its prefix without the `_` of its deny rules.
+pub fn is_jit_allow_rule(name: &str) -> bool {
+    is_jit_rule(name)
+        && !name
+            .get(..crate::eval::jit::JIT_RULE_PREFIX.len() + 1)
+            .is_some_and(|p| p.eq_ignore_ascii_case("SecurityCenter-JITRule_"))
+}
+
+/// True when a grant's sources and a rule's share one (as text, any case), or either names
+/// none (nothing to tell them apart by).
+fn sources_meet(grant: &[String], rule: &[String]) -> bool {
+    grant.is_empty()
+        || rule.is_empty()
+        || grant
+            .iter()
+            .any(|g| rule.iter().any(|r| r.trim().eq_ignore_ascii_case(g.trim())))
 }
 
 /// A grant's state at `as_of`: `Revoked` when the export says so; otherwise by its times.
@@ -337,6 +497,8 @@ pub struct AuditTotals {
     pub longer_than_allowed: usize,
     /// Without a justification.
     pub without_justification: usize,
+    /// JIT allow rules no active grant explains.
+    pub stale_allow_rules: usize,
 }
 
 /// Counts over every VM's grants.
@@ -351,6 +513,11 @@ pub fn totals(audits: &[VmAccessAudit]) -> AuditTotals {
         broad_source: count(&|g| g.broad_source),
         longer_than_allowed: count(&|g| g.longer_than_allowed == Some(true)),
         without_justification: count(&|g| g.without_justification),
+        stale_allow_rules: audits
+            .iter()
+            .flat_map(|a| a.allow_rules.iter())
+            .filter(|r| r.explained == Some(false))
+            .count(),
     }
 }
 

@@ -183,10 +183,12 @@ fn jit_layer(out: &mut String, result: &crate::classify::VmResult, ports: &[u16]
         "\nJIT layer: policy {} declared at {}:{line}{}",
         terminal(&jit.policy_name),
         terminal(jit.policy_origin.path()),
-        jit.firewall_ip.as_deref().map_or(String::new(), |ip| format!(
-            " (through the Azure Firewall at {})",
-            terminal(ip)
-        ))
+        jit.firewall_ip
+            .as_deref()
+            .map_or(String::new(), |ip| format!(
+                " (through the Azure Firewall at {})",
+                terminal(ip)
+            ))
     );
     for nsg in &jit.nsgs {
         let _ = writeln!(

@@ -299,6 +299,11 @@ fn sources(value: &Node) -> Vec<String> {
     out
 }
 
+/// True when a policy resource lists its requests (`properties.requests` is an array).
+pub fn requests_listed(value: &Node) -> bool {
+    get_ci(props(value), "requests").is_some_and(|r| r.as_array().is_some())
+}
+
 /// The requests of a policy resource (`properties.requests`), entries without a VM id left out.
 pub fn requests(value: &Node) -> Vec<JitRequest> {
     items(props(value), "requests")

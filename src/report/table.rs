@@ -286,6 +286,14 @@ fn jit_requests_line(out: &mut String, result: &ScanResult) {
         return;
     }
     let t = crate::audit::totals(&result.jit_audit);
+    let stale = if t.stale_allow_rules > 0 {
+        format!(
+            "; {} stale JIT allow rule(s) in the NSGs",
+            t.stale_allow_rules
+        )
+    } else {
+        String::new()
+    };
     let undecided = if t.unknown_state > 0 {
         format!(
             ", {} whose state the input does not decide",
@@ -296,7 +304,7 @@ fn jit_requests_line(out: &mut String, result: &ScanResult) {
     };
     let _ = writeln!(
         out,
-        "JIT access requests as of {}: {} grant(s) on {} VM(s); {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification{undecided}.",
+        "JIT access requests as of {}: {} grant(s) on {} VM(s); {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification{undecided}{stale}.",
         crate::model::jit::utc_text(result.as_of),
         t.grants,
         t.vms,

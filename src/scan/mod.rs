@@ -239,6 +239,7 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         let vms = evaluate_inventory(&env.inventory, &options.ports);
         let audit = crate::audit::audit_inventory(
             &env.inventory,
+            &vms,
             options.as_of,
             broad_source_prefix_length,
         );

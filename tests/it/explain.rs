@@ -420,12 +420,11 @@ fn a_dnat_rule_from_split_halves_is_traced_as_internet_wide() {
 /// has JIT's deny for 22 at 4096 behind allow-ssh-legacy at 100; the policy lists 22 only).
 #[test]
 fn the_jit_layer_shows_the_policy_its_deny_rules_and_what_defeats_them() {
-    let text = explain(&[
-        "fixtures/jit/export-live",
-        "--vm",
-        "vm-allow-ahead",
-    ]);
-    assert!(text.contains("JIT layer: policy default declared at"), "{text}");
+    let text = explain(&["fixtures/jit/export-live", "--vm", "vm-allow-ahead"]);
+    assert!(
+        text.contains("JIT layer: policy default declared at"),
+        "{text}"
+    );
     assert!(
         text.contains("SecurityCenter-JITRule_-1017_0A1B2C3D4E5F4A6B8C9D0E1F2A3B4C5D (Deny, priority 4096, ports 22"),
         "{text}"
@@ -435,7 +434,10 @@ fn the_jit_layer_shows_the_policy_its_deny_rules_and_what_defeats_them() {
         .find(|l| l.trim_start().starts_with("port 22: "))
         .unwrap_or_default();
     assert!(port22.contains("sources 203.0.113.0/24"), "{port22}");
-    assert!(port22.contains("denied by JIT's SecurityCenter-JITRule_-1017"), "{port22}");
+    assert!(
+        port22.contains("denied by JIT's SecurityCenter-JITRule_-1017"),
+        "{port22}"
+    );
     assert!(port22.contains("yet open to the Internet"), "{port22}");
     let port3389 = text
         .lines()

@@ -7,7 +7,14 @@ use crate::support::{jitscan, Run};
 
 fn scan(args: &[&str]) -> Value {
     let ran = jitscan()
-        .args(["scan", "fixtures/jit/export-live", "--format", "json", "--fail-on", "never"])
+        .args([
+            "scan",
+            "fixtures/jit/export-live",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .args(args)
         .run();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
@@ -29,7 +36,10 @@ fn the_duration_limit_and_levels_come_from_the_config() {
     let default = scan(&["--no-config"]);
     let weak = jit011(&default, "vm-weak").expect("JIT011 on vm-weak");
     assert_eq!(weak["level"], "note");
-    assert!(weak["message"].as_str().unwrap().contains("longer than the limit PT3H"));
+    assert!(weak["message"]
+        .as_str()
+        .unwrap()
+        .contains("longer than the limit PT3H"));
     assert!(jit011(&default, "vm-rules-wiped").is_none());
 
     // A limit of one hour makes vm-rules-wiped's PT2H too long, and the level is raised.

@@ -30,6 +30,7 @@ mod hostile;
 mod html;
 mod instance_ips;
 mod invariants;
+mod jit_audit;
 mod jit_layer;
 mod json_report;
 mod layout;

@@ -1,7 +1,7 @@
 //! REPORT (html): the JIT access-request audit, one table per VM: every port granted, when, to
 //! whom, from where and for how long, with what the audit marks (active at `--as-of`, from any
-//! address or a broad range, longer than the policy allows, no justification), and the last
-//! access per requestor. Built from [`crate::audit`]'s results as the JSON report takes them;
+//! address or a broad range, longer than the policy allows, no justification, the NSG rules JIT
+//! wrote for it), the last access per requestor, and JIT's allow rules, in use or stale. Built from [`crate::audit`]'s results as the JSON report takes them;
 //! present only when a JIT policy holds requests. Plain text only: askama escapes it.
 
 use crate::audit::{totals, Grant, GrantState, VmAccessAudit};
@@ -30,6 +30,8 @@ pub(crate) struct JitVmView {
     pub(crate) grants: Vec<GrantView>,
     /// `requestor: start (ports)`, one per requestor.
     pub(crate) last_access: Vec<String>,
+    /// JIT's allow rules on the VM's path: `nsg/rule (priority, ports, sources): state`.
+    pub(crate) allow_rules: Vec<String>,
 }
 
 /// One port granted.
@@ -58,8 +60,8 @@ pub(crate) fn jit_view(result: &ScanResult) -> Option<JitView> {
     let as_of = utc_text(result.as_of);
     Some(JitView {
         lead: format!(
-            "{} port grant(s) on {} VM(s) as of {as_of}: {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification.",
-            t.grants, t.vms, t.active, t.broad_source, t.longer_than_allowed, t.without_justification
+            "{} port grant(s) on {} VM(s) as of {as_of}: {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification; {} stale JIT allow rule(s).",
+            t.grants, t.vms, t.active, t.broad_source, t.longer_than_allowed, t.without_justification, t.stale_allow_rules
         ),
         as_of,
         vms: result.jit_audit.iter().map(vm_view).collect(),
@@ -86,6 +88,25 @@ fn vm_view(a: &VmAccessAudit) -> JitVmView {
                 )
             })
             .collect(),
+        allow_rules: a
+            .allow_rules
+            .iter()
+            .map(|r| {
+                let state = match r.explained {
+                    Some(true) => "in use by an active grant".to_owned(),
+                    Some(false) => format!("stale: {}", r.reason.as_deref().unwrap_or_default()),
+                    None => format!("undecided: {}", r.reason.as_deref().unwrap_or_default()),
+                };
+                format!(
+                    "{}/{} (priority {}, port {}, from {}): {state}",
+                    r.nsg,
+                    r.rule,
+                    r.priority.map_or_else(|| "?".to_owned(), |p| p.to_string()),
+                    r.ports,
+                    r.sources.join(", ")
+                )
+            })
+            .collect(),
     }
 }
 
@@ -107,6 +128,7 @@ fn grant_view(g: &Grant) -> GrantView {
         marks.push("no justification".to_owned());
     }
     marks.extend(g.notes.iter().cloned());
+    marks.extend(g.nsg_rules.iter().map(|r| format!("NSG rule {r}")));
     let state = match (&g.state, &g.state_reason) {
         (GrantState::Unknown, Some(why)) => format!("unknown: {why}"),
         (state, _) => state.as_str().to_owned(),

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::audit::{totals, Grant, LastAccess, VmAccessAudit};
+use crate::audit::{totals, Grant, JitAllowRule, LastAccess, VmAccessAudit};
 use crate::model::jit::utc_text;
 use crate::scan::ScanResult;
 
@@ -27,6 +27,7 @@ struct JitSummary {
     broad_source: usize,
     longer_than_allowed: usize,
     without_justification: usize,
+    stale_allow_rules: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +40,20 @@ struct VmRequests<'a> {
     policy_name: &'a str,
     grants: Vec<GrantEntry<'a>>,
     last_access: Vec<LastAccessEntry<'a>>,
+    allow_rules: Vec<AllowRuleEntry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AllowRuleEntry<'a> {
+    nsg: &'a str,
+    rule: &'a str,
+    priority: Option<u32>,
+    ports: &'a str,
+    sources: &'a [String],
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +76,7 @@ struct GrantEntry<'a> {
     longer_than_allowed: Option<bool>,
     without_justification: bool,
     notes: &'a [String],
+    nsg_rules: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -87,6 +103,7 @@ pub(super) fn section(result: &ScanResult) -> Option<JitSection<'_>> {
             broad_source: t.broad_source,
             longer_than_allowed: t.longer_than_allowed,
             without_justification: t.without_justification,
+            stale_allow_rules: t.stale_allow_rules,
         },
         access_requests: result.jit_audit.iter().map(vm_requests).collect(),
     })
@@ -101,6 +118,23 @@ fn vm_requests(a: &VmAccessAudit) -> VmRequests<'_> {
         policy_name: &a.policy_name,
         grants: a.grants.iter().map(grant).collect(),
         last_access: a.last_access.iter().map(last_access).collect(),
+        allow_rules: a.allow_rules.iter().map(allow_rule).collect(),
+    }
+}
+
+fn allow_rule(r: &JitAllowRule) -> AllowRuleEntry<'_> {
+    AllowRuleEntry {
+        nsg: &r.nsg,
+        rule: &r.rule,
+        priority: r.priority,
+        ports: &r.ports,
+        sources: &r.sources,
+        state: match r.explained {
+            Some(true) => "inUse",
+            Some(false) => "stale",
+            None => "undecided",
+        },
+        reason: r.reason.as_deref(),
     }
 }
 
@@ -122,6 +156,7 @@ fn grant(g: &Grant) -> GrantEntry<'_> {
         longer_than_allowed: g.longer_than_allowed,
         without_justification: g.without_justification,
         notes: &g.notes,
+        nsg_rules: &g.nsg_rules,
     }
 }
 
