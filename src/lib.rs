@@ -18,7 +18,9 @@
 //! 5. [`classify`] gives every VM exactly one classification with its reason; [`rules`] raises
 //!    findings (JIT001...); [`suppress`] marks accepted ones.
 //! 6. [`report`] renders JSON, SARIF, HTML and the terminal table; [`policy`] writes suggested
-//!    JIT policies and a proven remediation plan; [`explain`] traces one VM's decision.
+//!    JIT policies and a proven remediation plan; [`explain`] traces one VM's decision;
+//!    [`audit`] reads the JIT policies' access requests; [`request`] checks a JIT access
+//!    request against the VM's policy and builds the `initiate` call.
 //!
 //! [`scan::scan`] runs steps 1 to 5 and is the entry point for embedding. Every value from the
 //! input is data in every output: [`escape`], on the ground floor, holds the one escape of
