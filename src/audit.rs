@@ -8,16 +8,20 @@
 //! export recorded them; what changed after the export was taken is not known, and a value the
 //! input does not decide is reported undecided with the reason, never guessed.
 
-use std::collections::BTreeMap;
+mod allow_rules;
+mod totals;
+
+use std::collections::{BTreeMap, HashMap};
 
 use ipnet::IpNet;
 
 use crate::classify::VmResult;
 use crate::eval::addresses::{block_size, public, Addresses};
-use crate::eval::jit::{is_jit_rule, JitFacts};
-use crate::model::jit::{utc_seconds, utc_text, JitRequest, JitRequestPort};
-use crate::model::ports::PortSet;
-use crate::model::{key, Access, Inventory, JitPolicy};
+use crate::model::jit::{utc_seconds, JitRequest, JitRequestPort};
+use crate::model::{key, Inventory, JitPolicy};
+
+pub use allow_rules::{is_jit_allow_rule, JitAllowRule};
+pub use totals::{totals, AuditTotals};
 
 /// The access requests of one VM, from one policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,27 +43,6 @@ pub struct VmAccessAudit {
     /// The allow rules JIT wrote into the NSGs on the VM's path (exports), each with the
     /// active grant that explains it, or why none does.
     pub allow_rules: Vec<JitAllowRule>,
-}
-
-/// An allow rule JIT created for a request (`SecurityCenter-JITRule-...`, without the `_` its
-/// deny rules carry), found in an NSG on the VM's path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JitAllowRule {
-    /// The NSG.
-    pub nsg: String,
-    /// The rule's name.
-    pub rule: String,
-    /// Its priority.
-    pub priority: Option<u32>,
-    /// Its destination ports, as text.
-    pub ports: String,
-    /// Its sources.
-    pub sources: Vec<String>,
-    /// `Some(true)`: an active grant explains it; `Some(false)`: stale, no grant active at the
-    /// instant judged does; `None`: a grant whose state is unknown might.
-    pub explained: Option<bool>,
-    /// Why it is stale or undecided.
-    pub reason: Option<String>,
 }
 
 /// Whether a grant lets traffic in at the instant judged.
@@ -152,6 +135,16 @@ pub fn audit_inventory(
     broad_length: u8,
 ) -> Vec<VmAccessAudit> {
     let mut out = Vec::new();
+    let mut vm_by_key: HashMap<String, &crate::model::Vm> = HashMap::new();
+    if inventory
+        .jit_policies
+        .iter()
+        .any(|p| !p.requests.is_empty())
+    {
+        for vm in &inventory.vms {
+            vm_by_key.entry(key(&vm.id)).or_insert(vm);
+        }
+    }
     for policy in inventory
         .jit_policies
         .iter()
@@ -172,7 +165,7 @@ pub fn audit_inventory(
             }
         }
         for (vm_key, (vm_id, grants, requests)) in by_vm {
-            let scanned = inventory.vms.iter().find(|v| key(&v.id) == vm_key);
+            let scanned = vm_by_key.get(&vm_key).copied();
             out.push(VmAccessAudit {
                 vm_name: scanned.map_or_else(|| last_segment(&vm_id), |v| v.name.clone()),
                 in_scan: scanned.is_some(),
@@ -185,13 +178,44 @@ pub fn audit_inventory(
             });
         }
     }
+    let mut index: HashMap<(String, String), usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, a)| ((key(&a.vm_id), key(&a.policy_id)), i))
+        .collect();
+    let listed: HashMap<String, bool> = inventory
+        .jit_policies
+        .iter()
+        .map(|p| (key(&p.id), p.requests_listed))
+        .collect();
+    // Template policies are not judged: no request is made under a policy not yet deployed.
     for vm in vms {
-        if let Some(facts) = vm.jit.as_deref() {
-            let listed = inventory
-                .jit_policies
-                .iter()
-                .any(|p| key(&p.id) == key(&facts.policy_id) && p.requests_listed);
-            allow_rules(&mut out, vm, facts, listed, as_of);
+        let Some(facts) = vm.jit.as_deref().filter(|f| !f.policy_from_template) else {
+            continue;
+        };
+        let rules = allow_rules::found(facts);
+        if rules.is_empty() {
+            continue;
+        }
+        let policy_key = key(&facts.policy_id);
+        let at = *index
+            .entry((key(&vm.id), policy_key.clone()))
+            .or_insert_with(|| {
+                out.push(VmAccessAudit {
+                    vm_id: vm.id.clone(),
+                    vm_name: vm.name.clone(),
+                    in_scan: true,
+                    policy_id: facts.policy_id.clone(),
+                    policy_name: facts.policy_name.clone(),
+                    grants: Vec::new(),
+                    last_access: Vec::new(),
+                    allow_rules: Vec::new(),
+                });
+                out.len() - 1
+            });
+        if let Some(audit) = out.get_mut(at) {
+            let listed = listed.get(&policy_key).copied().unwrap_or(false);
+            allow_rules::judge(audit, rules, listed, as_of);
         }
     }
     out.sort_by(|a, b| {
@@ -276,119 +300,6 @@ fn grant(
         notes,
         nsg_rules: Vec::new(),
     }
-}
-
-/// JIT's allow rules on `vm`'s path, matched with its grants: a rule an active grant for its
-/// port (and one of its sources) explains is in use; any other is stale. Template policies are
-/// not judged: no request has been made under a policy not yet deployed.
-fn allow_rules(
-    out: &mut Vec<VmAccessAudit>,
-    vm: &VmResult,
-    facts: &JitFacts,
-    inventory_listed: bool,
-    as_of: i64,
-) {
-    if facts.policy_from_template {
-        return;
-    }
-    let rules: Vec<(JitAllowRule, Option<PortSet>)> = facts
-        .nsgs
-        .iter()
-        .flat_map(|nsg| nsg.jit_rules.iter().map(move |r| (nsg, r)))
-        .filter(|(_, r)| is_jit_allow_rule(&r.name) && r.access == Some(Access::Allow))
-        .map(|(nsg, r)| {
-            let rule = JitAllowRule {
-                nsg: nsg.name.to_string(),
-                rule: r.name.to_string(),
-                priority: r.priority,
-                ports: r
-                    .ports
-                    .as_ref()
-                    .map_or_else(|| "?".to_owned(), ToString::to_string),
-                sources: r.sources.clone(),
-                explained: None,
-                reason: None,
-            };
-            (rule, r.ports.clone())
-        })
-        .collect();
-    if rules.is_empty() {
-        return;
-    }
-    let vm_key = key(&vm.id);
-    let at = match out
-        .iter()
-        .position(|a| key(&a.vm_id) == vm_key && key(&a.policy_id) == key(&facts.policy_id))
-    {
-        Some(i) => i,
-        None => {
-            out.push(VmAccessAudit {
-                vm_id: vm.id.clone(),
-                vm_name: vm.name.clone(),
-                in_scan: true,
-                policy_id: facts.policy_id.clone(),
-                policy_name: facts.policy_name.clone(),
-                grants: Vec::new(),
-                last_access: Vec::new(),
-                allow_rules: Vec::new(),
-            });
-            out.len() - 1
-        }
-    };
-    let listed = inventory_listed;
-    let Some(audit) = out.get_mut(at) else { return };
-    let mut judged = Vec::new();
-    for (mut rule, ports) in rules {
-        let matching = |g: &&mut Grant| {
-            g.port
-                .is_some_and(|p| ports.as_ref().is_some_and(|set| set.contains(p)))
-                && sources_meet(&g.sources, &rule.sources)
-        };
-        let mut explained = if listed { Some(false) } else { None };
-        for grant in audit.grants.iter_mut().filter(matching) {
-            match grant.state {
-                GrantState::Active => {
-                    explained = Some(true);
-                    grant.nsg_rules.push(format!("{}/{}", rule.nsg, rule.rule));
-                }
-                GrantState::Unknown if explained != Some(true) => explained = None,
-                _ => {}
-            }
-        }
-        rule.reason = match explained {
-            Some(true) => None,
-            Some(false) => Some(format!(
-                "no grant for its port and source is active at {}: the grant has ended or was revoked, or the request is not in the policy's requests",
-                utc_text(as_of)
-            )),
-            None if !listed => Some(
-                "the input does not list the policy's requests (properties.requests): whether a grant explains it is not known"
-                    .to_owned(),
-            ),
-            None => Some("a grant for its port whose state the input does not decide".to_owned()),
-        };
-        rule.explained = explained;
-        judged.push(rule);
-    }
-    audit.allow_rules = judged;
-}
-
-/// True when JIT wrote `name` for a request: its prefix without the `_` of its deny rules.
-pub fn is_jit_allow_rule(name: &str) -> bool {
-    is_jit_rule(name)
-        && !name
-            .get(..crate::eval::jit::JIT_RULE_PREFIX.len() + 1)
-            .is_some_and(|p| p.eq_ignore_ascii_case("SecurityCenter-JITRule_"))
-}
-
-/// True when a grant's sources and a rule's share one (as text, any case), or either names
-/// none (nothing to tell them apart by).
-fn sources_meet(grant: &[String], rule: &[String]) -> bool {
-    grant.is_empty()
-        || rule.is_empty()
-        || grant
-            .iter()
-            .any(|g| rule.iter().any(|r| r.trim().eq_ignore_ascii_case(g.trim())))
 }
 
 /// A grant's state at `as_of`: `Revoked` when the export says so; otherwise by its times.
@@ -480,80 +391,5 @@ fn last_access(vm_key: &str, requests: &[&JitRequest]) -> Vec<LastAccess> {
         .collect()
 }
 
-/// The audit's numbers, for the summaries of every report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AuditTotals {
-    /// VMs with requests.
-    pub vms: usize,
-    /// Ports granted.
-    pub grants: usize,
-    /// Active at the instant judged.
-    pub active: usize,
-    /// Whose state the input does not decide.
-    pub unknown_state: usize,
-    /// From any address or a broad range.
-    pub broad_source: usize,
-    /// Longer than the policy allows.
-    pub longer_than_allowed: usize,
-    /// Without a justification.
-    pub without_justification: usize,
-    /// JIT allow rules no active grant explains.
-    pub stale_allow_rules: usize,
-}
-
-/// Counts over every VM's grants.
-pub fn totals(audits: &[VmAccessAudit]) -> AuditTotals {
-    let grants = || audits.iter().flat_map(|a| a.grants.iter());
-    let count = |f: &dyn Fn(&Grant) -> bool| grants().filter(|g| f(g)).count();
-    AuditTotals {
-        vms: audits.len(),
-        grants: grants().count(),
-        active: count(&|g| g.state == GrantState::Active),
-        unknown_state: count(&|g| g.state == GrantState::Unknown),
-        broad_source: count(&|g| g.broad_source),
-        longer_than_allowed: count(&|g| g.longer_than_allowed == Some(true)),
-        without_justification: count(&|g| g.without_justification),
-        stale_allow_rules: audits
-            .iter()
-            .flat_map(|a| a.allow_rules.iter())
-            .filter(|r| r.explained == Some(false))
-            .count(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn broad_sources_are_any_address_or_wider_than_the_length() {
-        assert!(broad("*", 8));
-        assert!(broad("Internet", 8));
-        // A /7 of public space holds more than a /8; a /8 does not.
-        assert!(broad("2.0.0.0/7", 8));
-        assert!(!broad("1.0.0.0/8", 8));
-        // Private space is not public: 10.0.0.0/8 and wider private blocks count for nothing.
-        assert!(!broad("10.0.0.0/7", 8));
-        assert!(!broad("203.0.113.5", 8));
-        assert!(!broad("not an address", 8));
-    }
-
-    #[test]
-    fn states_follow_status_then_times() {
-        let (t, s, e) = (1_000, Some(500), Some(2_000));
-        assert_eq!(state(Some("Initiated"), s, e, t).0, GrantState::Active);
-        assert_eq!(state(Some("Revoked"), s, e, t).0, GrantState::Revoked);
-        // The end itself is not inside the grant.
-        assert_eq!(
-            state(Some("Initiated"), s, Some(1_000), t).0,
-            GrantState::Ended
-        );
-        assert_eq!(
-            state(Some("Initiated"), Some(1_500), e, t).0,
-            GrantState::NotStarted
-        );
-        assert_eq!(state(Some("Initiating"), s, e, t).0, GrantState::Unknown);
-        assert_eq!(state(Some("Initiated"), s, None, t).0, GrantState::Unknown);
-        assert_eq!(state(Some("Initiated"), None, e, t).0, GrantState::Unknown);
-    }
-}
+mod tests;
