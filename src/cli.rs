@@ -144,7 +144,7 @@ pub struct InputArgs {
     pub no_config: bool,
     /// Judge suppression expiry as of this date, and JIT access grants (active or ended) as of
     /// this instant: YYYY-MM-DD (its midnight, UTC) or an RFC 3339 time
-    /// (2026-01-05T10:00:00Z); default: now.
+    /// (2026-01-05T10:00:00Z); default: today, from its midnight (`request`: now).
     #[arg(long, value_name = "DATE|TIME", value_parser = parse_as_of)]
     pub as_of: Option<AsOf>,
     /// Subscription id used to build resource ids for templates.
@@ -246,7 +246,12 @@ impl InputArgs {
             parameters: self.parameters.clone(),
             context,
             today: self.as_of.unwrap_or_else(AsOf::now).date,
-            as_of: self.as_of.unwrap_or_else(AsOf::now).seconds,
+            // No instant given: the start of the day (the same report all day); `request`
+            // replaces it with now.
+            as_of: self.as_of.map_or_else(
+                || AsOf::now().seconds.div_euclid(86_400) * 86_400,
+                |a| a.seconds,
+            ),
             broad_source_prefix_length: self.broad_source_prefix_length,
             ..ScanOptions::default()
         }

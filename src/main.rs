@@ -408,10 +408,14 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
 }
 
 fn run_request(args: &RequestArgs) -> ExitCode {
-    let options = match options_for(&args.input, &args.paths) {
+    let mut options = match options_for(&args.input, &args.paths) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    // A grant starts when it is requested: without --as-of, now.
+    if args.input.as_of.is_none() {
+        options.as_of = jitscan::config::AsOf::now().seconds;
+    }
     let request = jitscan::request::AccessRequest {
         vm: args.vm.clone(),
         port: args.port,

@@ -44,7 +44,8 @@ pub struct ScanOptions {
     pub config: Config,
     /// The day suppression expiry is judged against.
     pub today: Date,
-    /// The instant JIT access grants are judged at (seconds since 1970-01-01T00:00:00Z).
+    /// The instant JIT access grants are judged at (seconds since 1970-01-01T00:00:00Z;
+    /// default: the start of `today`).
     pub as_of: i64,
     /// `--no-config`: no configuration was read, on purpose (reports say so).
     pub config_ignored: bool,
@@ -65,7 +66,9 @@ impl Default for ScanOptions {
             context: DeploymentContext::default(),
             config: Config::default(),
             today: Date::today(),
-            as_of: crate::config::AsOf::now().seconds,
+            // The start of `today`, like it fixed for a day: a library caller that gives no
+            // instant gets the same report all day (the command line's default is now).
+            as_of: crate::config::AsOf::now().seconds.div_euclid(86_400) * 86_400,
             config_ignored: false,
             limits: Limits::default(),
             broad_source_prefix_length: None,
