@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::arm::DeploymentContext;
-use crate::config::Date;
+use crate::config::AsOf;
 use crate::scan::{ScanOptions, DEFAULT_PORTS};
 
 /// Offline just-in-time (JIT) VM access compliance scanner for Azure.
@@ -31,8 +31,39 @@ pub enum Command {
     /// Write suggested JIT policies (ARM template and REST forms) and a remediation plan, proven
     /// by re-evaluation, for every unhealthy VM.
     Policy(PolicyArgs),
+    /// Check a JIT access request against the VM's policy, as Defender would, and print the
+    /// `initiate` call that makes it (REST and `az rest`).
+    Request(RequestArgs),
     /// Print the JSON Schema of the JSON report.
     Schema,
+}
+
+/// Arguments of `jitscan request`.
+#[derive(Debug, clap::Args)]
+pub struct RequestArgs {
+    /// Files and directories holding the VM and its JIT policy.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The VM, by name or resource id.
+    #[arg(long, value_name = "NAME")]
+    pub vm: String,
+    /// The port to open.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+    /// Source address or CIDR prefix to allow (repeatable; default: the address the request is
+    /// sent from).
+    #[arg(long, value_name = "CIDR")]
+    pub source: Vec<String>,
+    /// How long (ISO 8601, PT2H; default: the policy's maxRequestAccessDuration for the port).
+    /// The grant ends at --as-of plus this.
+    #[arg(long, value_name = "PT2H")]
+    pub duration: Option<String>,
+    /// Why access is needed.
+    #[arg(long, value_name = "TEXT")]
+    pub justification: Option<String>,
+    /// Inputs and evaluation settings.
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Arguments of `jitscan policy`.
@@ -111,9 +142,11 @@ pub struct InputArgs {
     /// honour suppressions a pull request adds to its own folder).
     #[arg(long)]
     pub no_config: bool,
-    /// Judge suppression expiry as of this date (YYYY-MM-DD; default: today, UTC).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub as_of: Option<Date>,
+    /// Judge suppression expiry as of this date, and JIT access grants (active or ended) as of
+    /// this instant: YYYY-MM-DD (its midnight, UTC) or an RFC 3339 time
+    /// (2026-01-05T10:00:00Z); default: today, from its midnight (`request`: now).
+    #[arg(long, value_name = "DATE|TIME", value_parser = parse_as_of)]
+    pub as_of: Option<AsOf>,
     /// Subscription id used to build resource ids for templates.
     #[arg(long, value_name = "GUID")]
     pub subscription_id: Option<String>,
@@ -132,8 +165,14 @@ pub struct InputArgs {
     pub jobs: Option<u16>,
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
-    Date::parse(text).ok_or_else(|| format!("'{text}' is not a date (YYYY-MM-DD)"))
+fn parse_as_of(text: &str) -> Result<AsOf, String> {
+    crate::model::jit::utc_seconds(text)
+        .map(AsOf::at)
+        .ok_or_else(|| {
+            format!(
+                "'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 time (2026-01-05T10:00:00Z)"
+            )
+        })
 }
 
 /// Arguments of `jitscan scan`.
@@ -215,7 +254,13 @@ impl InputArgs {
             ports,
             parameters: self.parameters.clone(),
             context,
-            today: self.as_of.unwrap_or_else(Date::today),
+            today: self.as_of.unwrap_or_else(AsOf::now).date,
+            // No instant given: the start of the day (the same report all day); `request`
+            // replaces it with now.
+            as_of: self.as_of.map_or_else(
+                || AsOf::now().seconds.div_euclid(86_400) * 86_400,
+                |a| a.seconds,
+            ),
             broad_source_prefix_length: self.broad_source_prefix_length,
             ..ScanOptions::default()
         }

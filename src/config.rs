@@ -84,6 +84,35 @@ impl std::fmt::Display for Date {
     }
 }
 
+/// `--as-of`: the day suppression expiry is judged against and the instant JIT access grants
+/// are judged at (active or ended). A date alone (`2026-01-05`) keeps its meaning for expiry and
+/// stands for its midnight, UTC, for grants; an RFC 3339 time stands for itself and its UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    /// The day, UTC.
+    pub date: Date,
+    /// The instant, in seconds since 1970-01-01T00:00:00Z.
+    pub seconds: i64,
+}
+
+impl AsOf {
+    /// The instant `seconds` and its UTC day.
+    pub fn at(seconds: i64) -> Self {
+        Self {
+            date: Date::from_days_since_epoch(seconds.div_euclid(86_400)),
+            seconds,
+        }
+    }
+
+    /// Now, from the system clock.
+    pub fn now() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::at(i64::try_from(secs).unwrap_or(0))
+    }
+}
+
 /// One suppression entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuppressionEntry {

@@ -18,13 +18,16 @@
 //! 5. [`classify`] gives every VM exactly one classification with its reason; [`rules`] raises
 //!    findings (JIT001...); [`suppress`] marks accepted ones.
 //! 6. [`report`] renders JSON, SARIF, HTML and the terminal table; [`policy`] writes suggested
-//!    JIT policies and a proven remediation plan; [`explain`] traces one VM's decision.
+//!    JIT policies and a proven remediation plan; [`explain`] traces one VM's decision;
+//!    [`audit`] reads the JIT policies' access requests; [`request`] checks a JIT access
+//!    request against the VM's policy and builds the `initiate` call.
 //!
 //! [`scan::scan`] runs steps 1 to 5 and is the entry point for embedding. Every value from the
 //! input is data in every output: [`escape`], on the ground floor, holds the one escape of
 //! each output kind (terminal, CI log, Markdown, SARIF message text).
 
 pub mod arm;
+pub mod audit;
 pub mod baseline;
 pub mod classify;
 pub mod cli;
@@ -42,6 +45,7 @@ pub mod model;
 pub mod policy;
 pub mod rbac;
 pub mod report;
+pub mod request;
 pub mod rules;
 pub mod scan;
 pub mod source;

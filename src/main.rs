@@ -3,8 +3,10 @@
 //! Exit codes: 0 = nothing at or above `--fail-on`; 1 = findings at or above it (`policy`: a
 //! plan not proven); 2 = usage or configuration error, an input that could not be read or
 //! parsed, no input scanned, or a report (or `policy`'s out folder) that could not be written
-//! (the reports are still produced for everything else). `scan`, `policy` and `explain` report
-//! the inputs' problems the same way ([`report_inputs`]).
+//! (the reports are still produced for everything else). `request`: 0 = the policy allows the
+//! request; 1 = it would refuse it, or no JIT policy lists the VM; 2 = as above, or no such VM,
+//! or a name that names several. `scan`, `policy`, `explain` and `request` report the inputs'
+//! problems the same way ([`report_inputs`]).
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +15,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 use jitscan::classify::Classification;
 use jitscan::cli::{
-    pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, PolicyArgs, ScanArgs,
+    pair_outputs, Cli, Command, ExplainArgs, FailOn, Format, InputArgs, PolicyArgs, RequestArgs,
+    ScanArgs,
 };
 use jitscan::diagnostic::render::RenderedProblem;
 use jitscan::diagnostic::{InputProblem, Severity};
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         }
         Command::Explain(args) => run_explain(&args),
         Command::Policy(args) => run_policy(&args),
+        Command::Request(args) => run_request(&args),
         Command::Schema => {
             print!("{}", json::SCHEMA);
             ExitCode::SUCCESS
@@ -405,6 +409,59 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+fn run_request(args: &RequestArgs) -> ExitCode {
+    let mut options = match options_for(&args.input, &args.paths) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    // A grant starts when it is requested: without --as-of, now.
+    if args.input.as_of.is_none() {
+        options.as_of = jitscan::config::AsOf::now().seconds;
+    }
+    let request = jitscan::request::AccessRequest {
+        vm: args.vm.clone(),
+        port: args.port,
+        sources: args.source.clone(),
+        duration: args.duration.clone(),
+        justification: args.justification.clone(),
+    };
+    let run = jitscan::request::run(&options, &request);
+    let inputs_failed = report_inputs(&run.inputs, false);
+    let code = match run.outcome {
+        jitscan::request::Outcome::Accepted(text) => {
+            print!("{}", inert(&text));
+            return if inputs_failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        jitscan::request::Outcome::Refused(reasons) => {
+            let mut lines = reasons.into_iter();
+            let head = lines.next().unwrap_or_default();
+            eprintln!(
+                "{}",
+                inert(&format!(
+                    "error: the policy would refuse this request. {head}"
+                ))
+            );
+            for reason in lines {
+                eprintln!("{}", inert(&format!("  - {reason}")));
+            }
+            1
+        }
+        jitscan::request::Outcome::NoPolicy(message) => {
+            eprintln!("{}", inert(&format!("error: {message}")));
+            1
+        }
+        jitscan::request::Outcome::Error(message) => {
+            eprintln!("{}", inert(&format!("error: {message}")));
+            2
+        }
+    };
+    ExitCode::from(if inputs_failed { 2 } else { code })
 }
 
 /// Reports the account of the inputs on stderr, the same for every command that reads them

@@ -378,6 +378,7 @@ pub fn jit_policy(d: &Declared<'_>) -> JitPolicy {
             .collect(),
         virtual_machines,
         requests: super::jit::requests(d.value),
+        requests_listed: super::jit::requests_listed(d.value),
         from_template: d.from_template,
         origin: d.origin.clone(),
     }

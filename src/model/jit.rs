@@ -215,6 +215,28 @@ fn days_since_epoch(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// Seconds since 1970-01-01 as an RFC 3339 UTC time (`2018-05-17T09:06:45Z`), the inverse of
+/// [`utc_seconds`] to the second.
+pub fn utc_text(seconds: i64) -> String {
+    // The civil date of a day count (proleptic Gregorian), inverse of `days_since_epoch`.
+    let z = seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let rest = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// One access request (`properties.requests[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JitRequest {
@@ -275,6 +297,11 @@ fn sources(value: &Node) -> Vec<String> {
             .filter_map(|s| s.as_str().map(str::to_owned)),
     );
     out
+}
+
+/// True when a policy resource lists its requests (`properties.requests` is an array).
+pub fn requests_listed(value: &Node) -> bool {
+    get_ci(props(value), "requests").is_some_and(|r| r.as_array().is_some())
 }
 
 /// The requests of a policy resource (`properties.requests`), entries without a VM id left out.
@@ -358,6 +385,11 @@ mod tests {
         );
         assert_eq!(utc_seconds("2018-05-17T25:00:00Z"), None);
         assert_eq!(utc_seconds("yesterday"), None);
+        assert_eq!(
+            utc_text(day + 9 * 3600 + 6 * 60 + 45),
+            "2018-05-17T09:06:45Z"
+        );
+        assert_eq!(utc_text(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_seconds("2018-02-30T00:00:00Z"), None);
         assert_eq!(utc_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(utc_seconds("2000-03-01"), Some(11_017 * 86_400));

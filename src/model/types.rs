@@ -419,6 +419,9 @@ pub struct JitPolicy {
     pub entry_origins: Vec<Origin>,
     /// The access requests made under it (`properties.requests`, exports of the live policy).
     pub requests: Vec<super::jit::JitRequest>,
+    /// True when the input lists `properties.requests` (an empty list included): without it,
+    /// whether any request was made is not known.
+    pub requests_listed: bool,
     /// True when declared in an ARM template (ids then hold deployment placeholders).
     pub from_template: bool,
     /// Declaration.

@@ -30,6 +30,7 @@ fn policy(name: &str, file: &str, vms: Vec<JitPolicyVm>) -> JitPolicy {
         entry_origins: Vec::new(),
         virtual_machines: vms,
         requests: Vec::new(),
+        requests_listed: false,
         from_template: false,
         origin: Origin {
             document: Arc::new(source),

@@ -16,6 +16,7 @@
 mod breakdown;
 mod evidence;
 mod fix;
+mod jit;
 mod markdown;
 mod offenders;
 mod scope;
@@ -53,6 +54,8 @@ struct ReportPage {
     /// VMs shown as compact rows (healthy or not applicable, nothing reachable).
     compact: usize,
     rules: Vec<RuleView>,
+    /// The JIT access-request audit, when a policy holds requests.
+    jit: Option<jit::JitView>,
 }
 
 /// The VMs of one classification, in display order.
@@ -128,6 +131,7 @@ fn build(result: &ScanResult) -> ReportPage {
         compact: vms.iter().filter(|v| !v.full).count(),
         groups: groups(vms),
         rules: rule_views(),
+        jit: jit::jit_view(result),
     }
 }
 

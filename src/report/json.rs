@@ -1,8 +1,10 @@
-//! REPORT: the JSON report, schema version 4 (`src/report/report.schema.json`).
+//! REPORT: the JSON report, schema version 5 (`src/report/report.schema.json`).
 //!
 //! These structs are the public contract: keys are camelCase like Azure's JSON and SARIF, and
 //! they change only with a `schemaVersion` bump. They are built from internal types here and
 //! nowhere else. Collections are sorted upstream, so output is byte-identical for the same input.
+
+mod jit;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -39,6 +41,9 @@ struct Head<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     access_inputs: Option<super::json_access::AccessInputs>,
     missing_references: Vec<MissingEntry>,
+    /// The JIT policies' access requests (since schema version 5; absent without requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jit: Option<jit::JitSection<'a>>,
 }
 
 /// Where the suppressions came from (since schema version 2).
@@ -291,6 +296,7 @@ fn head(result: &ScanResult) -> Head<'_> {
             .as_deref()
             .map(super::json_access::access_inputs),
         missing_references: missing(result),
+        jit: jit::section(result),
     }
 }
 

@@ -264,6 +264,7 @@ fn summary(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>) {
         c.suppressed_by_tag,
         gate.suppressed_vms(),
     );
+    jit_requests_line(out, result);
     let states: Vec<BaselineState> = result
         .findings
         .iter()
@@ -297,6 +298,41 @@ fn access_summary(out: &mut String, result: &ScanResult) {
         out,
         "Access: {} principal(s) can open a management port around JIT (without being able to request it) on {vms} VM(s); the JSON report lists them by route.",
         around.len(),
+    );
+}
+
+/// One line on the JIT policies' access requests, only when a policy holds some.
+fn jit_requests_line(out: &mut String, result: &ScanResult) {
+    if result.jit_audit.is_empty() {
+        return;
+    }
+    let t = crate::audit::totals(&result.jit_audit);
+    let stale = if t.stale_allow_rules > 0 {
+        format!(
+            "; {} stale JIT allow rule(s) in the NSGs",
+            t.stale_allow_rules
+        )
+    } else {
+        String::new()
+    };
+    let undecided = if t.unknown_state > 0 {
+        format!(
+            ", {} whose state the input does not decide",
+            t.unknown_state
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "JIT access requests as of {}: {} grant(s) on {} VM(s); {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification{undecided}{stale}.",
+        crate::model::jit::utc_text(result.jit_as_of),
+        t.grants,
+        t.vms,
+        t.active,
+        t.broad_source,
+        t.longer_than_allowed,
+        t.without_justification,
     );
 }
 

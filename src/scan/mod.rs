@@ -45,6 +45,9 @@ pub struct ScanOptions {
     pub config: Config,
     /// The day suppression expiry is judged against.
     pub today: Date,
+    /// The instant JIT access grants are judged at (seconds since 1970-01-01T00:00:00Z;
+    /// default: the start of `today`).
+    pub as_of: i64,
     /// `--no-config`: no configuration was read, on purpose (reports say so).
     pub config_ignored: bool,
     /// Where the work changes shape (parallel parsing, deferred reading, batches and
@@ -67,6 +70,9 @@ impl Default for ScanOptions {
             context: DeploymentContext::default(),
             config: Config::default(),
             today: Date::today(),
+            // The start of `today`, like it fixed for a day: a library caller that gives no
+            // instant gets the same report all day (the command line's default is now).
+            as_of: crate::config::AsOf::now().seconds.div_euclid(86_400) * 86_400,
             config_ignored: false,
             limits: Limits::default(),
             broad_source_prefix_length: None,
@@ -99,6 +105,10 @@ pub struct ScanResult {
     pub as_of: Date,
     /// The report's title (`--title`, or `report.title` of the config file), if any.
     pub title: Option<String>,
+    /// The JIT policies' access requests, per VM (empty when no policy holds requests).
+    pub jit_audit: Vec<crate::audit::VmAccessAudit>,
+    /// The instant the access requests were judged at (see [`ScanOptions::as_of`]).
+    pub jit_as_of: i64,
 }
 
 /// Where suppressions could come from, for every report to state: a gate's reader must see
@@ -236,28 +246,39 @@ fn order_key(vm: &VmResult) -> (&str, &str, &str, &str) {
 
 /// Runs a scan.
 pub fn scan(options: &ScanOptions) -> ScanResult {
+    let broad_source_prefix_length = options
+        .broad_source_prefix_length
+        .or(options.config.broad_source_prefix_length)
+        .unwrap_or(rules::Settings::default().broad_source_prefix_length);
     let run = pipeline::run(options, Texts::Release, |mut env| {
         let mut vms = evaluate_inventory(&env.inventory, &options.ports);
         if let Some(access) = &env.access {
             judge_access(&env.inventory, &mut vms, access);
         }
+        let audit = crate::audit::audit_inventory(
+            &env.inventory,
+            &vms,
+            options.as_of,
+            broad_source_prefix_length,
+        );
         // Each model is freed in the background as soon as its VMs are evaluated, so the
         // models of many templates and their results are never all held at once.
         let inventory = std::mem::take(&mut env.inventory);
         rayon::spawn(move || drop(inventory));
-        vms
+        (vms, audit)
     });
     let mut stages = Stages::resume(run.stages);
     let records = run.inputs;
     let access = run.access;
-    let groups = run.outputs;
+    let (groups, audits): (Vec<_>, Vec<_>) = run.outputs.into_iter().unzip();
     let vms = sorted(groups);
+    let mut jit_audit: Vec<crate::audit::VmAccessAudit> = audits.into_iter().flatten().collect();
+    jit_audit.sort_by(|a, b| {
+        (&a.vm_name, &a.vm_id, &a.policy_id).cmp(&(&b.vm_name, &b.vm_id, &b.policy_id))
+    });
     stages.done("sort");
     let settings = rules::Settings {
-        broad_source_prefix_length: options
-            .broad_source_prefix_length
-            .or(options.config.broad_source_prefix_length)
-            .unwrap_or(rules::Settings::default().broad_source_prefix_length),
+        broad_source_prefix_length,
         jit_max_request_seconds: options
             .config
             .jit_max_request_seconds
@@ -289,6 +310,8 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
             .title
             .clone()
             .or_else(|| options.config.report_title.clone()),
+        jit_audit,
+        jit_as_of: options.as_of,
     }
 }
 

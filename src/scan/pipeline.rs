@@ -1,4 +1,4 @@
-//! SCAN: the one pipeline driver every command runs (`scan`, `policy`, `explain`).
+//! SCAN: the one pipeline driver every command runs (`scan`, `policy`, `explain`, `request`).
 //!
 //! Load every input, build every environment, hand each environment to the command's own
 //! step, in parallel, and account for every file found the same way whatever the command:
