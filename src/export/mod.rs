@@ -167,9 +167,17 @@ fn authorization_items<'a>(
     let Some((document, _)) = documents.get(index) else {
         return items;
     };
+    let kind = |value: &Node| match value.get("type").and_then(Node::as_str) {
+        Some(t) => rbac::read::ItemKind::of(t),
+        None => rbac::read::ItemKind::of(&shape::resource_type(value)),
+    };
+    // Most exports hold no authorization item: their batches pass through untouched.
+    if !items.iter().any(|entry| kind(&entry.0.value).is_some()) {
+        return items;
+    }
     let mut rest = Vec::with_capacity(items.len());
     for entry in items {
-        match rbac::read::ItemKind::of(&shape::resource_type(&entry.0.value)) {
+        match kind(&entry.0.value) {
             Some(kind) => {
                 let origin = Origin {
                     document: Arc::clone(&document.source),

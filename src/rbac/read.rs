@@ -28,14 +28,28 @@ pub enum ItemKind {
 impl ItemKind {
     /// The kind of an item of resource type `resource_type`, when it is one of these.
     pub fn of(resource_type: &str) -> Option<Self> {
-        let t = resource_type.to_ascii_lowercase();
-        match t.as_str() {
-            "microsoft.authorization/roleassignments" => Some(Self::RoleAssignment),
-            "microsoft.authorization/roledefinitions" => Some(Self::RoleDefinition),
-            "microsoft.authorization/roleeligibilityscheduleinstances" => Some(Self::Eligibility),
-            "microsoft.authorization/denyassignments" => Some(Self::DenyAssignment),
-            _ => None,
-        }
+        // Every item of an export is asked: no allocation.
+        [
+            (
+                "microsoft.authorization/roleassignments",
+                Self::RoleAssignment,
+            ),
+            (
+                "microsoft.authorization/roledefinitions",
+                Self::RoleDefinition,
+            ),
+            (
+                "microsoft.authorization/roleeligibilityscheduleinstances",
+                Self::Eligibility,
+            ),
+            (
+                "microsoft.authorization/denyassignments",
+                Self::DenyAssignment,
+            ),
+        ]
+        .into_iter()
+        .find(|(name, _)| resource_type.eq_ignore_ascii_case(name))
+        .map(|(_, kind)| kind)
     }
 
     /// Name in reports.
