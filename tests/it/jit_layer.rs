@@ -72,3 +72,57 @@ fn the_duration_limit_and_levels_come_from_the_config() {
         .unwrap();
     assert_eq!(jit008["level"], "error");
 }
+
+fn html(path: &str) -> String {
+    let ran = jitscan()
+        .args([
+            "scan",
+            path,
+            "--format",
+            "html",
+            "--fail-on",
+            "never",
+            "--as-of",
+            "2026-12-08",
+            "--no-config",
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    ran.stdout_text()
+}
+
+/// The suggested fix of a JIT-covered VM says what defeats JIT rather than "no change needed"
+/// (fixtures/jit, worked out in fixtures/expected/jit-*.yaml): in export-live only vm-weak has
+/// nothing open, nothing missing and no inline rule list (its weaknesses are JIT011's notes);
+/// in the template, vm-child's NSG keeps its rule as a child resource, vm-inline's does not.
+#[test]
+fn the_fix_of_a_jit_vm_names_what_defeats_jit() {
+    let live = html("fixtures/jit/export-live");
+    assert_eq!(
+        live.matches("No change needed: JIT policy").count(),
+        1,
+        "only vm-weak"
+    );
+    assert_eq!(
+        live.matches("still open to the Internet: JIT places its deny rules after")
+            .count(),
+        3
+    );
+    assert_eq!(
+        live.matches(" again so JIT writes its deny rules back (ports 3389, 5985, 5986 have none")
+            .count(),
+        1
+    );
+    let template = html("fixtures/jit/iac-inline-rules-beside-policy.json");
+    assert_eq!(
+        template.matches("No change needed: JIT policy").count(),
+        1,
+        "only vm-child"
+    );
+    assert_eq!(
+        template
+            .matches("out of its inline securityRules into child resources")
+            .count(),
+        1
+    );
+}

@@ -59,12 +59,17 @@ pub(crate) fn fix_for(vm: &VmResult) -> Fix {
             fix.steps.push(vec![Inline::text(NOT_REACHABLE)]);
         }
         (Classification::Healthy, ReasonCode::JitEnabled) => {
-            fix.ok = !needs_value(vm);
-            fix.steps.push(vec![
-                Inline::text("No change needed: JIT policy "),
-                Inline::code(vm.jit_policy.clone().unwrap_or_default()),
-                Inline::text(" covers this VM. Keep the VM listed in it."),
-            ]);
+            let steps = jit_layer_steps(vm);
+            fix.ok = !needs_value(vm) && steps.is_empty();
+            if steps.is_empty() {
+                fix.steps.push(vec![
+                    Inline::text("No change needed: JIT policy "),
+                    Inline::code(vm.jit_policy.clone().unwrap_or_default()),
+                    Inline::text(" covers this VM. Keep the VM listed in it."),
+                ]);
+            } else {
+                fix.steps.extend(steps);
+            }
         }
         (Classification::Healthy, _) => {
             fix.ok = !needs_value(vm);
@@ -80,6 +85,94 @@ pub(crate) fn fix_for(vm: &VmResult) -> Fix {
         ]);
     }
     fix
+}
+
+/// What keeps JIT from doing its job for a VM a policy covers (the same facts JIT008-JIT010
+/// judge): ports still open, ports the policy leaves out, deny rules missing from a live NSG,
+/// an NSG whose inline rule list a redeploy would put back.
+fn jit_layer_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
+    let Some(jit) = vm.jit.as_deref() else {
+        return Vec::new();
+    };
+    let policy = vm.jit_policy.clone().unwrap_or_default();
+    let mut steps = Vec::new();
+    let open: Vec<u16> = vm
+        .ports
+        .iter()
+        .filter(|p| is_open(p))
+        .map(|p| p.port)
+        .collect();
+    if !open.is_empty() {
+        steps.push(vec![
+            Inline::text("JIT policy "),
+            Inline::code(policy.clone()),
+            Inline::text(&format!(
+                " covers this VM, yet {} still open to the Internet: JIT places its deny rules after the rules already there. Close what opens {}:",
+                ports_are(&open),
+                if open.len() == 1 { "it" } else { "them" }
+            )),
+        ]);
+        steps.extend(narrowing_steps(vm));
+        let unlisted: Vec<u16> = open
+            .iter()
+            .copied()
+            .filter(|p| jit.port_rule(*p).is_none())
+            .collect();
+        if !unlisted.is_empty() {
+            steps.push(vec![Inline::text(&format!(
+                "Add {} to the VM's entry in the JIT policy (or close {} for good).",
+                ports_text(&unlisted),
+                if unlisted.len() == 1 { "it" } else { "them" }
+            ))]);
+        }
+    }
+    let missing: Vec<u16> =
+        if vm.from_template || jit.policy_from_template || jit.firewall_ip.is_some() {
+            Vec::new()
+        } else {
+            jit.ports
+                .iter()
+                .filter_map(|p| p.number)
+                .filter(|p| jit.denies(*p).is_empty())
+                .collect()
+        };
+    if !missing.is_empty() {
+        steps.push(vec![
+            Inline::text("Save JIT policy "),
+            Inline::code(policy.clone()),
+            Inline::text(&format!(
+                " again so JIT writes its deny rules back ({} have none on the VM's NSGs; a deployment that replaced the NSG's rules is the usual cause).",
+                ports_text(&missing)
+            )),
+        ]);
+    }
+    for nsg in jit.nsgs.iter().filter(|n| n.inline_rules.is_some()) {
+        steps.push(vec![
+            Inline::text("Move the rules of NSG "),
+            Inline::code(nsg.name.to_string()),
+            Inline::text(" out of its inline securityRules into child resources, and stop redeploying the NSG itself: each deployment of this template removes the rules JIT wrote."),
+        ]);
+    }
+    steps
+}
+
+/// "ports 22, 3389" or "port 22".
+fn ports_text(ports: &[u16]) -> String {
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    format!(
+        "{} {}",
+        if ports.len() == 1 { "port" } else { "ports" },
+        list.join(", ")
+    )
+}
+
+/// "port 22 is" or "ports 22, 3389 are".
+fn ports_are(ports: &[u16]) -> String {
+    format!(
+        "{} {}",
+        ports_text(ports),
+        if ports.len() == 1 { "is" } else { "are" }
+    )
 }
 
 fn needs_value(vm: &VmResult) -> bool {
