@@ -106,7 +106,7 @@ fn jit_layer_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
         steps.push(vec![
             Inline::text("JIT policy "),
             Inline::code(policy.clone()),
-            Inline::text(&format!(
+            Inline::text(format!(
                 " covers this VM, yet {} still open to the Internet: JIT places its deny rules after the rules already there. Close what opens {}:",
                 ports_are(&open),
                 if open.len() == 1 { "it" } else { "them" }
@@ -119,7 +119,7 @@ fn jit_layer_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
             .filter(|p| jit.port_rule(*p).is_none())
             .collect();
         if !unlisted.is_empty() {
-            steps.push(vec![Inline::text(&format!(
+            steps.push(vec![Inline::text(format!(
                 "Add {} to the VM's entry in the JIT policy (or close {} for good).",
                 ports_text(&unlisted),
                 if unlisted.len() == 1 { "it" } else { "them" }
@@ -140,7 +140,7 @@ fn jit_layer_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
         steps.push(vec![
             Inline::text("Save JIT policy "),
             Inline::code(policy.clone()),
-            Inline::text(&format!(
+            Inline::text(format!(
                 " again so JIT writes its deny rules back ({} have none on the VM's NSGs; a deployment that replaced the NSG's rules is the usual cause).",
                 ports_text(&missing)
             )),
