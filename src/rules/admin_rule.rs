@@ -5,8 +5,8 @@
 //! the classification keeps Defender's rule), yet the port is open and JIT is bypassed.
 
 use super::{
-    kinds_of, maybe_reaching, named_by_kind, port_label, reaching, relate, related_for, Finding,
-    Level, Message, Rule, NSG_FIRST,
+    kinds_of, maybe_reaching, named_by_kind, port_label, reached_via, reaching, relate,
+    related_for, Finding, Level, Message, Rule, NSG_FIRST,
 };
 use crate::classify::VmResult;
 use crate::eval::vm::PortEvaluation;
@@ -93,19 +93,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
             message.words(" before any NSG rule is evaluated, so no NSG rule and no JIT policy (JIT's deny rules are NSG rules) can close it");
             let paths = kinds_of(port, reaching);
             let maybe = kinds_of(port, maybe_reaching);
-            if !paths.is_empty() {
-                message
-                    .words("; reachable via ")
-                    .append(&Message::join(&paths, ", "));
-            }
-            if !maybe.is_empty() {
-                message
-                    .words("; may be reachable via ")
-                    .append(&Message::join(&maybe, ", "));
-            }
-            if paths.is_empty() && maybe.is_empty() {
-                message.words("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
-            }
+            reached_via(&mut message, &paths, &maybe);
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             relate(&mut finding, related_for(port), &NSG_FIRST);
             Some(finding)

@@ -1,7 +1,7 @@
 //! JIT011 jit-policy-weak: a JIT policy that lets any address be granted, grants longer than
 //! the configured limit, or leaves out a management port of the VM's operating system.
 
-use super::{named_by_kind, Finding, Level, Message, Related, Role, Rule};
+use super::{named_by_kind, ports_text, Finding, Level, Message, Related, Role, Rule};
 use crate::classify::VmResult;
 use crate::eval::Confidence;
 use crate::model::jit::iso_duration_text;
@@ -97,16 +97,6 @@ fn check(rule: &'static Rule, vm: &VmResult, settings: &super::Settings) -> Vec<
         .words("', which is weak: ")
         .append(&Message::join(&weak, "; "));
     vec![with_policy(Finding::new(rule, vm, None, message), jit)]
-}
-
-/// "port 22" or "ports 3389, 5985".
-fn ports_text(ports: &[u16]) -> String {
-    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-    format!(
-        "{} {}",
-        if ports.len() == 1 { "port" } else { "ports" },
-        list.join(", ")
-    )
 }
 
 /// Points the finding at the VM's policy entry: the line a fix edits.

@@ -3,8 +3,8 @@
 //! port the policy does not list, or a policy rule for UDP only.
 
 use super::{
-    kinds_among, maybe_reaching, named_by_kind, port_label, reaching, relate, related_for, Finding,
-    Level, Message, Rule, NSG_FIRST, PATH_KINDS,
+    kinds_among, maybe_reaching, named_by_kind, port_label, reached_via, reaching, relate,
+    related_for, Finding, Level, Message, Rule, NSG_FIRST, PATH_KINDS,
 };
 use crate::classify::VmResult;
 use crate::eval::jit::is_jit_rule;
@@ -143,19 +143,7 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                     }
                 }
             }
-            if !paths.is_empty() {
-                message
-                    .words("; reachable via ")
-                    .append(&Message::join(&paths, ", "));
-            }
-            if !maybe.is_empty() {
-                message
-                    .words("; may be reachable via ")
-                    .append(&Message::join(&maybe, ", "));
-            }
-            if paths.is_empty() && maybe.is_empty() {
-                message.words("; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)");
-            }
+            reached_via(&mut message, &paths, &maybe);
             let mut finding = Finding::new(rule, vm, Some(port.port), message);
             relate(&mut finding, related_for(port), &NSG_FIRST);
             Some(finding)

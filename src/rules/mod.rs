@@ -417,6 +417,36 @@ pub(super) fn kinds_among(
         .collect()
 }
 
+/// "port 22" or "ports 3389, 5985".
+pub(crate) fn ports_text(ports: &[u16]) -> String {
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    format!(
+        "{} {}",
+        if ports.len() == 1 { "port" } else { "ports" },
+        list.join(", ")
+    )
+}
+
+/// Ends a message with how the port is reached: the established paths, the ones that may
+/// exist, or that no path reaches it yet.
+fn reached_via(message: &mut Message, paths: &[Message], maybe: &[Message]) {
+    if !paths.is_empty() {
+        message
+            .words("; reachable via ")
+            .append(&Message::join(paths, ", "));
+    }
+    if !maybe.is_empty() {
+        message
+            .words("; may be reachable via ")
+            .append(&Message::join(maybe, ", "));
+    }
+    if paths.is_empty() && maybe.is_empty() {
+        message.words(
+            "; no path from the Internet reaches it yet (no public IP, load balancer or DNAT)",
+        );
+    }
+}
+
 /// Paths of `kind` that reach the port only in the fail-safe reading: they may exist.
 pub(super) fn maybe_reaching(port: &PortEvaluation, kind: PathKind) -> Vec<Message> {
     port.paths

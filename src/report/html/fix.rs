@@ -11,6 +11,7 @@ use crate::eval::paths::PathKind;
 use crate::eval::vm::PortEvaluation;
 use crate::eval::{Confidence, NsgEvidence, NsgVerdict};
 use crate::model::Access;
+use crate::rules::ports_text;
 
 /// Longest access JIT grants per request in the suggestion (ISO 8601 duration).
 const MAX_REQUEST: &str = "PT3H";
@@ -154,16 +155,6 @@ fn jit_layer_steps(vm: &VmResult) -> Vec<Vec<Inline>> {
         ]);
     }
     steps
-}
-
-/// "ports 22, 3389" or "port 22".
-fn ports_text(ports: &[u16]) -> String {
-    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-    format!(
-        "{} {}",
-        if ports.len() == 1 { "port" } else { "ports" },
-        list.join(", ")
-    )
 }
 
 /// "port 22 is" or "ports 22, 3389 are".
