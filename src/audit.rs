@@ -17,8 +17,9 @@ use ipnet::IpNet;
 
 use crate::classify::VmResult;
 use crate::eval::addresses::{block_size, public, Addresses};
-use crate::model::jit::{utc_seconds, JitRequest, JitRequestPort};
+use crate::model::jit::{JitRequest, JitRequestPort};
 use crate::model::{key, Inventory, JitPolicy};
+use crate::time::utc_seconds;
 
 pub use allow_rules::{is_jit_allow_rule, JitAllowRule};
 pub use totals::{totals, AuditTotals};

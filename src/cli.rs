@@ -166,13 +166,9 @@ pub struct InputArgs {
 }
 
 fn parse_as_of(text: &str) -> Result<AsOf, String> {
-    crate::model::jit::utc_seconds(text)
-        .map(AsOf::at)
-        .ok_or_else(|| {
-            format!(
-                "'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 time (2026-01-05T10:00:00Z)"
-            )
-        })
+    crate::time::utc_seconds(text).map(AsOf::at).ok_or_else(|| {
+        format!("'{text}' is not a date (YYYY-MM-DD) or an RFC 3339 time (2026-01-05T10:00:00Z)")
+    })
 }
 
 /// Arguments of `jitscan scan`.

@@ -34,21 +34,12 @@ pub struct Date {
 impl Date {
     /// Parses `YYYY-MM-DD`, checking the day exists.
     pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.trim().splitn(3, '-');
-        let year: i32 = parts.next()?.parse().ok()?;
-        let month: u32 = parts.next()?.parse().ok()?;
-        let day: u32 = parts.next()?.parse().ok()?;
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days)
-            .contains(&day)
-            .then_some(Self { year, month, day })
+        let (year, month, day) = crate::time::date_parts(text)?;
+        Some(Self {
+            year: i32::try_from(year).ok()?,
+            month,
+            day,
+        })
     }
 
     /// Today in UTC, from the system clock.
@@ -61,19 +52,11 @@ impl Date {
 
     /// The civil date of a day count since 1970-01-01 (proleptic Gregorian).
     pub fn from_days_since_epoch(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = crate::time::civil_from_days(days);
         Self {
             year: i32::try_from(year).unwrap_or(i32::MAX),
-            month: u32::try_from(month).unwrap_or(1),
-            day: u32::try_from(day).unwrap_or(1),
+            month,
+            day,
         }
     }
 }
@@ -371,7 +354,7 @@ fn finding_settings(value: &Value) -> Result<FindingSettings, FieldError> {
             let (low, high) = crate::model::jit::MAX_REQUEST_DURATION_LIMITS;
             Some(
                 v.as_str()
-                    .and_then(crate::model::jit::iso_duration_seconds)
+                    .and_then(crate::time::iso_duration_seconds)
                     .filter(|s| (low..=high).contains(s))
                     .ok_or((
                         "jitMaxRequestDuration",

@@ -50,4 +50,5 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod time;
 pub mod timings;

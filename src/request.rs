@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use crate::escape::{self, terminal};
-use crate::model::jit::{iso_duration_seconds, iso_duration_text, utc_text, JitPort};
+use crate::model::jit::JitPort;
 use crate::model::{key, Inventory};
 use crate::scan::{pipeline, InputRecord, ScanOptions, Texts};
+use crate::time::{iso_duration_seconds, iso_duration_text, utc_text};
 
 /// The api-version of the initiate call.
 pub const API_VERSION: &str = "2020-01-01";

@@ -4,9 +4,9 @@
 
 use super::{Grant, GrantState, VmAccessAudit};
 use crate::eval::jit::{is_jit_rule, JitFacts};
-use crate::model::jit::utc_text;
 use crate::model::ports::PortSet;
 use crate::model::Access;
+use crate::time::utc_text;
 
 /// An allow rule JIT created for a request (`SecurityCenter-JITRule-...`, without the `_` its
 /// deny rules carry), found in an NSG on the VM's path.

@@ -326,7 +326,7 @@ fn jit_requests_line(out: &mut String, result: &ScanResult) {
     let _ = writeln!(
         out,
         "JIT access requests as of {}: {} grant(s) on {} VM(s); {} active, {} from any address or a broad range, {} longer than the policy allows, {} without justification{undecided}{stale}.",
-        crate::model::jit::utc_text(result.jit_as_of),
+        crate::time::utc_text(result.jit_as_of),
         t.grants,
         t.vms,
         t.active,

@@ -4,8 +4,8 @@
 use super::{named_by_kind, ports_text, Finding, Level, Message, Related, Role, Rule};
 use crate::classify::VmResult;
 use crate::eval::Confidence;
-use crate::model::jit::iso_duration_text;
 use crate::model::OsType;
+use crate::time::iso_duration_text;
 
 /// The rule.
 pub static RULE: Rule = Rule {

@@ -5,8 +5,8 @@
 //! present only when a JIT policy holds requests. Plain text only: askama escapes it.
 
 use crate::audit::{totals, Grant, GrantState, VmAccessAudit};
-use crate::model::jit::{iso_duration_text, utc_text};
 use crate::scan::ScanResult;
+use crate::time::{iso_duration_text, utc_text};
 
 /// The section.
 #[derive(Debug)]

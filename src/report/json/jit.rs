@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::audit::{totals, Grant, JitAllowRule, LastAccess, VmAccessAudit};
-use crate::model::jit::utc_text;
 use crate::scan::ScanResult;
+use crate::time::utc_text;
 
 /// The `jit` member of the report.
 #[derive(Debug, Serialize)]
