@@ -10,7 +10,7 @@ use crate::classify::{Classification, VmResult};
 use crate::escape;
 use crate::eval::{Confidence, NsgVerdict};
 use crate::model::VmKind;
-use crate::rules::BaselineState;
+use crate::rules::{BaselineState, Finding, Level};
 use crate::scan::ScanResult;
 
 const RED: &str = "\u{1b}[31m";
@@ -207,11 +207,27 @@ fn write_row(out: &mut String, cells: &[Cell], widths: &[usize], colour: bool, h
     out.push('\n');
 }
 
+/// Whether a finding says something a VM's classification and reason do not: JIT's own layer
+/// (JIT007-JIT011) and who can open the ports (JIT012-JIT014), at warning or error, not
+/// suppressed. A VM a JIT policy covers is healthy, and its reason says only that.
+fn beyond_classification(f: &Finding) -> bool {
+    f.rule.id > "JIT006" && f.level >= Level::Warning && f.suppression.is_none()
+}
+
 fn attention(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>, colour: bool) {
+    let mut beyond: std::collections::HashMap<&str, Vec<&Finding>> =
+        std::collections::HashMap::new();
+    for f in result.findings.iter().filter(|f| beyond_classification(f)) {
+        beyond.entry(f.vm_id.as_str()).or_default().push(f);
+    }
     let needing: Vec<&VmResult> = result
         .vms
         .iter()
-        .filter(|v| v.classification.value != Classification::Healthy || v.internet_exposed())
+        .filter(|v| {
+            v.classification.value != Classification::Healthy
+                || v.internet_exposed()
+                || beyond.contains_key(v.id.as_str())
+        })
         .collect();
     if needing.is_empty() {
         return;
@@ -233,6 +249,15 @@ fn attention(out: &mut String, result: &ScanResult, gate: &GateMarks<'_>, colour
         );
         for note in gate.notes(vm) {
             let _ = writeln!(out, "    {}", escape::terminal(note));
+        }
+        for f in beyond.get(vm.id.as_str()).into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                f.rule.id,
+                f.level.as_str(),
+                f.message.escaped(escape::terminal)
+            );
         }
         if let (conf, Some(why)) = vm.confidence() {
             if conf != Confidence::Certain {

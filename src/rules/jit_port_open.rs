@@ -131,9 +131,9 @@ fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec
                     if !grants.is_empty() {
                         let named: Vec<Message> = grants.iter().map(|e| rule_named(e)).collect();
                         let mut m = Message::default();
-                        m.words("JIT's own grant ")
+                        m.words("the grant rule JIT wrote, ")
                             .append(&Message::join(&named, " and "))
-                            .words(" allows it: an access request opened the port to the Internet at large");
+                            .words(", allows it: an access request opened the port to the Internet at large");
                         parts.push(m);
                     }
                     if parts.is_empty() {

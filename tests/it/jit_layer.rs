@@ -126,3 +126,46 @@ fn the_fix_of_a_jit_vm_names_what_defeats_jit() {
         1
     );
 }
+
+/// The table names the findings a JIT-covered VM's classification does not show: its reason
+/// says only that a policy covers it (fixtures/jit/export-live, worked out in its expected file).
+#[test]
+fn the_table_names_what_defeats_jit_under_a_healthy_classification() {
+    let ran = jitscan()
+        .args([
+            "scan",
+            "fixtures/jit/export-live",
+            "--no-config",
+            "--as-of",
+            "2026-12-08",
+        ])
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let text = ran.stdout_text();
+    let after = |vm: &str| -> Vec<String> {
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{vm} (healthy)")))
+            .unwrap_or_else(|| panic!("no line for {vm} in:\n{text}"));
+        lines[at + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("    "))
+            .map(|l| l.trim().to_owned())
+            .collect()
+    };
+    let ahead = after("vm-allow-ahead");
+    assert_eq!(ahead.len(), 1, "{ahead:?}");
+    assert!(ahead[0].starts_with("JIT008 error: "), "{ahead:?}");
+    assert!(
+        ahead[0].contains("'allow-ssh-legacy' (priority 100)"),
+        "{ahead:?}"
+    );
+    let wiped = after("vm-rules-wiped");
+    assert!(
+        wiped[0].starts_with("JIT009 warning: ") && wiped[0].contains("ports 3389, 5985, 5986"),
+        "{wiped:?}"
+    );
+    // vm-weak has notes only (JIT011): no line of its own.
+    assert!(!text.contains("vm-weak (healthy)"), "{text}");
+}
