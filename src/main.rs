@@ -114,18 +114,18 @@ fn progress_wanted(
     stderr_terminal && !quiet && ci.is_none() && term.is_none_or(|t| t != "dumb")
 }
 
-/// What the progress line says for the library's counters: the phase, done and total.
-fn progress_phase(s: jitscan::progress::Snapshot) -> (&'static str, usize, usize) {
+/// What the progress line says for the library's counters (one text, so that a frame never
+/// shows one phase's name with another's numbers).
+fn progress_text(s: jitscan::progress::Snapshot) -> String {
+    let files = format!("files read {}/{}", s.files_read, s.files_found);
     if s.model_built {
-        ("evaluating VMs", s.vms_evaluated, s.vms_found)
-    } else if s.files_found > 0 && s.files_read >= s.files_found {
-        (
-            "building the model; files read",
-            s.files_read,
-            s.files_found,
-        )
+        format!("{files}, VMs evaluated {}/{}", s.vms_evaluated, s.vms_found)
+    } else if s.files_found == 0 {
+        "finding files".to_owned()
+    } else if s.files_read < s.files_found {
+        files
     } else {
-        ("reading files", s.files_read, s.files_found)
+        format!("{files}, building the model")
     }
 }
 
@@ -184,17 +184,12 @@ fn draw_progress(progress: &jitscan::progress::Progress, stopped: &std::sync::mp
         None,
         indicatif::ProgressDrawTarget::stderr_with_hz(10),
     );
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {pos}/{len} {wide_bar}")
-    {
-        bar.set_style(style.progress_chars("=> "));
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(100));
     loop {
-        let (phase, done, total) = progress_phase(progress.snapshot());
-        bar.set_message(phase);
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
+        bar.set_message(progress_text(progress.snapshot()));
         if !matches!(
             stopped.recv_timeout(Duration::from_millis(100)),
             Err(RecvTimeoutError::Timeout)
@@ -708,21 +703,20 @@ mod tests {
     #[test]
     fn progress_reads_files_then_builds_the_model_then_evaluates_vms() {
         use jitscan::progress::Snapshot;
-        let walking = Snapshot::default();
-        assert_eq!(progress_phase(walking), ("reading files", 0, 0));
+        assert_eq!(progress_text(Snapshot::default()), "finding files");
         let reading = Snapshot {
             files_found: 10,
             files_read: 4,
             ..Snapshot::default()
         };
-        assert_eq!(progress_phase(reading), ("reading files", 4, 10));
+        assert_eq!(progress_text(reading), "files read 4/10");
         let modelling = Snapshot {
             files_read: 10,
             ..reading
         };
         assert_eq!(
-            progress_phase(modelling).0,
-            "building the model; files read"
+            progress_text(modelling),
+            "files read 10/10, building the model"
         );
         let evaluating = Snapshot {
             vms_found: 500,
@@ -730,6 +724,9 @@ mod tests {
             model_built: true,
             ..modelling
         };
-        assert_eq!(progress_phase(evaluating), ("evaluating VMs", 20, 500));
+        assert_eq!(
+            progress_text(evaluating),
+            "files read 10/10, VMs evaluated 20/500"
+        );
     }
 }
