@@ -43,6 +43,7 @@ pub mod load;
 pub mod map;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod rbac;
 pub mod report;
 pub mod request;

@@ -102,6 +102,104 @@ fn colour_wanted(
         && term.is_none_or(|t| t != "dumb")
 }
 
+/// Whether to draw the progress line on stderr: only for someone watching a terminal. Never in
+/// a pipe or a file, with `--quiet`, in CI (`CI` set, as CI services set it: a log is no
+/// place for a redrawn line), or on `TERM=dumb` (no cursor movement).
+fn progress_wanted(
+    stderr_terminal: bool,
+    quiet: bool,
+    ci: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    stderr_terminal && !quiet && ci.is_none() && term.is_none_or(|t| t != "dumb")
+}
+
+/// What the progress line says for the library's counters (one text, so that a frame never
+/// shows one phase's name with another's numbers).
+fn progress_text(s: jitscan::progress::Snapshot) -> String {
+    let files = format!("files read {}/{}", s.files_read, s.files_found);
+    if s.model_built {
+        format!("{files}, VMs evaluated {}/{}", s.vms_evaluated, s.vms_found)
+    } else if s.files_found == 0 {
+        "finding files".to_owned()
+    } else if s.files_read < s.files_found {
+        files
+    } else {
+        format!("{files}, building the model")
+    }
+}
+
+/// The progress line of one run: a thread of its own polls the library's counters and draws
+/// them with indicatif; dropping it clears the line before anything else is printed. Only
+/// numbers are drawn, never a value from the input.
+struct ProgressLine {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    /// Starts the line when [`progress_wanted`], and gives `options` the counters to advance.
+    fn start(options: &mut ScanOptions, quiet: bool) -> Option<Self> {
+        let wanted = progress_wanted(
+            std::io::stderr().is_terminal(),
+            quiet,
+            std::env::var_os("CI").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
+        if !wanted {
+            return None;
+        }
+        let progress = std::sync::Arc::new(jitscan::progress::Progress::default());
+        options.progress = Some(std::sync::Arc::clone(&progress));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || draw_progress(&progress, &stopped));
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Draws `progress` until told to stop, then clears the line. Nothing is drawn for a run that
+/// ends within a quarter of a second.
+fn draw_progress(progress: &jitscan::progress::Progress, stopped: &std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    use std::time::Duration;
+    if !matches!(
+        stopped.recv_timeout(Duration::from_millis(250)),
+        Err(RecvTimeoutError::Timeout)
+    ) {
+        return;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    loop {
+        bar.set_message(progress_text(progress.snapshot()));
+        if !matches!(
+            stopped.recv_timeout(Duration::from_millis(100)),
+            Err(RecvTimeoutError::Timeout)
+        ) {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+}
+
 fn clap_exit(err: &clap::Error) -> ExitCode {
     let _ = err.print();
     if err.use_stderr() {
@@ -159,7 +257,7 @@ fn options_for(input: &InputArgs, paths: &[PathBuf]) -> Result<ScanOptions, Exit
 }
 
 fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode {
-    let options = match options_for(&args.input, &args.paths) {
+    let mut options = match options_for(&args.input, &args.paths) {
         Ok(o) => ScanOptions {
             title: args.title.clone(),
             ..o
@@ -170,7 +268,9 @@ fn run_scan(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> ExitCode 
         Ok(b) => b,
         Err(code) => return code,
     };
+    let line = ProgressLine::start(&mut options, args.quiet);
     let mut result = scan(&options);
+    drop(line);
     if let Some(baseline) = &baseline {
         jitscan::baseline::apply(&mut result.findings, baseline);
     }
@@ -345,10 +445,11 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         eprintln!("{}", inert(&format!("error: '{first}' is not a rule; to explain a VM give paths and --vm NAME\n\nrules:\n{}", explain::rule_list())));
         return ExitCode::from(2);
     }
-    let options = match options_for(&args.input, &args.targets) {
+    let mut options = match options_for(&args.input, &args.targets) {
         Ok(o) => o,
         Err(code) => return code,
     };
+    let line = ProgressLine::start(&mut options, false);
     let explanation = explain::explain_vm(
         &options,
         args.vm.as_deref().unwrap_or_default(),
@@ -356,6 +457,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
         args.source,
         args.principal.as_deref(),
     );
+    drop(line);
     if let Ok(text) = &explanation.text {
         print!("{}", inert(text));
     }
@@ -371,7 +473,7 @@ fn run_explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn run_policy(args: &PolicyArgs) -> ExitCode {
-    let options = match options_for(&args.input, &args.paths) {
+    let mut options = match options_for(&args.input, &args.paths) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -380,7 +482,9 @@ fn run_policy(args: &PolicyArgs) -> ExitCode {
         eprintln!("{}", inert(&format!("error: {err}")));
         return ExitCode::from(2);
     }
+    let line = ProgressLine::start(&mut options, false);
     let output = policy::run(&options);
+    drop(line);
     let written = policy::write(&output, &args.out);
     if let Ok(files) = &written {
         print!(
@@ -427,7 +531,9 @@ fn run_request(args: &RequestArgs) -> ExitCode {
         duration: args.duration.clone(),
         justification: args.justification.clone(),
     };
+    let line = ProgressLine::start(&mut options, false);
     let run = jitscan::request::run(&options, &request);
+    drop(line);
     let inputs_failed = report_inputs(&run.inputs, false);
     let code = match run.outcome {
         jitscan::request::Outcome::Accepted(text) => {
@@ -568,6 +674,59 @@ mod tests {
         assert!(
             !colour_wanted(false, false, None, xterm),
             "a pipe or a file"
+        );
+    }
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci_without_quiet() {
+        let dumb = Some(OsStr::new("dumb"));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(progress_wanted(true, false, None, xterm));
+        assert!(progress_wanted(true, false, None, None));
+        assert!(
+            !progress_wanted(false, false, None, xterm),
+            "a pipe or a file"
+        );
+        assert!(!progress_wanted(true, true, None, xterm), "--quiet");
+        // CI services set CI (GitHub Actions and GitLab set CI=true);
+        // whatever its value, a log is no place for a redrawn line.
+        assert!(!progress_wanted(
+            true,
+            false,
+            Some(OsStr::new("true")),
+            xterm
+        ));
+        assert!(!progress_wanted(true, false, Some(OsStr::new("")), xterm));
+        assert!(!progress_wanted(true, false, None, dumb), "TERM=dumb");
+    }
+
+    #[test]
+    fn progress_reads_files_then_builds_the_model_then_evaluates_vms() {
+        use jitscan::progress::Snapshot;
+        assert_eq!(progress_text(Snapshot::default()), "finding files");
+        let reading = Snapshot {
+            files_found: 10,
+            files_read: 4,
+            ..Snapshot::default()
+        };
+        assert_eq!(progress_text(reading), "files read 4/10");
+        let modelling = Snapshot {
+            files_read: 10,
+            ..reading
+        };
+        assert_eq!(
+            progress_text(modelling),
+            "files read 10/10, building the model"
+        );
+        let evaluating = Snapshot {
+            vms_found: 500,
+            vms_evaluated: 20,
+            model_built: true,
+            ..modelling
+        };
+        assert_eq!(
+            progress_text(evaluating),
+            "files read 10/10, VMs evaluated 20/500"
         );
     }
 }

@@ -26,6 +26,7 @@ use crate::diagnostic::InputProblem;
 pub use crate::diagnostic::Text;
 use crate::json::split::parse_value;
 use crate::limits::Limits;
+use crate::progress::Progress;
 use crate::source::{LineIndex, Source};
 pub use confine::Roots;
 use defer::Outline;
@@ -103,13 +104,27 @@ pub struct LoadedFile {
 
 /// Finds and loads every file under `paths`, in parallel, in sorted order, never reading
 /// outside `roots`, as [`load_file_with`] loads one. The walk is returned with its file list
-/// emptied (the files are loaded).
-pub fn load_all(paths: &[PathBuf], roots: &Roots, limits: &Limits) -> (Vec<LoadedFile>, Walked) {
+/// emptied (the files are loaded). `progress`, when given, counts the files found and read.
+pub fn load_all(
+    paths: &[PathBuf],
+    roots: &Roots,
+    limits: &Limits,
+    progress: Option<&Progress>,
+) -> (Vec<LoadedFile>, Walked) {
     let mut walked = find_files(paths, roots);
     let found = std::mem::take(&mut walked.files);
+    if let Some(progress) = progress {
+        progress.files_found(found.len());
+    }
     let files = found
         .into_par_iter()
-        .map(|found| load_file_with(found, roots, limits))
+        .map(|found| {
+            let file = load_file_with(found, roots, limits);
+            if let Some(progress) = progress {
+                progress.file_read();
+            }
+            file
+        })
         .collect();
     (files, walked)
 }

@@ -131,7 +131,8 @@ impl LoadedInputs {
 /// Loads everything under the scan paths.
 pub(crate) fn load(options: &ScanOptions) -> LoadedInputs {
     let roots = load::Roots::new(&options.paths);
-    let (files, walked) = load::load_all(&options.paths, &roots, &options.limits);
+    let progress = options.progress.as_deref();
+    let (files, walked) = load::load_all(&options.paths, &roots, &options.limits, progress);
     let mut early = BTreeMap::new();
     for problem in walked.problems {
         early.insert(problem.path.clone(), failed_record(problem));

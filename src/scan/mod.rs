@@ -20,6 +20,7 @@ use crate::config::{Config, Date};
 use crate::eval::{evaluate_vm_with, Confidence, SharedDecisions};
 pub use crate::limits::Limits;
 use crate::model::Inventory;
+use crate::progress::{Progress, VM_CHUNK};
 use crate::rules::{self, Finding};
 use crate::suppress;
 use crate::timings::{Stage, Stages};
@@ -59,6 +60,9 @@ pub struct ScanOptions {
     /// `--title`: the client or engagement the HTML report is for (overrides `report.title`
     /// of the config file).
     pub title: Option<String>,
+    /// Counters the run advances as it goes (files read, VMs evaluated), for a caller that
+    /// shows progress; never read by the run and never in a report.
+    pub progress: Option<Arc<crate::progress::Progress>>,
 }
 
 impl Default for ScanOptions {
@@ -77,6 +81,7 @@ impl Default for ScanOptions {
             limits: Limits::default(),
             broad_source_prefix_length: None,
             title: None,
+            progress: None,
         }
     }
 }
@@ -251,7 +256,8 @@ pub fn scan(options: &ScanOptions) -> ScanResult {
         .or(options.config.broad_source_prefix_length)
         .unwrap_or(rules::Settings::default().broad_source_prefix_length);
     let run = pipeline::run(options, Texts::Release, |mut env| {
-        let mut vms = evaluate_inventory(&env.inventory, &options.ports);
+        let progress = options.progress.as_deref();
+        let mut vms = evaluate_inventory_observed(&env.inventory, &options.ports, progress);
         if let Some(access) = &env.access {
             judge_access(&env.inventory, &mut vms, access);
         }
@@ -336,12 +342,33 @@ pub fn judge_vm_access(
 
 /// Evaluates and classifies every VM of an inventory, in parallel.
 pub fn evaluate_inventory(inventory: &Inventory, ports: &[u16]) -> Vec<VmResult> {
+    evaluate_inventory_observed(inventory, ports, None)
+}
+
+/// [`evaluate_inventory`], advancing `progress` once per [`VM_CHUNK`] VMs (one environment
+/// may hold every VM of a tenant) and once for the rest at the end.
+fn evaluate_inventory_observed(
+    inventory: &Inventory,
+    ports: &[u16],
+    progress: Option<&Progress>,
+) -> Vec<VmResult> {
     let shared = SharedDecisions::new(inventory, ports);
-    inventory
+    let vms = inventory
         .vms
         .par_iter()
-        .map(|vm| classify(evaluate_vm_with(inventory, vm, ports, Some(&shared))))
-        .collect()
+        .enumerate()
+        .map(|(i, vm)| {
+            let result = classify(evaluate_vm_with(inventory, vm, ports, Some(&shared)));
+            if let Some(progress) = progress.filter(|_| i % VM_CHUNK == VM_CHUNK - 1) {
+                progress.vms_ticked(VM_CHUNK);
+            }
+            result
+        })
+        .collect();
+    if let Some(progress) = progress {
+        progress.vms_ticked(inventory.vms.len() % VM_CHUNK);
+    }
+    vms
 }
 
 #[cfg(test)]

@@ -81,6 +81,10 @@ pub fn run<T: Send>(
     stages.done("load");
     let release = texts == Texts::Release;
     let envs = environment::build(&mut loaded, options, release);
+    let progress = options.progress.as_deref();
+    if let Some(progress) = progress {
+        progress.vms_found(envs.iter().map(|env| env.inventory.vms.len()).sum());
+    }
     if release {
         loaded.release_texts();
     }
@@ -93,7 +97,12 @@ pub fn run<T: Send>(
             envs.into_par_iter()
                 .map(|mut env| {
                     let accounted = Accounted::take(&mut env);
-                    (step(env), accounted)
+                    let vms = env.inventory.vms.len();
+                    let output = step(env);
+                    if let Some(progress) = progress {
+                        progress.environment_done(vms);
+                    }
+                    (output, accounted)
                 })
                 .collect()
         },

@@ -38,6 +38,7 @@ mod limits;
 mod locations;
 mod policy;
 mod policy_merge;
+mod progress;
 mod quiet_and_colour;
 mod rbac;
 mod request;
