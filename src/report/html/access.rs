@@ -24,10 +24,13 @@ const ROUTES: [(Route, &str); 5] = [
     (Route::NsgRule, "Bypass: write an NSG rule"),
     (
         Route::NsgAssociation,
-        "Bypass: change which NSG filters it (write its NIC or subnet)",
+        "Bypass: change which NSG filters it (write its NIC, subnet or virtual network)",
     ),
     (Route::PublicIp, "Bypass: attach a public IP"),
-    (Route::LoadBalancerNat, "Bypass: write a load balancer NAT rule"),
+    (
+        Route::LoadBalancerNat,
+        "Bypass: write a load balancer NAT rule",
+    ),
     (Route::FirewallDnat, "Bypass: write a firewall DNAT rule"),
 ];
 
