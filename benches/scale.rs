@@ -13,7 +13,9 @@
 //! JITSCAN_BENCH_LARGE=1 cargo bench --bench scale    # also 100k VMs (380-470 MB)
 //! cargo bench --bench scale -- --smoke               # CI: smallest size, each step once
 //! ```
-//! `JITSCAN_BENCH_ONLY=exports,templates,corpus,threads` runs some sections only;
+//! `JITSCAN_BENCH_ONLY=exports,templates,corpus,threads` runs some sections only (the default);
+//! `access` (never by default) adds role exports, about 100k assignments, beside the 10k-VM
+//! Resource Graph export (1k in smoke mode), in a folder of their own;
 //! `JITSCAN_BENCH_DIR=path` generates there and keeps the files (default: a temp dir);
 //! `JITSCAN_BENCH_CAP_SECS=n` (default 300): a size whose predicted run time (from the growth
 //! seen so far, quadratic when unknown) exceeds this is reported as not run, so a regression
@@ -151,6 +153,9 @@ fn main() {
             rows.push(row);
         }
     }
+    if settings.wants("access") {
+        bench_access(&settings, &root, &mut rows);
+    }
     let corpus = settings
         .wants("corpus")
         .then(|| bench_corpus(&settings))
@@ -159,6 +164,27 @@ fn main() {
         .wants("threads")
         .then(|| bench_threads(&settings, &root));
     summary(&rows, corpus.as_ref(), threads.as_ref());
+}
+
+/// Who can open the ports at scale: the Resource Graph export with role exports beside it
+/// (about ten assignments per VM), in `access-N`, so the other sections' inputs stay as they are.
+fn bench_access(settings: &Settings, root: &Path, rows: &mut Vec<Row>) {
+    let sizes = settings
+        .sizes
+        .iter()
+        .copied()
+        .filter(|&n| settings.smoke || n == 10_000);
+    for n in sizes {
+        let plan = Plan::new(n, VMS_PER_RG, SEED);
+        let dir = root.join(format!("access-{n}"));
+        let mut written = gen::export::write(&plan, &dir.join("resources"), Layout::ResourceGraph);
+        let roles = gen::roles::write(&plan, &dir);
+        written.files += roles.files;
+        written.bytes += roles.bytes;
+        let case = "export resource graph + role assignments";
+        let row = bench_input(settings, rows, case, &dir, n, written);
+        rows.push(row);
+    }
 }
 
 /// The generated inputs' root: `JITSCAN_BENCH_DIR` (kept) or a temp dir (removed at exit).

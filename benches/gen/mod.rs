@@ -13,6 +13,7 @@ pub mod export;
 pub mod nsg;
 pub mod plan;
 pub mod rest;
+pub mod roles;
 pub mod template;
 
 use std::path::Path;

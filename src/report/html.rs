@@ -13,6 +13,7 @@
 //! askama's auto-escaping for anything that came from input (no `|safe`), or depend on the clock
 //! beyond the scan date it is given (same input and date, byte-identical output).
 
+mod access;
 mod breakdown;
 mod evidence;
 mod fix;
@@ -56,6 +57,8 @@ struct ReportPage {
     rules: Vec<RuleView>,
     /// The JIT access-request audit, when a policy holds requests.
     jit: Option<jit::JitView>,
+    /// Who can open the ports: widest reach and role sources (only with role inputs).
+    access: Option<access::AccessPageView>,
 }
 
 /// The VMs of one classification, in display order.
@@ -132,6 +135,7 @@ fn build(result: &ScanResult) -> ReportPage {
         groups: groups(vms),
         rules: rule_views(),
         jit: jit::jit_view(result),
+        access: access::page_view(result, &root),
     }
 }
 

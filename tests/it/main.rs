@@ -28,6 +28,7 @@ mod fixtures;
 mod fuzz;
 mod hostile;
 mod html;
+mod html_access;
 mod instance_ips;
 mod invariants;
 mod jit_audit;

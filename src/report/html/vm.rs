@@ -80,6 +80,8 @@ pub(crate) struct VmView {
     pub(crate) resource_group: String,
     /// What the filter matches, each a space-separated list.
     pub(crate) filter: FilterView,
+    /// Who can open it (only when the scan read role inputs).
+    pub(crate) access: Option<super::access::VmAccessView>,
 }
 
 /// The values the page's filter matches a VM by (its `data-*` attributes).
@@ -194,6 +196,7 @@ pub(crate) fn vm_view(
         subscription: subscription.unwrap_or_default(),
         resource_group: resource_group.unwrap_or_default(),
         filter: filter_view(vm),
+        access: super::access::vm_access_view(vm),
         position,
         anchor: vm_anchor(position, &vm.name),
         name: vm.name.clone(),
