@@ -124,6 +124,8 @@ pub fn paths_to(inv: &Inventory, config: &IpConfig, nic_name: &str, port: u16) -
 pub(crate) fn public_path(inv: &Inventory, config: &IpConfig, label: &Arc<str>) -> Option<PathIn> {
     let public = config.public_ip.as_ref()?;
     let mut path = public_ip_path(inv, public, label);
+    // The association is the line a change removes.
+    path.origin.clone_from(&config.public_ip_origin);
     if let Some(instance) = &config.instance_public_ip {
         match instance_ip_sku(inv, instance, config) {
             InstanceSku::Decided(secure) => path.secure_by_default = secure,

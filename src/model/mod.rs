@@ -218,6 +218,13 @@ impl Inventory {
             out.extend(policy.dnat.iter().map(|r| &r.origin));
         }
         out.extend(self.admin.rules.iter().map(|r| &r.origin));
+        for nic in self.nics.values() {
+            out.extend(
+                nic.ip_configs
+                    .iter()
+                    .filter_map(|c| c.public_ip_origin.as_ref()),
+            );
+        }
         for policy in &self.jit_policies {
             out.push(&policy.origin);
             out.extend(&policy.entry_origins);

@@ -321,7 +321,20 @@ pub fn subnet(
 /// Builds a NIC.
 pub fn nic(id: &str, name: &str, value: &Node, origin: Origin) -> Nic {
     let p = props(value);
-    let ip_configs = ip_configs(id, p);
+    let mut ip_configs = ip_configs(id, p);
+    let base = props_pointer(value);
+    for (i, (ip, c)) in ip_configs
+        .iter_mut()
+        .zip(items(p, "ipConfigurations"))
+        .enumerate()
+    {
+        if get_ci(props(c), "publicIPAddress").is_some() {
+            ip.public_ip_origin = Some(origin.child(&format!(
+                "{base}/ipConfigurations/{i}{}/publicIPAddress",
+                props_pointer(c)
+            )));
+        }
+    }
     Nic {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -368,6 +381,7 @@ pub fn undecided_ip_config(nic_id: &str, why: String) -> IpConfig {
         nat_rules: Vec::new(),
         nat_pools: Vec::new(),
         asgs: Vec::new(),
+        public_ip_origin: None,
     }
 }
 
@@ -402,6 +416,7 @@ pub fn ip_config(nic_id: &str, value: &Node) -> IpConfig {
         nat_rules: reference_keys(p, "loadBalancerInboundNatRules"),
         nat_pools: reference_keys(p, "loadBalancerInboundNatPools"),
         asgs: reference_keys(p, "applicationSecurityGroups"),
+        public_ip_origin: None,
     }
 }
 

@@ -144,6 +144,9 @@ pub struct IpConfig {
     pub nat_pools: Vec<String>,
     /// Application security groups (keys).
     pub asgs: Vec<String>,
+    /// Where its `publicIPAddress` reference is written (a NIC resource's), so a finding can
+    /// point at the association a change would remove.
+    pub public_ip_origin: Option<Origin>,
 }
 
 /// A scale set's per-instance public IP (`publicIPAddressConfiguration` of an

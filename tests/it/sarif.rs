@@ -395,16 +395,27 @@ fn a_load_balancing_rule_finding_points_at_the_rule() {
 }
 
 #[test]
-fn without_a_deciding_rule_in_the_input_the_vm_stays_the_primary_location() {
+fn without_an_nsg_the_public_ip_association_is_the_primary_location() {
     // no-nsg-with-public-ip-not-applicable: no NSG at all, a public IP on the NIC; no rule
-    // decides, so the VM's declaration stays the place (and no related location repeats it).
+    // decides, so the line a change would touch is the ipConfiguration's `publicIPAddress`
+    // (removing the association closes every path), and the VM is the related location.
     let fixture = "fixtures/arm/no-nsg-with-public-ip-not-applicable.json";
     let vm = opening_line(fixture, "Microsoft.Compute/virtualMachines");
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let association = text
+        .lines()
+        .position(|l| l.contains("\"publicIPAddress\": {"))
+        .expect("the NIC's publicIPAddress") as u64
+        + 1;
     let found = placed(fixture);
     assert!(!found.is_empty());
     for (id, line, related) in &found {
-        assert_eq!(*line, vm, "{id}");
-        assert!(!related.contains(&vm), "{id}");
+        assert_eq!(*line, association, "{id}");
+        assert!(related.contains(&vm), "{id}: the VM is related");
+        assert!(
+            !related.contains(&association),
+            "{id}: the primary is not repeated"
+        );
     }
 }
 

@@ -213,6 +213,7 @@ mod tests {
             nat_rules: Vec::new(),
             nat_pools: Vec::new(),
             asgs: Vec::new(),
+            public_ip_origin: None,
         }
     }
 
