@@ -1,12 +1,11 @@
 //! JIT014 broad-nsg-write: an assignment at subscription or management-group scope (or the
 //! root) lets a principal write the VM's NSGs (route `nsgRule`). Read from the VM's `access`.
 
-use super::jit_bypassers::{access_confidence, by_principal, relate_assignments};
-use super::{named_by_kind, Finding, Level, Rule};
+use super::jit_bypassers::bypassers_finding;
+use super::{Finding, Level, Rule};
 use crate::classify::VmResult;
-use crate::eval::Confidence;
 use crate::rbac::directory::scope_key;
-use crate::rbac::{Grant, Route};
+use crate::rbac::Route;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -32,27 +31,12 @@ pub(super) fn is_broad(scope: &str) -> bool {
 }
 
 fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
-    let Some(access) = &vm.access else {
-        return Vec::new();
-    };
-    let grants: Vec<&Grant> = access
-        .bypassers
-        .iter()
-        .filter(|g| g.route == Some(Route::NsgRule) && is_broad(&g.assignment.scope))
-        .collect();
-    if grants.is_empty() {
-        return Vec::new();
-    }
-    let mut message = named_by_kind(vm);
-    message
-        .words(" has NSGs that assignments at subscription or management-group scope let principals write: ")
-        .append(&by_principal(&grants));
-    let mut f = Finding::new(rule, vm, None, message);
-    f.confidence = Confidence::Certain;
-    f.confidence_reason = None;
-    access_confidence(&mut f, &grants);
-    relate_assignments(&mut f, &grants);
-    vec![f]
+    bypassers_finding(
+        rule,
+        vm,
+        |g| g.route == Some(Route::NsgRule) && is_broad(&g.assignment.scope),
+        " has NSGs that assignments at subscription or management-group scope let principals write: ",
+    )
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! JIT013 guest-or-app-can-bypass-jit: a guest user or a service principal can open a
 //! management port of the VM around JIT. Read from the VM's `access` only.
 
-use super::jit_bypassers::{access_confidence, by_principal, relate_assignments};
-use super::{named_by_kind, Finding, Level, Rule};
+use super::jit_bypassers::bypassers_finding;
+use super::{Finding, Level, Rule};
 use crate::classify::VmResult;
-use crate::eval::Confidence;
 use crate::rbac::Grant;
 
 /// The rule.
@@ -40,27 +39,10 @@ pub(super) fn is_service_principal(g: &Grant) -> bool {
 }
 
 fn check(rule: &'static Rule, vm: &VmResult, _settings: &super::Settings) -> Vec<Finding> {
-    let Some(access) = &vm.access else {
-        return Vec::new();
-    };
-    let grants: Vec<&Grant> = access
-        .bypassers
-        .iter()
-        .filter(|g| is_guest(g) || is_service_principal(g))
-        .collect();
-    if grants.is_empty() {
-        return Vec::new();
-    }
-    let mut message = named_by_kind(vm);
-    message
-        .words(
-            " can have a management port opened around JIT by guest users or service principals: ",
-        )
-        .append(&by_principal(&grants));
-    let mut f = Finding::new(rule, vm, None, message);
-    f.confidence = Confidence::Certain;
-    f.confidence_reason = None;
-    access_confidence(&mut f, &grants);
-    relate_assignments(&mut f, &grants);
-    vec![f]
+    bypassers_finding(
+        rule,
+        vm,
+        |g| is_guest(g) || is_service_principal(g),
+        " can have a management port opened around JIT by guest users or service principals: ",
+    )
 }

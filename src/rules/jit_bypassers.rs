@@ -158,3 +158,28 @@ pub(super) fn relate_assignments(f: &mut Finding, grants: &[&Grant]) {
     f.deciding = if related.is_empty() { None } else { Some(0) };
     f.related = related;
 }
+
+/// One finding for `vm` naming the bypassers `select` picks, each with how and by which
+/// assignment, after `opening` (JIT013, JIT014); none when it picks nobody.
+pub(super) fn bypassers_finding(
+    rule: &'static Rule,
+    vm: &VmResult,
+    select: impl Fn(&Grant) -> bool,
+    opening: &str,
+) -> Vec<Finding> {
+    let Some(access) = &vm.access else {
+        return Vec::new();
+    };
+    let grants: Vec<&Grant> = access.bypassers.iter().filter(|g| select(g)).collect();
+    if grants.is_empty() {
+        return Vec::new();
+    }
+    let mut message = named_by_kind(vm);
+    message.words(opening).append(&by_principal(&grants));
+    let mut f = Finding::new(rule, vm, None, message);
+    f.confidence = Confidence::Certain;
+    f.confidence_reason = None;
+    access_confidence(&mut f, &grants);
+    relate_assignments(&mut f, &grants);
+    vec![f]
+}
